@@ -1,0 +1,3 @@
+"""detection."""
+
+__all__: list[str] = []

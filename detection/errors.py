@@ -1,0 +1,36 @@
+"""Errors of the detection package.
+
+::
+
+    DetectionError
+    ├── VideoError        a video file cannot be opened or decoded (path, reason)
+    └── FFFormatError     an FF file is malformed (path, reason)
+
+"No meteor" or "too many candidates" is a normal result, never an exception.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class DetectionError(Exception):
+    """Base class of every error raised by the detection package."""
+
+
+class VideoError(DetectionError):
+    """A video cannot be read: ``path`` names it, ``reason`` says why in words an operator understands."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+class FFFormatError(DetectionError):
+    """An FF file does not follow the RMS layout (missing HDU, wrong shape or type)."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason

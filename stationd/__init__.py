@@ -1,0 +1,3 @@
+"""stationd."""
+
+__all__: list[str] = []

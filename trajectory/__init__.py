@@ -1,0 +1,3 @@
+"""trajectory."""
+
+__all__: list[str] = []

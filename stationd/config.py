@@ -1,0 +1,397 @@
+"""The station's configuration: one YAML file, validated when it is loaded (DESIGN 8).
+
+Every problem is reported at once, each naming the key, the bad value and what was expected::
+
+    invalid configuration /etc/stationd/stationd.yaml:
+      - cameras[0].fps: got -25, expected a number > 0
+
+Each section becomes a small frozen dataclass; components receive only their own section.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from stationd.errors import ConfigError, ConfigProblem
+from stationd.layout import DEFAULT_PATTERN, compile_pattern
+
+DEFAULT_CONFIG_PATH = Path("/etc/stationd/stationd.yaml")
+FF_POLICIES = ("all", "candidates", "none")
+DECODERS = ("auto", "pyav", "opencv")
+DAYTIME_POLICIES = ("skip", "low-priority", "process")
+PROJECTIONS = ("equidistant", "rectilinear")
+STORAGE_BACKENDS = ("local", "s3")
+
+
+@dataclass(frozen=True)
+class StationSection:
+    id: str
+    latitude_deg: float
+    longitude_deg: float
+    elevation_m: float
+    data_dir: Path
+    partners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PointingSection:
+    """Coarse pointing of a camera, the starting guess of calibration and the scale of speed limits."""
+
+    az_deg: float = 0.0
+    alt_deg: float = 90.0
+    rotation_deg: float = 0.0
+    fov_h_deg: float = 90.0
+    projection: str = "equidistant"
+
+
+@dataclass(frozen=True)
+class CameraSection:
+    id: str
+    incoming_sd: Path
+    incoming_hd: Path | None
+    filename_pattern: str
+    fps: float
+    width_px: int
+    height_px: int
+    mask: Path | None
+    pointing: PointingSection
+
+    @property
+    def scale_px_per_deg(self) -> float:
+        """Plate scale near the centre, from the horizontal field of view."""
+        return self.width_px / self.pointing.fov_h_deg
+
+
+@dataclass(frozen=True)
+class ProcessingSection:
+    workers: int
+    ff_policy: str = "candidates"
+    decoder: str = "auto"
+    daytime: str = "process"
+    min_speed_deg_s: float = 2.0
+    max_speed_deg_s: float = 51.0
+    min_points: int = 4
+
+
+@dataclass(frozen=True)
+class StorageSection:
+    backend: str = "local"
+    path: Path | None = None
+    endpoint_url: str | None = None
+    bucket: str | None = None
+    prefix: str = ""
+    bandwidth_kib_s: float | None = None
+
+
+@dataclass(frozen=True)
+class RetentionSection:
+    max_disk_gb: float | None = None
+    min_free_gb: float = 2.0
+
+
+@dataclass(frozen=True)
+class LoggingSection:
+    level: str = "INFO"
+    json_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    station: StationSection
+    cameras: tuple[CameraSection, ...]
+    processing: ProcessingSection
+    storage: StorageSection = field(default_factory=StorageSection)
+    retention: RetentionSection = field(default_factory=RetentionSection)
+    logging: LoggingSection = field(default_factory=LoggingSection)
+    source: str = "<memory>"
+
+    def camera(self, camera_id: str) -> CameraSection:
+        for cam in self.cameras:
+            if cam.id == camera_id:
+                return cam
+        raise KeyError(camera_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration as plain data (paths as strings), for ``config show``."""
+        raw = asdict(self)
+        raw.pop("source")
+        return _plain(raw)  # type: ignore[no-any-return]
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+T = TypeVar("T")
+
+
+class _Reader:
+    """Reads typed values out of nested mappings and collects every problem instead of stopping."""
+
+    def __init__(self) -> None:
+        self.problems: list[ConfigProblem] = []
+
+    def get(
+        self,
+        section: Mapping[str, Any],
+        key: str,
+        where: str,
+        convert: Callable[[Any], T],
+        expected: str,
+        default: Any = ...,
+    ) -> T:
+        full = f"{where}.{key}" if where else key
+        if key not in section or section[key] is None:
+            if default is ...:
+                self.problems.append(ConfigProblem(full, None, f"{expected} (the key is required)"))
+                return None  # type: ignore[return-value]
+            return default  # type: ignore[no-any-return]
+        value = section[key]
+        try:
+            return convert(value)
+        except (TypeError, ValueError) as exc:
+            detail = f" ({exc})" if str(exc) else ""
+            self.problems.append(ConfigProblem(full, value, expected + detail))
+            return default if default is not ... else None  # type: ignore[no-any-return]
+
+    def mapping(self, section: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+        value = section.get(key) or {}
+        if not isinstance(value, Mapping):
+            self.problems.append(ConfigProblem(f"{where}.{key}".strip("."), value, "a mapping"))
+            return {}
+        return value
+
+    def unknown(self, section: Mapping[str, Any], known: set[str], where: str) -> None:
+        for key in section:
+            if key not in known:
+                full = f"{where}.{key}" if where else str(key)
+                self.problems.append(ConfigProblem(full, section[key], f"one of the keys {sorted(known)}"))
+
+
+def _number(low: float | None = None, high: float | None = None, above: float | None = None) -> Callable[
+    [Any], float
+]:
+    def convert(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError
+        v = float(value)
+        if (low is not None and v < low) or (high is not None and v > high) or (above is not None and v <= above):
+            raise ValueError
+        return v
+
+    return convert
+
+
+def _integer(low: int) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError
+        return value
+
+    return convert
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        if value not in options:
+            raise ValueError
+        return str(value)
+
+    return convert
+
+
+def _station_id(value: Any) -> str:
+    text = str(value)
+    if not text or not text.replace("-", "").isalnum() or len(text) > 16:
+        raise ValueError
+    return text
+
+
+def _path(value: Any) -> Path:
+    if not isinstance(value, str) or not value:
+        raise TypeError
+    return Path(value).expanduser()
+
+
+def _pattern(value: Any) -> str:
+    compile_pattern(str(value))
+    return str(value)
+
+
+def default_workers() -> int:
+    """Cores minus one (one core stays free for the cameras' own recording), at least one."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def _read_station(r: _Reader, raw: Mapping[str, Any]) -> StationSection:
+    s = r.mapping(raw, "station", "")
+    r.unknown(s, {"id", "latitude_deg", "longitude_deg", "elevation_m", "data_dir", "partners"}, "station")
+    partners = r.get(s, "partners", "station", lambda v: tuple(_station_id(p) for p in v), "a list of station ids", ())
+    return StationSection(
+        id=r.get(s, "id", "station", _station_id, "a station id of letters, digits and '-' (at most 16)"),
+        latitude_deg=r.get(s, "latitude_deg", "station", _number(-90, 90), "degrees in [-90, 90]"),
+        longitude_deg=r.get(s, "longitude_deg", "station", _number(-180, 180), "degrees in [-180, 180]"),
+        elevation_m=r.get(s, "elevation_m", "station", _number(-500, 9000), "metres in [-500, 9000]", 0.0),
+        data_dir=r.get(s, "data_dir", "station", _path, "a directory path"),
+        partners=partners,
+    )
+
+
+def _read_pointing(r: _Reader, c: Mapping[str, Any], where: str) -> PointingSection:
+    p = r.mapping(c, "pointing", where)
+    w = where + ".pointing"
+    r.unknown(p, {"az_deg", "alt_deg", "rotation_deg", "fov_h_deg", "projection"}, w)
+    return PointingSection(
+        az_deg=r.get(p, "az_deg", w, _number(0, 360), "degrees in [0, 360]", 0.0),
+        alt_deg=r.get(p, "alt_deg", w, _number(-10, 90), "degrees in [-10, 90]", 90.0),
+        rotation_deg=r.get(p, "rotation_deg", w, _number(-360, 360), "degrees in [-360, 360]", 0.0),
+        fov_h_deg=r.get(p, "fov_h_deg", w, _number(above=0, high=200), "degrees in (0, 200]", 90.0),
+        projection=r.get(p, "projection", w, _choice(PROJECTIONS), f"one of {PROJECTIONS}", "equidistant"),
+    )
+
+
+def _read_camera(r: _Reader, c: Any, i: int, data_dir: Path | None) -> CameraSection | None:
+    where = f"cameras[{i}]"
+    if not isinstance(c, Mapping):
+        r.problems.append(ConfigProblem(where, c, "a mapping with at least an id"))
+        return None
+    known = {"id", "incoming_sd", "incoming_hd", "filename_pattern", "fps", "width_px", "height_px", "mask",
+             "pointing"}  # fmt: skip
+    r.unknown(c, known, where)
+    cam_id = r.get(c, "id", where, _station_id, "a camera id of letters, digits and '-'")
+    default_in = data_dir / "incoming" / cam_id if data_dir is not None and cam_id else None
+    return CameraSection(
+        id=cam_id,
+        incoming_sd=r.get(c, "incoming_sd", where, _path, "a directory path", default_in),
+        incoming_hd=r.get(c, "incoming_hd", where, _path, "a directory path", None),
+        filename_pattern=r.get(c, "filename_pattern", where, _pattern, "a file-name template", DEFAULT_PATTERN),
+        fps=r.get(c, "fps", where, _number(above=0, high=1000), "frames per second > 0", 25.0),
+        width_px=r.get(c, "width_px", where, _integer(16), "an integer >= 16", 1280),
+        height_px=r.get(c, "height_px", where, _integer(16), "an integer >= 16", 720),
+        mask=r.get(c, "mask", where, _path, "an image path", None),
+        pointing=_read_pointing(r, c, where),
+    )
+
+
+def _read_processing(r: _Reader, raw: Mapping[str, Any]) -> ProcessingSection:
+    p = r.mapping(raw, "processing", "")
+    w = "processing"
+    known = {"workers", "ff_policy", "decoder", "daytime", "min_speed_deg_s", "max_speed_deg_s", "min_points"}
+    r.unknown(p, known, w)
+    workers = p.get("workers", "auto")
+    section = ProcessingSection(
+        workers=default_workers() if workers == "auto" else r.get(p, "workers", w, _integer(1), "'auto' or >= 1"),
+        ff_policy=r.get(p, "ff_policy", w, _choice(FF_POLICIES), f"one of {FF_POLICIES}", "candidates"),
+        decoder=r.get(p, "decoder", w, _choice(DECODERS), f"one of {DECODERS}", "auto"),
+        daytime=r.get(p, "daytime", w, _choice(DAYTIME_POLICIES), f"one of {DAYTIME_POLICIES}", "process"),
+        min_speed_deg_s=r.get(p, "min_speed_deg_s", w, _number(above=0), "deg/s > 0", 2.0),
+        max_speed_deg_s=r.get(p, "max_speed_deg_s", w, _number(above=0), "deg/s > 0", 51.0),
+        min_points=r.get(p, "min_points", w, _integer(3), "an integer >= 3", 4),
+    )
+    if section.min_speed_deg_s and section.max_speed_deg_s and section.min_speed_deg_s >= section.max_speed_deg_s:
+        r.problems.append(ConfigProblem("processing.max_speed_deg_s", section.max_speed_deg_s,
+                                        "greater than processing.min_speed_deg_s"))  # fmt: skip
+    return section
+
+
+def _read_storage(r: _Reader, raw: Mapping[str, Any]) -> StorageSection:
+    s = r.mapping(raw, "storage", "")
+    w = "storage"
+    r.unknown(s, {"backend", "path", "endpoint_url", "bucket", "prefix", "bandwidth_kib_s"}, w)
+    section = StorageSection(
+        backend=r.get(s, "backend", w, _choice(STORAGE_BACKENDS), f"one of {STORAGE_BACKENDS}", "local"),
+        path=r.get(s, "path", w, _path, "a directory path", None),
+        endpoint_url=r.get(s, "endpoint_url", w, str, "a URL", None),
+        bucket=r.get(s, "bucket", w, str, "a bucket name", None),
+        prefix=r.get(s, "prefix", w, str, "a key prefix", ""),
+        bandwidth_kib_s=r.get(s, "bandwidth_kib_s", w, _number(above=0), "KiB/s > 0", None),
+    )
+    if section.backend == "s3" and not section.bucket:
+        r.problems.append(ConfigProblem("storage.bucket", None, "a bucket name when backend is s3"))
+    return section
+
+
+def _read_retention(r: _Reader, raw: Mapping[str, Any]) -> RetentionSection:
+    s = r.mapping(raw, "retention", "")
+    r.unknown(s, {"max_disk_gb", "min_free_gb"}, "retention")
+    return RetentionSection(
+        max_disk_gb=r.get(s, "max_disk_gb", "retention", _number(above=0), "GB > 0", None),
+        min_free_gb=r.get(s, "min_free_gb", "retention", _number(low=0), "GB >= 0", 2.0),
+    )
+
+
+def _read_logging(r: _Reader, raw: Mapping[str, Any]) -> LoggingSection:
+    s = r.mapping(raw, "logging", "")
+    r.unknown(s, {"level", "json_file"}, "logging")
+    levels = ("DEBUG", "INFO", "WARNING", "ERROR")
+    return LoggingSection(
+        level=r.get(s, "level", "logging", lambda v: _choice(levels)(str(v).upper()), f"one of {levels}", "INFO"),
+        json_file=r.get(s, "json_file", "logging", _path, "a file path", None),
+    )
+
+
+def parse_config(raw: Any, source: str = "<memory>") -> StationConfig:
+    """Validate a parsed YAML document; raise :class:`ConfigError` listing every problem."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(source, [ConfigProblem("<document>", raw, "a YAML mapping with a station section")])
+    r = _Reader()
+    known = {"station", "cameras", "processing", "calibration", "storage", "retention", "alerts", "logging"}
+    r.unknown(raw, known, "")
+    station = _read_station(r, raw)
+    cams_raw = raw.get("cameras")
+    cameras: list[CameraSection] = []
+    if not isinstance(cams_raw, list) or not cams_raw:
+        r.problems.append(ConfigProblem("cameras", cams_raw, "a list of at least one camera"))
+    else:
+        for i, c in enumerate(cams_raw):
+            cam = _read_camera(r, c, i, station.data_dir)
+            if cam is not None:
+                cameras.append(cam)
+        ids = [c.id for c in cameras]
+        for dup in sorted({i for i in ids if ids.count(i) > 1}):
+            r.problems.append(ConfigProblem("cameras", dup, "unique camera ids"))
+    config = StationConfig(
+        station=station,
+        cameras=tuple(cameras),
+        processing=_read_processing(r, raw),
+        storage=_read_storage(r, raw),
+        retention=_read_retention(r, raw),
+        logging=_read_logging(r, raw),
+        source=source,
+    )
+    if r.problems:
+        raise ConfigError(source, r.problems)
+    return config
+
+
+def load_config(path: Path) -> StationConfig:
+    """Read and validate the YAML file at ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), [ConfigProblem("<file>", str(path), f"a readable file ({exc.strerror})")]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [ConfigProblem("<document>", "unparseable", f"valid YAML ({exc})")]) from None
+    return parse_config(raw, str(path))
+
+
+def resolve_config_path(explicit: Path | None, environ: Mapping[str, str] | None = None) -> Path:
+    """The configuration file to use: ``--config``, else ``$STATIOND_CONFIG``, else the default path."""
+    if explicit is not None:
+        return explicit
+    env = os.environ if environ is None else environ
+    return Path(env["STATIOND_CONFIG"]) if env.get("STATIOND_CONFIG") else DEFAULT_CONFIG_PATH

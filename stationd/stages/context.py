@@ -1,0 +1,36 @@
+"""What every stage needs: the configuration, the layout, the state store and who is working."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from stationd.config import CameraSection, StationConfig
+from stationd.layout import StationLayout
+from stationd.owner import current_owner
+from stationd.state import StateStore
+
+STAGE_ORDER = ("scan", "detect")
+"""Stages in pipeline order; a stage's completion makes the next one pending."""
+
+STAGE_VERSIONS = {"scan": "scan/1", "detect": "detect/1"}
+"""Code version of each stage, recorded with its result; bump it when outputs change."""
+
+
+@dataclass
+class StageContext:
+    config: StationConfig
+    store: StateStore
+    owner: str = field(default_factory=current_owner)
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("stationd.stages"))
+
+    @property
+    def layout(self) -> StationLayout:
+        return StationLayout(self.config.station.data_dir)
+
+    def camera(self, camera_id: str) -> CameraSection:
+        return self.config.camera(camera_id)
+
+    def camera_number(self, camera_id: str) -> int:
+        """1-based position of the camera in the configuration (the FF header's CAMNO)."""
+        return [c.id for c in self.config.cameras].index(camera_id) + 1

@@ -1,0 +1,129 @@
+"""Running stages on minutes: claim in the state store, run, record the outcome.
+
+An unreadable video (a ``VideoError``: empty, truncated, not a video, wrong resolution) is quarantined: the file moves
+to ``quarantine/`` beside a ``.reason`` file and the stage is marked ``quarantined``; nothing else stops. Any
+other exception marks the stage ``failed`` with its text and leaves the input where it is, for a retry.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from detection.errors import VideoError
+from stationd.atomic import atomic_move, atomic_write_text
+from stationd.discover import DiscoverReport, discover_camera
+from stationd.layout import iso_utc
+from stationd.stages.context import STAGE_ORDER, STAGE_VERSIONS, StageContext
+from stationd.stages.detect import run_detect
+from stationd.stages.scan import locate_original, run_scan
+from stationd.state import Minute
+
+StageFunction = Callable[[StageContext, Minute], dict[str, Any]]
+
+STAGES: dict[str, StageFunction] = {"scan": run_scan, "detect": run_detect}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one stage of one minute."""
+
+    minute: Minute
+    stage: str
+    status: str  # done | failed | quarantined | skipped (someone else holds it)
+    duration_s: float = 0.0
+    error: str | None = None
+    result: dict[str, Any] | None = None
+
+
+@dataclass
+class StageRunner:
+    ctx: StageContext
+    stages: dict[str, StageFunction] = field(default_factory=lambda: dict(STAGES))
+
+    def discover(self, day: str | None = None, settle_s: float = 10.0) -> DiscoverReport:
+        """Register the complete minute files of every camera (of ``day``, also in its video folders)."""
+        total = DiscoverReport()
+        for camera in self.ctx.config.cameras:
+            report = discover_camera(self.ctx.store, self.ctx.layout, camera, settle_s, day=day)
+            total.registered += report.registered
+            total.known += report.known
+            total.ignored += report.ignored
+            total.unsettled += report.unsettled
+        for path in total.ignored:
+            self.ctx.log.warning("ignored %s: the name does not match the camera's file pattern", path)
+        return total
+
+    def run_one(self, stage: str, minute: Minute) -> Outcome:
+        """Claim and run ``stage`` for ``minute``; 'skipped' when it is not pending."""
+        store, owner = self.ctx.store, self.ctx.owner
+        if not store.claim(minute.id, stage, owner, STAGE_VERSIONS[stage]):
+            return Outcome(minute, stage, "skipped")
+        minute = store.minute(minute.id)
+        t0 = time.monotonic()
+        try:
+            result = self.stages[stage](self.ctx, minute)
+        except VideoError as exc:
+            duration = time.monotonic() - t0
+            self._quarantine(minute, stage, exc.reason)
+            store.fail(minute.id, stage, owner, exc.reason, duration, quarantined=True)
+            self.ctx.log.error("%s %s quarantined: %s", stage, minute.name, exc.reason)
+            return Outcome(minute, stage, "quarantined", duration, exc.reason)
+        except Exception as exc:  # a bug or a full disk: record it, keep the station going
+            return self._failed(minute, stage, exc, time.monotonic() - t0)
+        except BaseException:
+            store.release(minute.id, stage, owner)
+            raise
+        duration = time.monotonic() - t0
+        nxt = STAGE_ORDER[STAGE_ORDER.index(stage) + 1 :][:1]
+        store.complete(minute.id, stage, owner, result, duration, then=nxt)
+        self.ctx.log.info("%s %s done in %.2f s", stage, minute.name, duration)
+        return Outcome(minute, stage, "done", duration, None, result)
+
+    def _failed(self, minute: Minute, stage: str, exc: BaseException, duration: float) -> Outcome:
+        text = f"{type(exc).__name__}: {exc}"
+        self.ctx.store.fail(minute.id, stage, self.ctx.owner, text, duration)
+        self.ctx.log.error("%s %s failed: %s\n%s", stage, minute.name, text, traceback.format_exc(limit=4))
+        return Outcome(minute, stage, "failed", duration, text)
+
+    def _quarantine(self, minute: Minute, stage: str, reason: str) -> None:
+        """Move the minute's original into quarantine/ with a reason file; never delete it."""
+        try:
+            source = locate_original(self.ctx, minute)
+        except FileNotFoundError:
+            return
+        target = self.ctx.layout.quarantine / source.name
+        atomic_write_text(
+            target.with_name(target.name + ".reason"),
+            f"file: {source}\ncamera: {minute.camera}\nstage: {stage}\nreason: {reason}\n"
+            f"time_utc: {iso_utc(datetime.now(UTC))}\n",
+        )
+        atomic_move(source, target)
+        self.ctx.store.set_paths(minute.id, target)
+
+    def run_pending(
+        self,
+        stages: tuple[str, ...] = STAGE_ORDER,
+        day: str | None = None,
+        on_outcome: Callable[[Outcome], None] | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> list[Outcome]:
+        """Run every pending minute through ``stages`` in pipeline order (each minute as far as it goes)."""
+        outcomes: list[Outcome] = []
+        for stage in (s for s in STAGE_ORDER if s in stages):
+            for minute in self.ctx.store.pending(stage, day=day, limit=100_000):
+                if should_stop():
+                    return outcomes
+                outcome = self.run_one(stage, minute)
+                outcomes.append(outcome)
+                if on_outcome is not None:
+                    on_outcome(outcome)
+        return outcomes
+
+    def reset_day(self, day: str, stages: tuple[str, ...]) -> int:
+        """Make the given stages of a day pending again (the first of them for every minute)."""
+        return sum(self.ctx.store.reset(stage, day) for stage in stages)

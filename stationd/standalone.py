@@ -1,0 +1,58 @@
+"""``stationd scan FILE...`` without a station: scan videos into a folder of products.
+
+For each file: ``<out>/<stem>.values.npz``, the FF blocks, ``<stem>_stack.jpg`` and ``<stem>_preview.jpg``.
+The start time comes from an AllSkyCams name when the file has one, otherwise from the file's mtime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from detection.errors import VideoError
+from detection.scan import ScanSettings, scan_video
+from stationd.layout import DEFAULT_PATTERN, compile_pattern
+from stationd.products import ProductPaths, write_scan_products
+
+
+@dataclass(frozen=True)
+class StandaloneScan:
+    path: Path
+    ok: bool
+    reason: str | None = None
+    n_frames: int = 0
+    width_px: int = 0
+    height_px: int = 0
+    fps: float = 0.0
+    ff_files: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+def _start_time(path: Path) -> datetime:
+    match = compile_pattern(DEFAULT_PATTERN).match(path.name)
+    if match:
+        g = match.groupdict()
+        return datetime(int(g["YYYY"]), int(g["MM"]), int(g["DD"]), int(g["hh"]), int(g["mm"]), int(g["ss"]),
+                        int(g["mmm"]) * 1000, tzinfo=UTC)  # fmt: skip
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+
+def scan_file(path: Path, out_dir: Path, station: str = "XX0001", decoder: str = "auto") -> StandaloneScan:
+    """Scan one video into ``out_dir``; a file that cannot be read gives ``ok=False`` with the reason."""
+    try:
+        result = scan_video(path, ScanSettings(expected_size=None, decoder=decoder))
+    except VideoError as exc:
+        return StandaloneScan(path, ok=False, reason=exc.reason)
+    stem = path.stem
+    paths = ProductPaths(
+        values=out_dir / f"{stem}.values.npz",
+        ff_dir=out_dir,
+        stack=out_dir / f"{stem}_stack.jpg",
+        preview=out_dir / f"{stem}_preview.jpg",
+    )
+    names = write_scan_products(result, paths, station, _start_time(path))
+    return StandaloneScan(
+        path, True, None, result.n_frames, result.width, result.height, result.fps, tuple(names),
+        result.decode_s + result.compute_s,
+    )  # fmt: skip

@@ -1,0 +1,102 @@
+"""A station opened for work: its configuration, state store and stage runner, with crash recovery.
+
+``Station.reprocess`` is what ``stationd reprocess DAY`` does; the daemon uses the same pieces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stationd.atomic import remove_temporaries
+from stationd.config import StationConfig
+from stationd.layout import StationLayout
+from stationd.owner import owner_alive
+from stationd.stages import STAGE_ORDER, Outcome, StageContext, StageRunner
+from stationd.state import StateStore
+from stationd.views import day_status, station_status
+
+_OUTPUT_FOLDERS = ("video", "video/hd", "values", "ff", "stacks")
+
+
+@dataclass
+class ReprocessReport:
+    day: str
+    stages: tuple[str, ...]
+    registered: int = 0
+    ignored: list[Path] = field(default_factory=list)
+    unsettled: list[Path] = field(default_factory=list)
+    recovered: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("failed") == 0 and self.count("quarantined") == 0
+
+
+class Station:
+    """The station's data directory opened for work by this process."""
+
+    def __init__(self, config: StationConfig) -> None:
+        self.config = config
+        self.layout = StationLayout(config.station.data_dir)
+        self.layout.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = StateStore(self.layout.state_db)
+        self.ctx = StageContext(config=config, store=self.store)
+        self.runner = StageRunner(self.ctx)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Station:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def recover(self, day: str | None = None) -> int:
+        """Undo what a crash left: stale claims back to pending, temporary files removed."""
+        stale = self.store.recover_stale(owner_alive)
+        for minute_id, stage, owner in stale:
+            self.ctx.log.warning("recovered stale %s claim of minute %d held by %s", stage, minute_id, owner)
+        days = [day] if day else self.store.days()
+        for d in days:
+            for camera in self.config.cameras:
+                base = self.layout.day_camera(d, camera.id)
+                for sub in _OUTPUT_FOLDERS:
+                    remove_temporaries(base / sub)
+        remove_temporaries(self.layout.quarantine)
+        return len(stale)
+
+    def reprocess(
+        self,
+        day: str,
+        from_stage: str = STAGE_ORDER[0],
+        on_outcome: Callable[[Outcome], None] | None = None,
+        settle_s: float = 10.0,
+    ) -> ReprocessReport:
+        """Run ``from_stage`` and every later stage again for all minutes of ``day``."""
+        stages = STAGE_ORDER[STAGE_ORDER.index(from_stage) :]
+        report = ReprocessReport(day=day, stages=stages)
+        report.recovered = self.recover(day)
+        found = self.runner.discover(day=day, settle_s=settle_s)
+        report.registered = len(found.registered)
+        report.ignored = found.ignored
+        report.unsettled = found.unsettled
+        self.runner.reset_day(day, stages[:1])
+        report.outcomes = self.runner.run_pending(stages, day=day, on_outcome=on_outcome)
+        return report
+
+    def pending_count(self, day: str, stages: tuple[str, ...]) -> int:
+        """Minutes of ``day`` waiting for any of ``stages`` (for progress displays)."""
+        return sum(len(self.store.pending(s, day=day, limit=100_000)) for s in stages)
+
+    def status(self, day: str | None = None) -> dict[str, Any]:
+        if day is None:
+            return station_status(self.store, self.config.station.id)
+        return day_status(self.store, self.config.station.id, day)

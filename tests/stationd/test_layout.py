@@ -1,0 +1,71 @@
+"""File names of minutes, day arguments and atomic writes."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from stationd.atomic import TMP_PREFIX, atomic_move, atomic_write_bytes, atomic_write_with, remove_temporaries
+from stationd.errors import UsageError
+from stationd.layout import DEFAULT_PATTERN, compile_pattern, iso_utc, parse_day, parse_minute_name
+
+
+def test_allskycams_names_parse_to_utc_minutes() -> None:
+    pattern = compile_pattern(DEFAULT_PATTERN)
+    name = parse_minute_name("2026_07_12_22_15_06_120_cam1.mp4", pattern, "cam1")
+    assert name is not None
+    assert name.start_utc == datetime(2026, 7, 12, 22, 15, 6, 120_000, tzinfo=UTC)
+    assert name.day == "2026-07-12"
+    assert parse_minute_name("2026_07_12_22_15_06_120_cam2.mp4", pattern, "cam1") is None
+    assert parse_minute_name("snapshot.jpg", pattern, "cam1") is None
+    assert parse_minute_name("2026_13_12_22_15_06_120_cam1.mp4", pattern, "cam1") is None
+
+
+def test_custom_pattern_without_camera_token() -> None:
+    pattern = compile_pattern("{YYYY}{MM}{DD}-{hh}{mm}{ss}.mkv")
+    name = parse_minute_name("20260712-221506.mkv", pattern, "north")
+    assert name is not None and name.camera == "north"
+    with pytest.raises(ValueError, match="unknown token"):
+        compile_pattern("{YYYY}_{foo}.mp4")
+    with pytest.raises(ValueError, match="missing tokens"):
+        compile_pattern("{YYYY}.mp4")
+
+
+def test_days_in_both_spellings() -> None:
+    assert parse_day("2026-07-12").isoformat() == "2026-07-12"
+    assert parse_day("2026_07_12").isoformat() == "2026-07-12"
+    with pytest.raises(UsageError, match="not a day"):
+        parse_day("yesterday")
+
+
+def test_iso_utc_has_microseconds_and_z() -> None:
+    assert iso_utc(datetime(2026, 7, 12, 22, 15, 6, 120_000, tzinfo=UTC)) == "2026-07-12T22:15:06.120000Z"
+
+
+def test_atomic_write_leaves_old_file_when_the_writer_fails(tmp_path: Path) -> None:
+    target = tmp_path / "out.bin"
+    atomic_write_bytes(target, b"old")
+
+    def broken(f: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        atomic_write_with(target, broken)  # type: ignore[arg-type]
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+
+
+def test_atomic_move_and_temporary_cleanup(tmp_path: Path) -> None:
+    src = tmp_path / "a" / "x.mp4"
+    src.parent.mkdir()
+    src.write_bytes(b"video")
+    atomic_move(src, tmp_path / "b" / "x.mp4")
+    assert not src.exists() and (tmp_path / "b" / "x.mp4").read_bytes() == b"video"
+    leftover = tmp_path / "b" / (TMP_PREFIX + "crash")
+    leftover.write_bytes(b"half")
+    os.utime(leftover)
+    assert remove_temporaries(tmp_path / "b") == 1
+    assert not leftover.exists()

@@ -1,0 +1,85 @@
+"""The state store: claims in transactions, results, resets, and recovery of stale claims."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from stationd.owner import current_owner, owner_alive
+from stationd.state import StateStore, Status
+
+T0 = datetime(2026, 7, 12, 22, 0, 0, tzinfo=UTC)
+
+
+def _store(tmp_path: Path) -> StateStore:
+    return StateStore(tmp_path / "state.sqlite3")
+
+
+def test_register_is_idempotent_and_creates_pending_scan(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        m1, new1 = store.register_minute("cam1", T0, "a.mp4", tmp_path / "a.mp4", 10)
+        m2, new2 = store.register_minute("cam1", T0, "a.mp4", tmp_path / "a.mp4", 10)
+        assert new1 and not new2 and m1.id == m2.id
+        assert store.runs(m1.id)["scan"].status is Status.PENDING
+        assert [m.id for m in store.pending("scan")] == [m1.id]
+
+
+def test_claim_is_exclusive_and_complete_makes_next_stage_pending(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        m, _ = store.register_minute("cam1", T0, "a.mp4", tmp_path / "a.mp4")
+        assert store.claim(m.id, "scan", "me:1:1", "scan/1")
+        assert not store.claim(m.id, "scan", "you:2:2", "scan/1")
+        store.complete(m.id, "scan", "me:1:1", {"n_frames": 1500}, 1.5, then=("detect",))
+        runs = store.runs(m.id)
+        assert runs["scan"].status is Status.DONE and runs["scan"].result == {"n_frames": 1500}
+        assert runs["detect"].status is Status.PENDING
+
+
+def test_reset_of_a_day_skips_running_claims(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        a, _ = store.register_minute("cam1", T0, "a.mp4", tmp_path / "a.mp4")
+        b, _ = store.register_minute("cam1", T0 + timedelta(minutes=1), "b.mp4", tmp_path / "b.mp4")
+        store.claim(a.id, "scan", "me:1:1", "scan/1")
+        store.complete(a.id, "scan", "me:1:1", {}, 1.0)
+        store.claim(b.id, "scan", "other:1:1", "scan/1")
+        assert store.reset("scan", "2026-07-12") == 1
+        assert store.runs(a.id)["scan"].status is Status.PENDING
+        assert store.runs(b.id)["scan"].status is Status.RUNNING
+
+
+def _claim_and_die(db: str, minute_id: int) -> None:
+    store = StateStore(Path(db))
+    assert store.claim(minute_id, "scan", current_owner(), "scan/1")
+    store.close()
+
+
+def test_claims_of_a_dead_process_are_recovered(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        m, _ = store.register_minute("cam1", T0, "a.mp4", tmp_path / "a.mp4")
+        live, _ = store.register_minute("cam1", T0 + timedelta(minutes=1), "b.mp4", tmp_path / "b.mp4")
+        store.claim(live.id, "scan", current_owner(), "scan/1")
+        proc = multiprocessing.get_context("spawn").Process(
+            target=_claim_and_die, args=(str(tmp_path / "state.sqlite3"), m.id)
+        )
+        proc.start()
+        proc.join(60)
+        assert proc.exitcode == 0
+        assert store.runs(m.id)["scan"].status is Status.RUNNING
+        recovered = store.recover_stale(owner_alive)
+        assert [r[0] for r in recovered] == [m.id]
+        assert store.runs(m.id)["scan"].status is Status.PENDING
+        assert store.runs(live.id)["scan"].status is Status.RUNNING
+
+
+def test_release_and_fail(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        m, _ = store.register_minute("cam1", T0, "a.mp4", tmp_path / "a.mp4")
+        store.claim(m.id, "scan", "me:1:1", "scan/1")
+        store.release(m.id, "scan", "me:1:1")
+        assert store.runs(m.id)["scan"].status is Status.PENDING
+        store.claim(m.id, "scan", "me:1:1", "scan/1")
+        store.fail(m.id, "scan", "me:1:1", "empty file", 0.1, quarantined=True)
+        run = store.runs(m.id)["scan"]
+        assert run.status is Status.QUARANTINED and run.error == "empty file" and run.attempts == 2
+        assert store.counts("2026-07-12") == {"scan": {"quarantined": 1}}

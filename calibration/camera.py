@@ -1,0 +1,150 @@
+"""A simple camera model: pointing, rotation, field of view and projection, without lens distortion.
+
+It maps horizontal coordinates (azimuth east of north, altitude, degrees) to pixels and back. It is the
+coarse pointing a station's configuration gives, and what the synthetic sky generator projects through; the
+plate solution of the calibration stage (with distortion) is a different, fitted object.
+
+Conventions
+-----------
+- Pixels: 0-based, pixel centres on integers, x to the right, y down; the optical axis falls on the image
+  centre ``((width_px - 1) / 2, (height_px - 1) / 2)``.
+- Without rotation, "up" on the image points towards the zenith (along the vertical circle through the
+  optical axis) and east is to the right of a camera facing north, as on a photograph of the sky taken
+  from the ground.
+- ``rotation_deg`` is the angle, measured counterclockwise on the image as displayed, from the image's "up"
+  direction (-y) to the direction of the zenith. With 90 degrees the zenith lies to the image's left.
+- Camera pointing at the zenith (``alt_deg == 90``): "up" is the direction away from azimuth ``az_deg``
+  (the limit of the vertical circle of azimuth ``az_deg`` as the altitude tends to 90).
+- Projections (angle rho from the optical axis to radius r on the image, focal length f in pixels):
+  ``"equidistant"`` r = f rho (fish-eye lenses, all-sky cameras) and ``"rectilinear"`` r = f tan(rho)
+  (the pinhole camera). ``fov_h_deg`` is the angle across the image width through its centre, so
+  f = width / fov (equidistant) or f = (width / 2) / tan(fov / 2) (rectilinear).
+
+Example::
+
+    >>> cam = CameraModel(1280, 720, az_deg=180.0, alt_deg=45.0, rotation_deg=0.0, fov_h_deg=88.0)
+    >>> x, y = cam.altaz_to_pixel(180.0, 45.0)
+    >>> float(x), float(y)
+    (639.5, 359.5)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["CameraModel"]
+
+Projection = Literal["equidistant", "rectilinear"]
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class CameraModel:
+    """Pointing and optics of one camera (see the module docstring for the conventions)."""
+
+    width_px: int
+    height_px: int
+    az_deg: float
+    alt_deg: float
+    rotation_deg: float
+    fov_h_deg: float
+    projection: Projection = "equidistant"
+
+    def __post_init__(self) -> None:
+        for name in ("width_px", "height_px"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 2:
+                raise ValueError(f"CameraModel.{name}={value!r}: expected an integer >= 2")
+        if not -90.0 <= self.alt_deg <= 90.0:
+            raise ValueError(f"CameraModel.alt_deg={self.alt_deg!r}: expected an altitude in [-90, 90]")
+        if self.projection not in ("equidistant", "rectilinear"):
+            raise ValueError(
+                f"CameraModel.projection={self.projection!r}: expected 'equidistant' or 'rectilinear'"
+            )
+        limit = 360.0 if self.projection == "equidistant" else 179.0
+        if not 0.0 < self.fov_h_deg < limit:
+            raise ValueError(
+                f"CameraModel.fov_h_deg={self.fov_h_deg!r}: expected 0 < fov < {limit:g} for "
+                f"the {self.projection} projection"
+            )
+
+    @property
+    def focal_px(self) -> float:
+        """Focal length in pixels (the radius per radian at the centre)."""
+        half = np.radians(self.fov_h_deg) / 2.0
+        if self.projection == "equidistant":
+            return float(self.width_px / 2.0 / half)
+        return float(self.width_px / 2.0 / np.tan(half))
+
+    @property
+    def scale_px_per_deg(self) -> float:
+        """Plate scale at the image centre, pixels per degree."""
+        return self.focal_px * np.pi / 180.0
+
+    def _basis(self) -> FloatArray:
+        """Rows: right, up and forward unit vectors of the camera in east/north/zenith coordinates."""
+        az, alt = np.radians(self.az_deg), np.radians(self.alt_deg)
+        forward = np.array([np.cos(alt) * np.sin(az), np.cos(alt) * np.cos(az), np.sin(alt)])
+        up = np.array([-np.sin(alt) * np.sin(az), -np.sin(alt) * np.cos(az), np.cos(alt)])
+        right = np.cross(forward, up)
+        rot = np.radians(self.rotation_deg)
+        c, s = np.cos(rot), np.sin(rot)
+        # Turn the image axes so that the zenith direction (0, 1) lands at (-sin, cos): counterclockwise.
+        img_right = c * right - s * up
+        img_up = s * right + c * up
+        return np.stack([img_right, img_up, forward])
+
+    def altaz_to_pixel(self, az_deg: ArrayLike, alt_deg: ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """Pixel coordinates of directions; NaN for directions the projection cannot image.
+
+        Parameters
+        ----------
+        az_deg, alt_deg : array_like
+            Azimuth east of north and altitude, degrees.
+
+        Returns
+        -------
+        x_px, y_px : ndarray
+            Pixel coordinates (may lie outside the image; NaN behind a rectilinear camera).
+        """
+        az = np.radians(np.asarray(az_deg, dtype=np.float64))
+        alt = np.radians(np.asarray(alt_deg, dtype=np.float64))
+        az, alt = np.broadcast_arrays(az, alt)
+        enu = np.stack([np.cos(alt) * np.sin(az), np.cos(alt) * np.cos(az), np.sin(alt)])
+        xi, eta, zeta = np.tensordot(self._basis(), enu, axes=1)
+        f = self.focal_px
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if self.projection == "rectilinear":
+                ok = zeta > 1e-12
+                u = np.where(ok, f * xi / np.where(ok, zeta, 1.0), np.nan)
+                v = np.where(ok, f * eta / np.where(ok, zeta, 1.0), np.nan)
+            else:
+                sin_rho = np.hypot(xi, eta)
+                rho = np.arctan2(sin_rho, zeta)
+                ratio = np.where(sin_rho > 1e-15, rho / np.where(sin_rho > 1e-15, sin_rho, 1.0), 1.0)
+                u, v = f * xi * ratio, f * eta * ratio
+        x = (self.width_px - 1) / 2.0 + u
+        y = (self.height_px - 1) / 2.0 - v
+        return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+    def pixel_to_altaz(self, x_px: ArrayLike, y_px: ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """Azimuth east of north in [0, 360) and altitude (degrees) seen at pixel coordinates."""
+        x = np.asarray(x_px, dtype=np.float64)
+        y = np.asarray(y_px, dtype=np.float64)
+        x, y = np.broadcast_arrays(x, y)
+        u = x - (self.width_px - 1) / 2.0
+        v = (self.height_px - 1) / 2.0 - y
+        r = np.hypot(u, v)
+        f = self.focal_px
+        rho = r / f if self.projection == "equidistant" else np.arctan(r / f)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(r > 1e-15, np.sin(rho) / np.where(r > 1e-15, r, 1.0), 1.0 / f)
+        cam = np.stack([u * scale, v * scale, np.cos(rho)])
+        east, north, zenith = np.tensordot(self._basis().T, cam, axes=1)
+        az = np.mod(np.degrees(np.arctan2(east, north)), 360.0)
+        alt = np.degrees(np.arcsin(np.clip(zenith, -1.0, 1.0)))
+        return np.asarray(az, dtype=np.float64), np.asarray(alt, dtype=np.float64)

@@ -1,0 +1,53 @@
+"""``stationd logs [-f] [-n N] [--json]``: the station's JSON-lines log, rendered for people."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from cli.options import config_option, json_option, load
+from stationd.errors import UsageError
+from stationd.logs import follow_records, render_record, tail_records
+
+
+@click.command()
+@click.option(
+    "-f", "--follow", is_flag=True, help="Keep printing new records as they are written (Ctrl-C stops)."
+)
+@click.option("-n", "--lines", "n_lines", type=click.IntRange(min=0), default=50, show_default=True,
+              help="How many of the last records to show first.")  # fmt: skip
+@config_option
+@json_option
+def logs(follow: bool, n_lines: int, config_path: Path | None, as_json: bool) -> None:
+    """Show the station's log (the JSON-lines file of logging.json_file); -f follows it.
+
+    Under systemd the same records are in the journal: journalctl -u stationd.
+    """
+    cfg = load(config_path)
+    path = cfg.logging.json_file
+    if path is None:
+        raise UsageError(
+            f"logging.json_file is not set in {cfg.source}: set it to keep a JSON-lines log, "
+            "or read the journal with: journalctl -u stationd"
+        )
+    console = Console(highlight=False)
+
+    def show(record: dict[str, object]) -> None:
+        if as_json:
+            click.echo(json.dumps(record))
+        else:
+            console.print(render_record(record))
+
+    if not path.exists() and not follow:
+        raise UsageError(f"{path} does not exist yet: the daemon writes it once it runs")
+    for record in tail_records(path, n_lines) if n_lines else []:
+        show(record)
+    if follow:
+        try:
+            for record in follow_records(path, stop=lambda: False):
+                show(record)
+        except KeyboardInterrupt:
+            pass

@@ -43,7 +43,11 @@ def atomic_write_with(path: Path, write: Callable[[BinaryIO], None]) -> None:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Create or replace ``path`` with ``data``."""
-    atomic_write_with(path, lambda f: f.write(data))  # type: ignore[arg-type,return-value]
+
+    def write(f: BinaryIO) -> None:
+        f.write(data)
+
+    atomic_write_with(path, write)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

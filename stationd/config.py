@@ -77,6 +77,7 @@ class ProcessingSection:
     min_speed_deg_s: float = 2.0
     max_speed_deg_s: float = 51.0
     min_points: int = 4
+    daytime_sun_alt_deg: float = -6.0  # the sun above this altitude means day (-6: civil twilight)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,45 @@ class RetentionSection:
 class LoggingSection:
     level: str = "INFO"
     json_file: Path | None = None
+    json_max_mb: float = 10.0
+    json_backups: int = 5
+
+
+@dataclass(frozen=True)
+class AlertsSection:
+    """Where alerts go besides the log and status.json (SMTP password: $STATIOND_SMTP_PASSWORD)."""
+
+    email_to: tuple[str, ...] = ()
+    email_from: str = "stationd@localhost"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    webhook_url: str | None = None
+    min_interval_s: float = 3600.0  # one notification per alert and this interval at most
+    max_per_hour: int = 12  # and at most this many notifications per hour in all
+
+
+@dataclass(frozen=True)
+class HealthSection:
+    no_video_min: float = 10.0  # no new minute file from a camera for this long at night
+    max_candidates_per_hour: int = 60
+    max_failures_per_hour: int = 5
+    backlog_min: int = 30  # pending stage runs before a growing backlog is reported
+    backlog_window_min: float = 30.0  # ... growing over this window
+    check_clock: bool = True
+
+
+@dataclass(frozen=True)
+class DaemonSection:
+    """How ``stationd run`` schedules and stops (DESIGN 5)."""
+
+    shutdown_timeout_s: float = 30.0  # SIGTERM: running stages get this long to finish, then are stopped
+    sweep_interval_s: float = 180.0  # look through incoming/ this often (events can be missed)
+    settle_s: float = 10.0  # a sweep takes a file unchanged for this long
+    event_settle_s: float = 1.0  # a closed file is taken when unchanged for this long after the event
+    queue_size: int = 64  # work items held in memory; the rest waits in the state store
+    stage_hang_s: float = 600.0  # a stage running longer stops the systemd watchdog pings
 
 
 @dataclass(frozen=True)
@@ -109,6 +149,9 @@ class StationConfig:
     storage: StorageSection = field(default_factory=StorageSection)
     retention: RetentionSection = field(default_factory=RetentionSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
+    alerts: AlertsSection = field(default_factory=AlertsSection)
+    health: HealthSection = field(default_factory=HealthSection)
+    daemon: DaemonSection = field(default_factory=DaemonSection)
     source: str = "<memory>"
 
     def camera(self, camera_id: str) -> CameraSection:
@@ -164,7 +207,8 @@ class _Reader:
         except (TypeError, ValueError) as exc:
             detail = f" ({exc})" if str(exc) else ""
             self.problems.append(ConfigProblem(full, value, expected + detail))
-            return default if default is not ... else None  # type: ignore[no-any-return]
+            fallback: T = None if default is ... else default  # type: ignore[assignment]
+            return fallback
 
     def mapping(self, section: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
         value = section.get(key) or {}
@@ -180,14 +224,18 @@ class _Reader:
                 self.problems.append(ConfigProblem(full, section[key], f"one of the keys {sorted(known)}"))
 
 
-def _number(low: float | None = None, high: float | None = None, above: float | None = None) -> Callable[
-    [Any], float
-]:
+def _number(
+    low: float | None = None, high: float | None = None, above: float | None = None
+) -> Callable[[Any], float]:
     def convert(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise TypeError
         v = float(value)
-        if (low is not None and v < low) or (high is not None and v > high) or (above is not None and v <= above):
+        if (
+            (low is not None and v < low)
+            or (high is not None and v > high)
+            or (above is not None and v <= above)
+        ):
             raise ValueError
         return v
 
@@ -238,7 +286,9 @@ def default_workers() -> int:
 def _read_station(r: _Reader, raw: Mapping[str, Any]) -> StationSection:
     s = r.mapping(raw, "station", "")
     r.unknown(s, {"id", "latitude_deg", "longitude_deg", "elevation_m", "data_dir", "partners"}, "station")
-    partners = r.get(s, "partners", "station", lambda v: tuple(_station_id(p) for p in v), "a list of station ids", ())
+    partners = r.get(
+        s, "partners", "station", lambda v: tuple(_station_id(p) for p in v), "a list of station ids", ()
+    )
     return StationSection(
         id=r.get(s, "id", "station", _station_id, "a station id of letters, digits and '-' (at most 16)"),
         latitude_deg=r.get(s, "latitude_deg", "station", _number(-90, 90), "degrees in [-90, 90]"),
@@ -276,7 +326,9 @@ def _read_camera(r: _Reader, c: Any, i: int, data_dir: Path | None) -> CameraSec
         id=cam_id,
         incoming_sd=r.get(c, "incoming_sd", where, _path, "a directory path", default_in),
         incoming_hd=r.get(c, "incoming_hd", where, _path, "a directory path", None),
-        filename_pattern=r.get(c, "filename_pattern", where, _pattern, "a file-name template", DEFAULT_PATTERN),
+        filename_pattern=r.get(
+            c, "filename_pattern", where, _pattern, "a file-name template", DEFAULT_PATTERN
+        ),
         fps=r.get(c, "fps", where, _number(above=0, high=1000), "frames per second > 0", 25.0),
         width_px=r.get(c, "width_px", where, _integer(16), "an integer >= 16", 1280),
         height_px=r.get(c, "height_px", where, _integer(16), "an integer >= 16", 720),
@@ -288,19 +340,27 @@ def _read_camera(r: _Reader, c: Any, i: int, data_dir: Path | None) -> CameraSec
 def _read_processing(r: _Reader, raw: Mapping[str, Any]) -> ProcessingSection:
     p = r.mapping(raw, "processing", "")
     w = "processing"
-    known = {"workers", "ff_policy", "decoder", "daytime", "min_speed_deg_s", "max_speed_deg_s", "min_points"}
+    known = {"workers", "ff_policy", "decoder", "daytime", "min_speed_deg_s", "max_speed_deg_s", "min_points",
+             "daytime_sun_alt_deg"}  # fmt: skip
     r.unknown(p, known, w)
     workers = p.get("workers", "auto")
     section = ProcessingSection(
-        workers=default_workers() if workers == "auto" else r.get(p, "workers", w, _integer(1), "'auto' or >= 1"),
+        workers=default_workers()
+        if workers == "auto"
+        else r.get(p, "workers", w, _integer(1), "'auto' or >= 1"),
         ff_policy=r.get(p, "ff_policy", w, _choice(FF_POLICIES), f"one of {FF_POLICIES}", "candidates"),
         decoder=r.get(p, "decoder", w, _choice(DECODERS), f"one of {DECODERS}", "auto"),
         daytime=r.get(p, "daytime", w, _choice(DAYTIME_POLICIES), f"one of {DAYTIME_POLICIES}", "process"),
         min_speed_deg_s=r.get(p, "min_speed_deg_s", w, _number(above=0), "deg/s > 0", 2.0),
         max_speed_deg_s=r.get(p, "max_speed_deg_s", w, _number(above=0), "deg/s > 0", 51.0),
         min_points=r.get(p, "min_points", w, _integer(3), "an integer >= 3", 4),
+        daytime_sun_alt_deg=r.get(p, "daytime_sun_alt_deg", w, _number(-18, 10), "degrees, -18..10", -6.0),
     )
-    if section.min_speed_deg_s and section.max_speed_deg_s and section.min_speed_deg_s >= section.max_speed_deg_s:
+    if (
+        section.min_speed_deg_s
+        and section.max_speed_deg_s
+        and section.min_speed_deg_s >= section.max_speed_deg_s
+    ):
         r.problems.append(ConfigProblem("processing.max_speed_deg_s", section.max_speed_deg_s,
                                         "greater than processing.min_speed_deg_s"))  # fmt: skip
     return section
@@ -334,11 +394,87 @@ def _read_retention(r: _Reader, raw: Mapping[str, Any]) -> RetentionSection:
 
 def _read_logging(r: _Reader, raw: Mapping[str, Any]) -> LoggingSection:
     s = r.mapping(raw, "logging", "")
-    r.unknown(s, {"level", "json_file"}, "logging")
+    r.unknown(s, {"level", "json_file", "json_max_mb", "json_backups"}, "logging")
     levels = ("DEBUG", "INFO", "WARNING", "ERROR")
     return LoggingSection(
-        level=r.get(s, "level", "logging", lambda v: _choice(levels)(str(v).upper()), f"one of {levels}", "INFO"),
+        level=r.get(
+            s, "level", "logging", lambda v: _choice(levels)(str(v).upper()), f"one of {levels}", "INFO"
+        ),
         json_file=r.get(s, "json_file", "logging", _path, "a file path", None),
+        json_max_mb=r.get(s, "json_max_mb", "logging", _number(above=0), "MB > 0", 10.0),
+        json_backups=r.get(s, "json_backups", "logging", _integer(0), "an integer >= 0", 5),
+    )
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError
+    return value
+
+
+def _emails(value: Any) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(a, str) and "@" in a for a in items):
+        raise ValueError
+    return tuple(items)
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ValueError
+    return value
+
+
+def _read_alerts(r: _Reader, raw: Mapping[str, Any]) -> AlertsSection:
+    s = r.mapping(raw, "alerts", "")
+    w = "alerts"
+    known = {"email_to", "email_from", "smtp_host", "smtp_port", "smtp_starttls", "smtp_user", "webhook_url",
+             "min_interval_s", "max_per_hour"}  # fmt: skip
+    r.unknown(s, known, w)
+    return AlertsSection(
+        email_to=r.get(s, "email_to", w, _emails, "an e-mail address or a list of them", ()),
+        email_from=r.get(s, "email_from", w, str, "an e-mail address", "stationd@localhost"),
+        smtp_host=r.get(s, "smtp_host", w, str, "a host name", "localhost"),
+        smtp_port=r.get(s, "smtp_port", w, _integer(1), "a TCP port", 25),
+        smtp_starttls=r.get(s, "smtp_starttls", w, _flag, "true or false", False),
+        smtp_user=r.get(s, "smtp_user", w, str, "a user name", None),
+        webhook_url=r.get(s, "webhook_url", w, _url, "an http:// or https:// URL", None),
+        min_interval_s=r.get(s, "min_interval_s", w, _number(low=0), "seconds >= 0", 3600.0),
+        max_per_hour=r.get(s, "max_per_hour", w, _integer(1), "an integer >= 1", 12),
+    )
+
+
+def _read_health(r: _Reader, raw: Mapping[str, Any]) -> HealthSection:
+    s = r.mapping(raw, "health", "")
+    w = "health"
+    known = {"no_video_min", "max_candidates_per_hour", "max_failures_per_hour", "backlog_min",
+             "backlog_window_min", "check_clock"}  # fmt: skip
+    r.unknown(s, known, w)
+    return HealthSection(
+        no_video_min=r.get(s, "no_video_min", w, _number(above=0), "minutes > 0", 10.0),
+        max_candidates_per_hour=r.get(s, "max_candidates_per_hour", w, _integer(1), "an integer >= 1", 60),
+        max_failures_per_hour=r.get(s, "max_failures_per_hour", w, _integer(1), "an integer >= 1", 5),
+        backlog_min=r.get(s, "backlog_min", w, _integer(1), "an integer >= 1", 30),
+        backlog_window_min=r.get(s, "backlog_window_min", w, _number(above=0), "minutes > 0", 30.0),
+        check_clock=r.get(s, "check_clock", w, _flag, "true or false", True),
+    )
+
+
+def _read_daemon(r: _Reader, raw: Mapping[str, Any]) -> DaemonSection:
+    s = r.mapping(raw, "daemon", "")
+    w = "daemon"
+    known = {"shutdown_timeout_s", "sweep_interval_s", "settle_s", "event_settle_s", "queue_size",
+             "stage_hang_s"}  # fmt: skip
+    r.unknown(s, known, w)
+    return DaemonSection(
+        shutdown_timeout_s=r.get(
+            s, "shutdown_timeout_s", w, _number(above=0, high=3600), "seconds, 0..3600", 30.0
+        ),
+        sweep_interval_s=r.get(s, "sweep_interval_s", w, _number(low=1), "seconds >= 1", 180.0),
+        settle_s=r.get(s, "settle_s", w, _number(low=0), "seconds >= 0", 10.0),
+        event_settle_s=r.get(s, "event_settle_s", w, _number(low=0), "seconds >= 0", 1.0),
+        queue_size=r.get(s, "queue_size", w, _integer(1), "an integer >= 1", 64),
+        stage_hang_s=r.get(s, "stage_hang_s", w, _number(above=0), "seconds > 0", 600.0),
     )
 
 
@@ -347,7 +483,8 @@ def parse_config(raw: Any, source: str = "<memory>") -> StationConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError(source, [ConfigProblem("<document>", raw, "a YAML mapping with a station section")])
     r = _Reader()
-    known = {"station", "cameras", "processing", "calibration", "storage", "retention", "alerts", "logging"}
+    known = {"station", "cameras", "processing", "calibration", "storage", "retention", "alerts", "logging",
+             "health", "daemon"}  # fmt: skip
     r.unknown(raw, known, "")
     station = _read_station(r, raw)
     cams_raw = raw.get("cameras")
@@ -369,6 +506,9 @@ def parse_config(raw: Any, source: str = "<memory>") -> StationConfig:
         storage=_read_storage(r, raw),
         retention=_read_retention(r, raw),
         logging=_read_logging(r, raw),
+        alerts=_read_alerts(r, raw),
+        health=_read_health(r, raw),
+        daemon=_read_daemon(r, raw),
         source=source,
     )
     if r.problems:
@@ -381,11 +521,15 @@ def load_config(path: Path) -> StationConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(str(path), [ConfigProblem("<file>", str(path), f"a readable file ({exc.strerror})")]) from None
+        raise ConfigError(
+            str(path), [ConfigProblem("<file>", str(path), f"a readable file ({exc.strerror})")]
+        ) from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(str(path), [ConfigProblem("<document>", "unparseable", f"valid YAML ({exc})")]) from None
+        raise ConfigError(
+            str(path), [ConfigProblem("<document>", "unparseable", f"valid YAML ({exc})")]
+        ) from None
     return parse_config(raw, str(path))
 
 

@@ -37,6 +37,7 @@ processing:
   ff_policy: candidates          # keep FF files for: all | candidates | none
   decoder: auto                  # auto (PyAV, OpenCV as fallback) | pyav | opencv
   daytime: process               # minutes with the sun up: process | low-priority | skip
+  daytime_sun_alt_deg: -6.0      # the sun above this altitude means day (-6: end of civil twilight)
   min_speed_deg_s: 2.0           # meteors move at least this fast on the sky
   max_speed_deg_s: 51.0          # and at most this fast
   min_points: 4                  # frames a candidate must be seen in
@@ -52,9 +53,38 @@ retention:
   # max_disk_gb: 100             # keep the data directory under this size
   min_free_gb: 2.0               # and at least this much free on its file system
 
+daemon:                          # `stationd run`
+  shutdown_timeout_s: 30         # on SIGTERM running stages get this long to finish, then are stopped
+  sweep_interval_s: 180          # look through the incoming folders this often (besides file events)
+  settle_s: 10                   # a sweep takes a file unchanged for this long
+  event_settle_s: 1              # a closed file is taken when unchanged for this long after closing
+  queue_size: 64                 # work held in memory (the rest waits in the state store)
+  stage_hang_s: 600              # a stage running longer stops the systemd watchdog pings
+
 logging:
   level: INFO
-  # json_file: {data_dir}/logs/stationd.jsonl
+  # json_file: {data_dir}/logs/stationd.jsonl   # JSON lines for `stationd logs [-f]`
+  json_max_mb: 10                # rotate the JSON-lines file at this size
+  json_backups: 5                # and keep this many old ones
+
+health:                          # conditions that raise an alert (log, status.json, e-mail/webhook)
+  no_video_min: 10               # no new minute file from a camera for this long at night
+  max_candidates_per_hour: 60    # more candidates than this in the last hour (rain, insects, lights)
+  max_failures_per_hour: 5       # failed stage runs in the last hour
+  backlog_min: 30                # pending work that keeps growing over backlog_window_min
+  backlog_window_min: 30
+  check_clock: true              # alert when the kernel says the clock is not synchronised (NTP)
+
+alerts:                          # alerts are always logged and written to DATA_DIR/status.json
+  # email_to: [operator@example.org]
+  # email_from: stationd@example.org
+  # smtp_host: localhost         # an SMTP relay; password (if any) from $STATIOND_SMTP_PASSWORD
+  # smtp_port: 25
+  # smtp_starttls: false
+  # smtp_user: stationd
+  # webhook_url: https://hooks.example.org/stationd   # receives a JSON POST per alert
+  min_interval_s: 3600           # notify about one alert at most this often
+  max_per_hour: 12               # and send at most this many notifications per hour
 """
 
 

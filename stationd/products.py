@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -34,7 +35,7 @@ def write_scan_products(
             ff = FFFile(planes=planes, station=station, start_utc=t0, first_frame=first_frame, fps=result.fps,
                         camno=camno)  # fmt: skip
             name = ff_filename(station, t0, first_frame)
-            atomic_write_with(paths.ff_dir / name, lambda f, ff=ff: write_ff(f, ff))
+            atomic_write_with(paths.ff_dir / name, partial(write_ff, ff=ff))
             names.append(name)
     ok, jpg = cv2.imencode(".jpg", result.stack, [cv2.IMWRITE_JPEG_QUALITY, 90])
     if ok:

@@ -41,7 +41,7 @@ def _start_time(path: Path) -> datetime:
 def scan_file(path: Path, out_dir: Path, station: str = "XX0001", decoder: str = "auto") -> StandaloneScan:
     """Scan one video into ``out_dir``; a file that cannot be read gives ``ok=False`` with the reason."""
     try:
-        result = scan_video(path, ScanSettings(expected_size=None, decoder=decoder))
+        result = scan_video(path, ScanSettings(expected_size=None, backend=decoder))  # type: ignore[arg-type]
     except VideoError as exc:
         return StandaloneScan(path, ok=False, reason=exc.reason)
     stem = path.stem

@@ -182,7 +182,9 @@ class StateStore:
         start = iso_utc(start_utc)
         day = start_utc.astimezone(UTC).strftime("%Y-%m-%d")
         with self._transaction() as db:
-            row = db.execute("SELECT * FROM minutes WHERE camera=? AND start_utc=?", (camera, start)).fetchone()
+            row = db.execute(
+                "SELECT * FROM minutes WHERE camera=? AND start_utc=?", (camera, start)
+            ).fetchone()
             if row is not None:
                 return _minute(row), False
             cur = db.execute(
@@ -191,7 +193,8 @@ class StateStore:
                 (camera, start, day, name, str(path), size_bytes, self._now_iso()),
             )
             db.execute(
-                "INSERT INTO stage_runs (minute_id, stage, status) VALUES (?, 'scan', 'pending')", (cur.lastrowid,)
+                "INSERT INTO stage_runs (minute_id, stage, status) VALUES (?, 'scan', 'pending')",
+                (cur.lastrowid,),
             )
             row = db.execute("SELECT * FROM minutes WHERE id=?", (cur.lastrowid,)).fetchone()
         return _minute(row), True
@@ -220,7 +223,7 @@ class StateStore:
 
     def minutes(self, day: str | None = None, camera: str | None = None) -> list[Minute]:
         """Minutes in time order, optionally of one day and one camera."""
-        sql, args = "SELECT * FROM minutes WHERE 1=1", []
+        sql, args = "SELECT * FROM minutes WHERE 1=1", list[str]()
         if day is not None:
             sql, args = sql + " AND day=?", [*args, day]
         if camera is not None:
@@ -326,20 +329,23 @@ class StateStore:
         """Give back a claim without a result (shutdown checkpoint): the stage is pending again."""
         with self._transaction() as db:
             db.execute(
-                "UPDATE stage_runs SET status='pending', owner=NULL WHERE minute_id=? AND stage=? AND owner=?",
+                "UPDATE stage_runs SET status='pending', owner=NULL "
+                "WHERE minute_id=? AND stage=? AND owner=?",
                 (minute_id, stage, owner),
             )
 
     def reset(self, stage: str, day: str, camera: str | None = None, only_failed: bool = False) -> int:
         """Make ``stage`` pending again for the minutes of a day (not those running now); returns how many.
 
-        Minutes that never reached the stage get it only when its predecessor is done (see ``after``).
+        Minutes that never reached the stage get it when its predecessor completes (``complete(then=...)``).
         """
         statuses = ("failed",) if only_failed else ("done", "failed", "pending")
         marks = ",".join("?" * len(statuses))
         sql = (
-            f"UPDATE stage_runs SET status='pending', owner=NULL, error=NULL WHERE stage=? AND status IN ({marks}) "
-            "AND minute_id IN (SELECT id FROM minutes WHERE day=?" + (" AND camera=?" if camera else "") + ")"
+            "UPDATE stage_runs SET status='pending', owner=NULL, error=NULL "
+            f"WHERE stage=? AND status IN ({marks}) AND minute_id IN (SELECT id FROM minutes WHERE day=?"
+            + (" AND camera=?" if camera else "")
+            + ")"
         )
         args = [stage, *statuses, day] + ([camera] if camera else [])
         with self._transaction() as db:
@@ -348,12 +354,14 @@ class StateStore:
     def recover_stale(self, is_alive: Callable[[str], bool]) -> list[tuple[int, str, str]]:
         """Put every running claim whose owner is gone back to pending; returns (minute, stage, owner)."""
         with self._transaction() as db:
-            rows = db.execute("SELECT minute_id, stage, owner FROM stage_runs WHERE status='running'").fetchall()
+            rows = db.execute(
+                "SELECT minute_id, stage, owner FROM stage_runs WHERE status='running'"
+            ).fetchall()
             stale = [(r[0], r[1], r[2]) for r in rows if not is_alive(r[2] or "")]
             for minute_id, stage, owner in stale:
                 db.execute(
-                    "UPDATE stage_runs SET status='pending', owner=NULL, error=? WHERE minute_id=? AND stage=? "
-                    "AND owner=?",
+                    "UPDATE stage_runs SET status='pending', owner=NULL, error=? "
+                    "WHERE minute_id=? AND stage=? AND owner=?",
                     (f"recovered stale claim of {owner}", minute_id, stage, owner),
                 )
         return stale

@@ -45,10 +45,9 @@ def run_detect(ctx: StageContext, minute: Minute) -> dict[str, Any]:
             "n_points": len(c.points),
             "speed_px_frame": round(float(c.speed_px_frame), 3),
             "points": [
-                {"frame": int(p[0]), "x_px": round(float(p[1]), 2), "y_px": round(float(p[2]), 2),
-                 "z": round(float(p[3]), 2)}
+                {"frame": p.frame, "x_px": round(p.x_px, 2), "y_px": round(p.y_px, 2), "z": round(p.z, 2)}
                 for p in c.points
-            ],  # fmt: skip
+            ],
         }
         for c in detection.candidates
     ]

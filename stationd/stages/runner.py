@@ -1,8 +1,9 @@
 """Running stages on minutes: claim in the state store, run, record the outcome.
 
-An unreadable video (a ``VideoError``: empty, truncated, not a video, wrong resolution) is quarantined: the file moves
-to ``quarantine/`` beside a ``.reason`` file and the stage is marked ``quarantined``; nothing else stops. Any
-other exception marks the stage ``failed`` with its text and leaves the input where it is, for a retry.
+An unreadable video (a ``VideoError``: empty, truncated, not a video, wrong resolution) is quarantined:
+the file moves to ``quarantine/`` beside a ``.reason`` file and the stage is marked ``quarantined``; nothing
+else stops. Any other exception marks the stage ``failed`` with its text and leaves the input where it is,
+for a retry.
 """
 
 from __future__ import annotations

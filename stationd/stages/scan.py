@@ -38,7 +38,7 @@ def run_scan(ctx: StageContext, minute: Minute) -> dict[str, Any]:
     source = locate_original(ctx, minute)
     settings = ScanSettings(
         expected_size=(camera.width_px, camera.height_px),
-        decoder=ctx.config.processing.decoder,
+        backend=ctx.config.processing.decoder,  # type: ignore[arg-type]
     )
     result = scan_video(source, settings)
 

@@ -1,0 +1,83 @@
+"""``stationd demo``: a synthetic night through the pipeline, with the truth beside the results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cli.options import json_option, print_json, stderr
+from stationd.demo import DemoReport, DemoSettings, run_demo
+from stationd.errors import EXIT_FAILURE
+from stationd.stages import STAGE_ORDER, Outcome
+
+
+@click.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-station"),
+    show_default=True,
+    help="The demo station's directory (replaced if it holds an earlier demo).",
+)
+@click.option(
+    "--minutes", type=int, default=3, show_default=True, help="Minutes of 720p video to synthesize."
+)
+@click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the synthetic night.")
+@json_option
+def demo(directory: Path, minutes: int, seed: int, as_json: bool) -> None:
+    """Synthesize a night for one camera and run the whole pipeline on it, on embedded defaults."""
+    settings = DemoSettings(directory=directory, minutes=minutes, seed=seed)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    progress = Progress(*columns, console=stderr)
+    with progress:
+        synth = progress.add_task("synthesize minutes", total=minutes)
+        work = progress.add_task("process", total=minutes * len(STAGE_ORDER))
+
+        def minute_done(name: str) -> None:
+            progress.update(synth, advance=1, description=f"synthesized {name}")
+
+        def outcome_done(outcome: Outcome) -> None:
+            progress.update(work, advance=1, description=f"{outcome.stage} {outcome.minute.name}")
+
+        report = run_demo(settings, minute_done, outcome_done)
+    rows = report.meteor_rows()
+    if as_json:
+        print_json({"directory": str(report.directory), "meteors": rows, "minutes": report.negative_rows()})
+    else:
+        _render(report, rows)
+    failed = [o for o in report.outcomes if o.status in ("failed", "quarantined")]
+    if failed:
+        raise SystemExit(EXIT_FAILURE)
+
+
+def _render(report: DemoReport, rows: list[dict[str, Any]]) -> None:
+    console = Console()
+    table = Table(title="meteors: truth and values detection")
+    for col in ("minute file", "true frames", "peak SNR", "candidate frames", "points"):
+        table.add_column(col)
+    for r in rows:
+        c = r["found"]
+        cell = f"[green]{c['frame_start']}-{c['frame_end']}[/]" if c else "[red]missed[/]"
+        points = str(c["n_points"]) if c else ""
+        table.add_row(
+            r["minute"], f"{r['first_frame']}-{r['last_frame']}", f"{r['peak_snr']:.1f}", cell, points
+        )
+    console.print(table)
+    neg = Table(title="minutes: hard negatives and the detect result")
+    for col in ("minute file", "negatives", "detect", "candidates"):
+        neg.add_column(col)
+    for r in report.negative_rows():
+        detect = r["detect"] or {}
+        spans = ", ".join(f"{c['frame_start']}-{c['frame_end']}" for c in detect.get("candidates", []))
+        neg.add_row(r["minute"], ", ".join(r["negatives"]), detect.get("status", "-"), spans)
+    console.print(neg)
+    found = sum(1 for r in rows if r["found"])
+    config_file = report.directory / "stationd.yaml"
+    console.print(f"{found} of {len(rows)} meteors inside a candidate; station directory {report.directory}")
+    console.print(f"look closer: stationd status {report.day} --config {config_file}")

@@ -1,0 +1,68 @@
+"""The ``stationd`` command: parses arguments, calls the station library, renders with rich.
+
+Exit codes (documented in ``stationd --help``): 0 ok, 1 the work failed, 2 usage or configuration error,
+3 another instance holds the station.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+
+from cli.config_cmd import config
+from cli.demo_cmd import demo
+from cli.install_cmd import install_service_cmd
+from cli.logs_cmd import logs
+from cli.run_cmd import run
+from cli.status_cmd import status
+from cli.work_cmd import reprocess, scan
+from stationd.errors import EXIT_USAGE, StationError
+
+_EPILOG = """\b
+Exit codes:
+  0  ok
+  1  the work failed (a file could not be processed, a stage failed)
+  2  usage or configuration error
+  3  another stationd instance holds the station's data directory
+"""
+
+
+class _StationGroup(click.Group):
+    """Maps the station's errors to their exit codes with a one-line message on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StationError as exc:
+            Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_StationGroup, epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="stationd")
+def cli() -> None:
+    """stationd: the software of a meteor camera station."""
+
+
+cli.add_command(config)
+cli.add_command(demo)
+cli.add_command(install_service_cmd)
+cli.add_command(logs)
+cli.add_command(reprocess)
+cli.add_command(run)
+cli.add_command(scan)
+cli.add_command(status)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(prog_name="stationd", standalone_mode=True)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:  # pragma: no cover - click handles these in standalone mode
+        exc.show()
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,152 @@
+"""``stationd demo``: a synthetic night through the whole pipeline, on embedded defaults.
+
+It makes a fresh station directory with a generated configuration, synthesizes minute files of one camera
+(stars, meteors of known tracks and light curves, and hard negatives: a plane, a satellite, a hot pixel, a
+flash, a passing cloud) into ``incoming/``, runs every stage as ``stationd reprocess`` does, and compares
+what was found with the truth. Everything is seeded: the same arguments give the same night.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from detection.synth import SkySettings, SkyVideo, default_camera, random_meteor, random_negatives
+from stationd.atomic import atomic_write_json, atomic_write_text
+from stationd.config import StationConfig, parse_config
+from stationd.config_example import example_config
+from stationd.errors import UsageError
+from stationd.stages import Outcome
+from stationd.station import Station
+
+MARKER = ".stationd-demo"
+START_UTC = datetime(2026, 11, 21, 22, 0, 0, tzinfo=UTC)
+LAT_DEG, LON_DEG, ELEVATION_M = 51.8831, -1.30616, 80.0
+# One kind of hard negative per minute, in turn; every minute also has meteors.
+NEGATIVES = (("plane", "hot_pixel"), ("satellite",), ("flash",), ("cloud",))
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    directory: Path
+    minutes: int = 3
+    meteors_per_minute: int = 2
+    seed: int = 2026
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.minutes <= 60:
+            raise UsageError(f"--minutes {self.minutes}: expected 1..60")
+
+
+@dataclass
+class DemoMinute:
+    name: str
+    truth: dict[str, Any]
+    detect: dict[str, Any] | None = None
+
+
+@dataclass
+class DemoReport:
+    directory: Path
+    config: StationConfig
+    minutes: list[DemoMinute] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def day(self) -> str:
+        return START_UTC.strftime("%Y-%m-%d")
+
+    def meteor_rows(self) -> list[dict[str, Any]]:
+        """One row per injected meteor: its truth and the candidate that covers it, if any."""
+        rows = []
+        for minute in self.minutes:
+            candidates = (minute.detect or {}).get("candidates", [])
+            for obj in minute.truth["objects"]:
+                if obj["kind"] != "meteor":
+                    continue
+                first, last = obj["first_frame"], obj["last_frame"]
+                found = next(
+                    (c for c in candidates if c["frame_start"] <= last and c["frame_end"] >= first), None
+                )
+                rows.append({"minute": minute.name, "first_frame": first, "last_frame": last,
+                             "peak_snr": obj["peak_snr"], "found": found})  # fmt: skip
+        return rows
+
+    def negative_rows(self) -> list[dict[str, Any]]:
+        """One row per minute: its negatives and what detection said of the minute."""
+        rows = []
+        for minute in self.minutes:
+            kinds = [o["kind"] for o in minute.truth["objects"] if o["kind"] != "meteor"]
+            rows.append({"minute": minute.name, "negatives": kinds, "detect": minute.detect})
+        return rows
+
+
+def _prepare_directory(directory: Path) -> None:
+    if directory.exists() and any(directory.iterdir()):
+        if not (directory / MARKER).exists():
+            raise UsageError(f"{directory} is not empty and not a demo station: choose another --dir")
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / MARKER).write_text("made by stationd demo; removed by the next demo in this folder\n")
+
+
+def _config(directory: Path) -> StationConfig:
+    raw = yaml.safe_load(example_config(directory.resolve(), "XX0001", "cam1", LAT_DEG, LON_DEG, ELEVATION_M))
+    cam = default_camera()
+    raw["cameras"][0]["pointing"] = {"az_deg": cam.az_deg, "alt_deg": cam.alt_deg,
+                                     "rotation_deg": cam.rotation_deg, "fov_h_deg": cam.fov_h_deg,
+                                     "projection": cam.projection}  # fmt: skip
+    raw["processing"]["ff_policy"] = "all"
+    text = yaml.safe_dump(raw, sort_keys=False)
+    atomic_write_text(directory / "stationd.yaml", text)
+    return parse_config(raw, str(directory / "stationd.yaml"))
+
+
+def synthesize(settings: DemoSettings, incoming: Path, on_minute: Callable[[str], None]) -> list[DemoMinute]:
+    """Write the demo's minute files into ``incoming`` with AllSkyCams names; returns their truth."""
+    rng = np.random.default_rng(settings.seed)
+    minutes = []
+    for i in range(settings.minutes):
+        start = START_UTC + timedelta(minutes=i)
+        sky = SkySettings(start_utc=start, seed=settings.seed + i, lat_deg=LAT_DEG, lon_deg=LON_DEG)
+        objects: list[Any] = [
+            random_meteor(rng, sky, peak_snr=(6.0, 30.0), duration_s=(0.3, 1.5),
+                          t_range_s=(2.0 + 25.0 * k, 25.0 + 25.0 * k))
+            for k in range(settings.meteors_per_minute)
+        ]  # fmt: skip
+        objects += random_negatives(rng, sky, NEGATIVES[i % len(NEGATIVES)])
+        name = start.strftime("%Y_%m_%d_%H_%M_%S_") + f"{start.microsecond // 1000:03d}_cam1.mp4"
+        truth = SkyVideo(sky, objects).write(incoming / name)
+        atomic_write_json(incoming.parent.parent / "truth" / f"{Path(name).stem}.json", truth)
+        minutes.append(DemoMinute(name, truth))
+        on_minute(name)
+    return minutes
+
+
+def run_demo(
+    settings: DemoSettings,
+    on_minute: Callable[[str], None] = lambda name: None,
+    on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+) -> DemoReport:
+    """Synthesize the night, process it like ``stationd reprocess``, and collect truth beside results."""
+    _prepare_directory(settings.directory)
+    config = _config(settings.directory)
+    incoming = config.cameras[0].incoming_sd
+    incoming.mkdir(parents=True, exist_ok=True)
+    report = DemoReport(settings.directory, config)
+    report.minutes = synthesize(settings, incoming, on_minute)
+    day = START_UTC.strftime("%Y-%m-%d")
+    with Station(config) as station:
+        report.outcomes = station.reprocess(day, on_outcome=on_outcome, settle_s=0.0).outcomes
+        status = station.status(day)
+    by_name = {m["file"]: m["detect"] for m in status["minutes"]}
+    for minute in report.minutes:
+        minute.detect = by_name.get(minute.name)
+    return report

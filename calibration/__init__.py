@@ -1,3 +1,25 @@
-"""calibration."""
+"""Astrometry: star catalogue, sky coordinates, camera models.
 
-__all__: list[str] = []
+Pure science: arrays, dataclasses, paths or file objects in, results out; no clock, network or config.
+"""
+
+from calibration.camera import CameraModel
+from calibration.catalog import StarCatalog, hp_to_v, load_hipparcos, parse_hip2, read_bsc5
+from calibration.errors import CalibrationError, CatalogError
+from calibration.sky import altaz_to_radec, gmst_deg, julian_date, precession_matrix, radec_to_altaz
+
+__all__ = [
+    "CalibrationError",
+    "CameraModel",
+    "CatalogError",
+    "StarCatalog",
+    "altaz_to_radec",
+    "gmst_deg",
+    "hp_to_v",
+    "julian_date",
+    "load_hipparcos",
+    "parse_hip2",
+    "precession_matrix",
+    "radec_to_altaz",
+    "read_bsc5",
+]

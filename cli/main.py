@@ -66,3 +66,7 @@ def main() -> None:
     except click.UsageError as exc:  # pragma: no cover - click handles these in standalone mode
         exc.show()
         sys.exit(EXIT_USAGE)
+
+
+if __name__ == "__main__":
+    main()

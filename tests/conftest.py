@@ -31,9 +31,7 @@ def _no_leaked_threads() -> Iterator[None]:
     """Fail a test that leaves a thread running: a daemon must stop everything it starts."""
     before = set(threading.enumerate())
     yield
-    deadline_threads = [
-        t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon
-    ]
+    deadline_threads = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
     for t in deadline_threads:
         t.join(timeout=5.0)
     leaked = [t.name for t in deadline_threads if t.is_alive()]

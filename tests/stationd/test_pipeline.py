@@ -1,0 +1,185 @@
+"""scan and detect on a small real station: reruns, crashes and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from stationd.atomic import TMP_PREFIX
+from stationd.config import load_config
+from stationd.station import Station
+from tests.stationd.station_fixtures import DAY, SmallStation, make_station, minute_name
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _status(station: SmallStation) -> dict:
+    result = CliRunner().invoke(cli, ["status", DAY, "--json", "--config", str(station.config_path)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _products(station: SmallStation) -> dict[str, bytes]:
+    """Every file under days/ with its content (what a rerun must reproduce exactly)."""
+    root = station.data_dir / "days"
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _reprocess(station: SmallStation, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "cli.main", "reprocess", DAY, "--config", str(station.config_path), *args]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_reprocess_twice_gives_identical_results_without_duplicates(tmp_path: Path) -> None:
+    station = make_station(tmp_path, 3)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["reprocess", DAY, "--config", str(station.config_path), "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["outcomes"]["done"] == 6  # scan + detect of three minutes
+    status1 = _status(station)
+    products1 = _products(station)
+    assert sorted(m["file"] for m in status1["minutes"]) == station.names
+    assert not any(station.incoming.iterdir()), "originals move into the day's video folder"
+    for m in status1["minutes"]:
+        assert m["stages"]["scan"]["status"] == "done" and m["stages"]["detect"]["status"] == "done"
+        truth = next(o for o in station.truth[m["file"]]["objects"] if o["kind"] == "meteor")
+        assert m["detect"]["status"] == "candidates"
+        spans = [(c["frame_start"], c["frame_end"]) for c in m["detect"]["candidates"]]
+        assert any(a <= truth["first_frame"] and truth["last_frame"] <= b for a, b in spans), spans
+        for c in m["detect"]["candidates"]:
+            assert c["start_utc"].endswith("Z") and c["start_utc"] < c["end_utc"]
+
+    second = runner.invoke(cli, ["reprocess", DAY, "--config", str(station.config_path), "--json"])
+    assert second.exit_code == 0, second.output
+    status2 = _status(station)
+    assert len(status2["minutes"]) == 3
+    assert [m["detect"] for m in status2["minutes"]] == [m["detect"] for m in status1["minutes"]]
+    assert _products(station) == products1
+    for m in status2["minutes"]:
+        assert m["stages"]["scan"]["attempts"] == 2
+
+    args = ["reprocess", DAY, "--stage", "detect", "--config", str(station.config_path)]
+    detect_only = runner.invoke(cli, args)
+    assert detect_only.exit_code == 0, detect_only.output
+    assert {m["stages"]["scan"]["attempts"] for m in _status(station)["minutes"]} == {2}
+
+
+def test_sigkill_during_scan_then_rerun_completes_every_file_once(tmp_path: Path) -> None:
+    station = make_station(tmp_path, 2)
+    for i in range(2, 5):
+        station.write_minute(i, duration_s=20.0, size=(320, 180))
+    cmd = [sys.executable, "-m", "cli.main", "reprocess", DAY, "--config", str(station.config_path)]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = station.data_dir / "state.sqlite3"
+    deadline = time.monotonic() + 120
+    killed_while_running = False
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if db.exists():
+                with sqlite3.connect(db, timeout=5) as conn:
+                    done = conn.execute(
+                        "SELECT COUNT(*) FROM stage_runs WHERE stage='scan' AND status='done'"
+                    )
+                    running = conn.execute(
+                        "SELECT COUNT(*) FROM stage_runs WHERE stage='scan' AND status='running'"
+                    )
+                    if done.fetchone()[0] >= 1 and running.fetchone()[0] == 1:
+                        os.kill(proc.pid, signal.SIGKILL)
+                        killed_while_running = True
+                        break
+            time.sleep(0.01)
+    finally:
+        if proc.poll() is None and not killed_while_running:
+            proc.kill()
+        proc.wait(30)
+    assert killed_while_running, "the reprocess ended before a scan could be interrupted"
+
+    rerun = _reprocess(station)
+    assert rerun.returncode == 0, rerun.stderr
+    status = _status(station)
+    assert sorted(m["file"] for m in status["minutes"]) == sorted(station.names)
+    assert all(m["stages"]["scan"]["status"] == "done" for m in status["minutes"])
+    assert all(m["stages"]["detect"]["status"] == "done" for m in status["minutes"])
+    video = station.data_dir / "days" / DAY / "cam1" / "video"
+    assert sorted(p.name for p in video.iterdir()) == sorted(station.names)
+    values = station.data_dir / "days" / DAY / "cam1" / "values"
+    assert len(list(values.iterdir())) == len(station.names)
+    leftovers = [p for p in (station.data_dir / "days").rglob(TMP_PREFIX + "*")]
+    assert leftovers == []
+
+
+def test_bad_inputs_are_quarantined_with_reasons_and_the_rest_is_processed(tmp_path: Path) -> None:
+    station = make_station(tmp_path, 1)
+    good = station.incoming / station.names[0]
+    bad = {
+        minute_name(1): b"",  # empty
+        minute_name(2): b"this is not a video at all\n" * 100,
+        minute_name(3): good.read_bytes()[: good.stat().st_size // 3],  # truncated
+    }
+    for name, data in bad.items():
+        (station.incoming / name).write_bytes(data)
+    other_size = station.write_minute(4, size=(160, 90))  # resolution other than configured
+    (station.incoming / "snapshot.jpg").write_bytes(b"\xff\xd8 not a minute")
+    for p in station.incoming.iterdir():
+        os.utime(p, (p.stat().st_mtime - 3600,) * 2)
+
+    result = _reprocess(station)
+    assert result.returncode == 1, result.stderr  # documented: 1 when a file was quarantined
+    assert "ignored" in result.stderr and "snapshot.jpg" in result.stderr
+    quarantine = station.data_dir / "quarantine"
+    expected = {*bad, other_size.name}
+    assert {p.name for p in quarantine.iterdir() if p.suffix != ".reason"} == expected
+    for name in expected:
+        reason = (quarantine / (name + ".reason")).read_text()
+        assert f"file: {station.incoming / name}" in reason and "reason: " in reason
+        assert name in result.stderr
+    assert "160x90" in (quarantine / (other_size.name + ".reason")).read_text()
+    status = {m["file"]: m for m in _status(station)["minutes"]}
+    assert status[station.names[0]]["stages"]["detect"]["status"] == "done"
+    assert {status[n]["stages"]["scan"]["status"] for n in expected} == {"quarantined"}
+    assert (station.incoming / "snapshot.jpg").exists(), "files that are not minutes are left alone"
+
+    again = _reprocess(station)
+    assert again.returncode == 0, again.stderr  # nothing new failed; quarantined files stay put
+    assert {p.name for p in quarantine.iterdir() if p.suffix != ".reason"} == expected
+
+
+def test_ff_policy_candidates_keeps_only_blocks_of_minutes_with_candidates(tmp_path: Path) -> None:
+    station = make_station(tmp_path, 1, ff_policy="candidates")
+    # A minute without a meteor: rendered with no objects.
+    from detection.synth import SkySettings, SkyVideo
+    from tests.stationd.station_fixtures import HEIGHT, T0, WIDTH
+
+    quiet = station.incoming / minute_name(1)
+    from datetime import timedelta
+
+    SkyVideo(SkySettings(width_px=WIDTH, height_px=HEIGHT, duration_s=10, seed=7,
+                         start_utc=T0 + timedelta(minutes=1))).write(quiet)  # fmt: skip
+    os.utime(quiet, (quiet.stat().st_mtime - 3600,) * 2)
+    with Station(load_config(station.config_path)) as st:
+        report = st.reprocess(DAY, settle_s=0)
+        assert report.ok
+        results = {m["file"]: m["detect"] for m in st.status(DAY)["minutes"]}
+    assert results[station.names[0]]["status"] == "candidates"
+    assert results[quiet.name]["status"] == "none"
+    ff_dir = station.data_dir / "days" / DAY / "cam1" / "ff"
+    ff_names = sorted(p.name for p in ff_dir.iterdir())
+    assert ff_names and all("_220000_" in n for n in ff_names), ff_names
+
+
+@pytest.mark.parametrize("bad_day", ["2026-13-01", "tomorrow"])
+def test_bad_day_argument_exits_2(tmp_path: Path, bad_day: str) -> None:
+    station = make_station(tmp_path, 0)
+    result = CliRunner().invoke(cli, ["reprocess", bad_day, "--config", str(station.config_path)])
+    assert result.exit_code == 2
+    assert "not a day" in result.output

@@ -54,9 +54,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--video", help="video to decode (rendered there first when missing)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--bitrate", type=float, default=None, help="render at this many Mbit/s (camera-like)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = str(minute_path(args.video, tmp))
+        path = str(minute_path(args.video, tmp, None if args.bitrate is None else int(args.bitrate * 1e6)))
         times: dict[str, list[float]] = {name: [] for name, _, _ in MODES}
         cpu: dict[str, list[float]] = {name: [] for name, _, _ in MODES}
         n_frames = 0

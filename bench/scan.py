@@ -102,10 +102,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--video", help="the minute to scan (rendered there first when missing)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--bitrate", type=float, default=None, help="render at this many Mbit/s (camera-like)"
+    )
     args = parser.parse_args()
     settings = ScanSettings()
     with tempfile.TemporaryDirectory() as tmp:
-        path = str(minute_path(args.video, tmp))
+        path = str(minute_path(args.video, tmp, None if args.bitrate is None else int(args.bitrate * 1e6)))
         warm_up()
         rss_mb, child = child_peak_rss_mb(path)
         decode_s, scan_s = [], []

@@ -70,3 +70,9 @@ def _render_station(data: dict[str, Any]) -> None:
         ]
         table.add_row(d["day"], *cells)
     Console().print(table)
+    alerts = data.get("alerts", [])
+    for alert in alerts:
+        colour = "red" if alert.get("severity") == "error" else "yellow"
+        Console().print(f"[{colour}]{alert.get('severity', 'warning')}[/] {alert.get('message', alert)}")
+    if not alerts:
+        Console().print("[green]no active alerts[/]")

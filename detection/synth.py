@@ -251,7 +251,9 @@ class SkyVideo:
             data["stars"] = self._stars.stars_at(0.5 * self.settings.duration_s)
         return data
 
-    def write(self, path: str | Path, crf: int = 18, preset: str = "ultrafast") -> dict[str, Any]:
+    def write(
+        self, path: str | Path, crf: int = 18, preset: str = "ultrafast", bit_rate: int | None = None
+    ) -> dict[str, Any]:
         """Encode the video as H.264 (libx264, yuv420p, full range) in an MP4 file through PyAV.
 
         The luma plane carries the frames unchanged (flagged full range, so that decoders converting to
@@ -262,6 +264,8 @@ class SkyVideo:
         (decoded minus true: 1.6 DN rms), about 200 MB per minute, 16 ms/frame to encode, 9 ms/frame
         to decode; crf 26 ``ultrafast`` (with ``tune="grain"`` or not) removes most noise, about 2 MB
         per minute, 6 ms/frame to encode, 2.5 ms/frame to decode.
+        ``bit_rate`` (bit/s) replaces ``crf`` with an average bit rate, as IP cameras encode (4-8 Mbit/s at
+        720p): x264 then keeps part of the noise, more coarsely quantised.
         """
         import av
         from av.video.reformatter import ColorRange
@@ -277,7 +281,11 @@ class SkyVideo:
             stream = container.add_stream("libx264", rate=rate)
             stream.width, stream.height, stream.pix_fmt = s.width_px, s.height_px, "yuv420p"
             stream.codec_context.color_range = ColorRange.JPEG
-            stream.options = {"crf": str(crf), "preset": preset}
+            if bit_rate is None:
+                stream.options = {"crf": str(crf), "preset": preset}
+            else:  # average bit rate, as a camera's encoder runs
+                stream.bit_rate = bit_rate
+                stream.options = {"preset": preset}
             for f, frame in enumerate(self.frames()):
                 yuv[: s.height_px] = frame
                 vf = av.VideoFrame.from_ndarray(yuv, format="yuv420p")

@@ -49,6 +49,8 @@ RestartSec=10
 # The daemon finishes or checkpoints its work within daemon.shutdown_timeout_s (30 s by default).
 TimeoutStartSec=300
 TimeoutStopSec=90
+# SIGTERM to the daemon alone: it stops its own worker processes (systemd SIGKILLs leftovers at the end).
+KillMode=mixed
 WatchdogSec=300
 User={user}
 Group={user}

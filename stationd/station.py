@@ -12,6 +12,7 @@ from typing import Any
 
 from stationd.atomic import remove_temporaries
 from stationd.config import StationConfig
+from stationd.health import active_alerts
 from stationd.layout import StationLayout
 from stationd.owner import owner_alive
 from stationd.stages import STAGE_ORDER, Outcome, StageContext, StageRunner
@@ -98,5 +99,7 @@ class Station:
 
     def status(self, day: str | None = None) -> dict[str, Any]:
         if day is None:
-            return station_status(self.store, self.config.station.id)
+            summary = station_status(self.store, self.config.station.id)
+            summary["alerts"] = active_alerts(self.layout.data_dir)
+            return summary
         return day_status(self.store, self.config.station.id, day)

@@ -11,13 +11,13 @@ from stationd.state import Minute, StageRun, StateStore, Status
 from stationd.station import ReprocessReport, Station
 
 __all__ = [
-    "STAGE_ORDER",
     "ConfigError",
     "ConfigProblem",
     "LockHeldError",
     "Minute",
     "Outcome",
     "ReprocessReport",
+    "STAGE_ORDER",
     "StageContext",
     "StageRun",
     "StageRunner",

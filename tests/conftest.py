@@ -1,9 +1,10 @@
-"""Shared fixtures: where the real station data lives, and a guard against leaked threads."""
+"""Shared fixtures: where the real station data lives, and a guard against leaked threads and processes."""
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,13 +27,41 @@ def shared_data() -> Path:
     return path
 
 
+def _children() -> set[int]:
+    """Live (not zombie) child processes of this test process, from /proc."""
+    pids: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            pids |= {int(p) for p in (task / "children").read_text().split()}
+        except OSError:
+            continue
+    live = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state == "Z":
+            continue
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes() if Path(f"/proc/{pid}").exists() else b""
+        if b"multiprocessing.resource_tracker" in cmdline:  # one per session, started by the spawn context
+            continue
+        live.add(pid)
+    return live
+
+
 @pytest.fixture(autouse=True)
-def _no_leaked_threads() -> Iterator[None]:
-    """Fail a test that leaves a thread running: a daemon must stop everything it starts."""
-    before = set(threading.enumerate())
+def _no_leaks() -> Iterator[None]:
+    """Fail a test that leaves a thread or a child process running: a daemon must stop what it starts."""
+    threads_before = set(threading.enumerate())
+    children_before = _children()
     yield
-    deadline_threads = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
-    for t in deadline_threads:
+    new_threads = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
+    for t in new_threads:
         t.join(timeout=5.0)
-    leaked = [t.name for t in deadline_threads if t.is_alive()]
-    assert not leaked, f"test leaked threads: {leaked}"
+    leaked_threads = [t.name for t in new_threads if t.is_alive()]
+    assert not leaked_threads, f"test leaked threads: {leaked_threads}"
+    deadline = time.monotonic() + 5.0
+    while (leaked := _children() - children_before) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not leaked, f"test leaked child processes: {sorted(leaked)}"

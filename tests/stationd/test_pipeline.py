@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from cli.main import cli
@@ -183,3 +184,42 @@ def test_bad_day_argument_exits_2(tmp_path: Path, bad_day: str) -> None:
     result = CliRunner().invoke(cli, ["reprocess", bad_day, "--config", str(station.config_path)])
     assert result.exit_code == 2
     assert "not a day" in result.output
+
+
+def test_hd_minute_is_linked_to_its_sd_minute_not_scanned(tmp_path: Path) -> None:
+    station = make_station(tmp_path, 1)
+    hd_dir = station.data_dir / "incoming" / "cam1-hd"
+    hd_dir.mkdir()
+    hd = hd_dir / station.names[0]
+    hd.write_bytes(b"not decoded: HD minutes are only filed beside their SD minute")
+    raw = yaml.safe_load(station.config_path.read_text())
+    raw["cameras"][0]["incoming_hd"] = str(hd_dir)
+    station.config_path.write_text(yaml.safe_dump(raw))
+    with Station(load_config(station.config_path)) as st:
+        assert st.reprocess(DAY, settle_s=0).ok
+        minute = st.status(DAY)["minutes"][0]
+    filed = station.data_dir / "days" / DAY / "cam1" / "video" / "hd" / station.names[0]
+    assert filed.read_bytes().startswith(b"not decoded")
+    assert minute["hd_path"] == str(filed)
+    assert minute["stages"]["scan"]["status"] == "done"
+    assert not hd.exists()
+
+
+def test_standalone_scan_names_unreadable_files_and_scans_the_rest(tmp_path: Path) -> None:
+    station = make_station(tmp_path, 1)
+    good = station.incoming / station.names[0]
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00" * 1000)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["scan", str(good), str(bad), "--out", str(out), "--json"])
+    assert result.exit_code == 1
+    rows = {Path(r["path"]).name: r for r in json.loads(result.stdout)}
+    assert rows[good.name]["ok"] and rows[good.name]["n_frames"] == 250
+    assert not rows["broken.mp4"]["ok"] and rows["broken.mp4"]["reason"]
+    stem = good.stem
+    made = sorted(p.name for p in out.iterdir())
+    assert f"{stem}.values.npz" in made and f"{stem}_stack.jpg" in made and f"{stem}_preview.jpg" in made
+    assert [n for n in made if n.startswith("FF_XX0001_20260812_220000_000_")] == [
+        "FF_XX0001_20260812_220000_000_0000000.fits"
+    ]
+    assert len([n for n in made if n.startswith("FF_")]) == 1  # 250 frames: one block, shorter than 256

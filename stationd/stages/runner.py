@@ -8,6 +8,7 @@ for a retry.
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from detection.errors import VideoError
 from stationd.atomic import atomic_move, atomic_write_text
 from stationd.discover import DiscoverReport, discover_camera
 from stationd.layout import iso_utc
+from stationd.logs import log_event
 from stationd.stages.context import STAGE_ORDER, STAGE_VERSIONS, StageContext
 from stationd.stages.detect import run_detect
 from stationd.stages.scan import locate_original, run_scan
@@ -39,6 +41,16 @@ class Outcome:
     duration_s: float = 0.0
     error: str | None = None
     result: dict[str, Any] | None = None
+
+
+def _summary(stage: str, result: dict[str, Any]) -> str:
+    """A few words on what a stage found, for its log line."""
+    if stage == "detect":
+        n = len(result.get("candidates", []))
+        return f"detect: {result.get('status')}" + (f" ({n})" if n else "")
+    if stage == "scan":
+        return f"scanned {result.get('n_frames')} frames, {len(result.get('ff_files', []))} FF files"
+    return f"{stage} done"
 
 
 @dataclass
@@ -72,7 +84,8 @@ class StageRunner:
             duration = time.monotonic() - t0
             self._quarantine(minute, stage, exc.reason)
             store.fail(minute.id, stage, owner, exc.reason, duration, quarantined=True)
-            self.ctx.log.error("%s %s quarantined: %s", stage, minute.name, exc.reason)
+            log_event(self.ctx.log, f"quarantined: {exc.reason}", level=logging.ERROR, camera=minute.camera,
+                      stage=stage, file=minute.name, duration_s=duration)  # fmt: skip
             return Outcome(minute, stage, "quarantined", duration, exc.reason)
         except Exception as exc:  # a bug or a full disk: record it, keep the station going
             return self._failed(minute, stage, exc, time.monotonic() - t0)
@@ -82,13 +95,15 @@ class StageRunner:
         duration = time.monotonic() - t0
         nxt = STAGE_ORDER[STAGE_ORDER.index(stage) + 1 :][:1]
         store.complete(minute.id, stage, owner, result, duration, then=nxt)
-        self.ctx.log.info("%s %s done in %.2f s", stage, minute.name, duration)
+        log_event(self.ctx.log, _summary(stage, result), camera=minute.camera, stage=stage, file=minute.name,
+                  duration_s=duration)  # fmt: skip
         return Outcome(minute, stage, "done", duration, None, result)
 
     def _failed(self, minute: Minute, stage: str, exc: BaseException, duration: float) -> Outcome:
         text = f"{type(exc).__name__}: {exc}"
         self.ctx.store.fail(minute.id, stage, self.ctx.owner, text, duration)
-        self.ctx.log.error("%s %s failed: %s\n%s", stage, minute.name, text, traceback.format_exc(limit=4))
+        log_event(self.ctx.log, f"failed: {text}\n{traceback.format_exc(limit=4)}", level=logging.ERROR,
+                  camera=minute.camera, stage=stage, file=minute.name, duration_s=duration)  # fmt: skip
         return Outcome(minute, stage, "failed", duration, text)
 
     def _quarantine(self, minute: Minute, stage: str, reason: str) -> None:

@@ -11,7 +11,7 @@ and ``r = 1 / s``. Per frame, for each bin sum ``b`` (DN, the four pixels)::
     d = b - m;  z = d * r
     m <- m + alpha_m[f] * clip(d, -k*s, +k*s)    # clamped: a meteor must not pull the background
     if alpha_v[f] > 0:                           # every few frames: the cost is in the square root
-        v <- max(v + alpha_v[f] * (min(d*d, k*k*v) - v), v_min)
+        v <- max(v + alpha_v[f] * (min(d*d, kv*kv*v) - v), v_min)
         s <- sqrt(v);  r <- 1 / s
 
 Per block (``block_bins`` x ``block_bins`` bins, the last row/column of blocks may be partial): the first
@@ -35,6 +35,7 @@ def values_chunk(
     alpha_m: np.ndarray,  # (n,) float32: weight of this frame in the mean
     alpha_v: np.ndarray,  # (n,) float32: weight of this frame in the variance, 0 = no update
     clamp_k: np.float32,
+    clamp_var_k: np.float32,
     var_min: np.float32,
     z_changed: np.float32,
     block_bins: int,
@@ -47,7 +48,7 @@ def values_chunk(
 ) -> None:
     n = frames.shape[0]
     hb, wb = state.shape[1], state.shape[2]
-    k2 = clamp_k * clamp_k
+    k2 = clamp_var_k * clamp_var_k
     d_plane = np.empty((hb, wb), np.float32)
     # Per column of bins, the largest z of the current band of block rows and the row holding it: an
     # element-wise update that vectorises, reduced to blocks once per band.
@@ -172,6 +173,7 @@ def values_chunk_np(
     alpha_m: np.ndarray,  # (n,) float32: weight of this frame in the mean
     alpha_v: np.ndarray,  # (n,) float32: weight of this frame in the variance, 0 = no update
     clamp_k: np.float32,
+    clamp_var_k: np.float32,
     var_min: np.float32,
     z_changed: np.float32,
     block_bins: int,
@@ -186,7 +188,7 @@ def values_chunk_np(
     hb, wb = state.shape[1:]
     nby, nbx = blk_z.shape[1:]
     f32 = np.float32
-    k2 = f32(clamp_k * clamp_k)
+    k2 = f32(clamp_var_k * clamp_var_k)
     m, v, s, r = state
     for f in range(frames.shape[0]):
         fr = frames[f, : 2 * hb, : 2 * wb].astype(np.int32)

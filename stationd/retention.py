@@ -188,7 +188,7 @@ def enforce_retention(
     for minute, paths, reason in _Planner(config, store, today).groups():
         if report.freed_bytes >= need:
             break
-        _delete_group(report, layout, minute, paths, reason, log)
+        _delete_group(report, layout, minute, paths, reason, log, store)
     if not report.ok:
         log.error(
             "retention: still %.3f GB short after deleting everything deletable (protected: unprocessed "
@@ -200,7 +200,7 @@ def enforce_retention(
 
 def _delete_group(
     report: RetentionReport, layout: StationLayout, minute: Minute, paths: list[Path], reason: str,
-    log: logging.Logger,
+    log: logging.Logger, store: StateStore | None = None,
 ) -> None:  # fmt: skip
     done: list[Path] = []
     size = 0
@@ -217,6 +217,8 @@ def _delete_group(
         size += n_bytes
     if not done:
         return
+    if store is not None and layout.video(minute.day, minute.camera) / minute.name in done:
+        store.mark_pruned(minute.id)
     report.freed_bytes += size
     report.deleted.append(Deletion(minute.name, tuple(done), size, reason))
     names = ", ".join(p.relative_to(layout.data_dir).as_posix() for p in done)

@@ -2,7 +2,8 @@
 
 Tables::
 
-    minutes     one row per minute file: camera, UTC start, day, original name, current path, HD path
+    minutes     one row per minute file: camera, UTC start, day, original name, current path, HD path,
+                and when retention deleted its original (then no stage can run on it again)
     stage_runs  one row per (minute, stage): status, code version, owner of a running claim, attempts,
                 timings, error text, result (JSON)
 
@@ -41,6 +42,7 @@ CREATE TABLE IF NOT EXISTS minutes (
     hd_path TEXT,
     size_bytes INTEGER,
     registered_utc TEXT NOT NULL,
+    pruned_utc TEXT,
     UNIQUE (camera, start_utc)
 );
 CREATE INDEX IF NOT EXISTS minutes_day ON minutes (day, camera);
@@ -79,6 +81,7 @@ class Minute:
     name: str
     path: Path
     hd_path: Path | None
+    pruned_utc: str | None = None
 
     @property
     def stem(self) -> str:
@@ -109,6 +112,7 @@ def _minute(row: sqlite3.Row) -> Minute:
         name=row["name"],
         path=Path(row["path"]),
         hd_path=Path(row["hd_path"]) if row["hd_path"] else None,
+        pruned_utc=row["pruned_utc"],
     )
 
 
@@ -206,6 +210,11 @@ class StateStore:
                 "UPDATE minutes SET path=?, hd_path=COALESCE(?, hd_path) WHERE id=?",
                 (str(path), str(hd_path) if hd_path else None, minute_id),
             )
+
+    def mark_pruned(self, minute_id: int) -> None:
+        """Record that retention deleted the minute's original: reprocessing leaves it alone."""
+        with self._transaction() as db:
+            db.execute("UPDATE minutes SET pruned_utc=? WHERE id=?", (self._now_iso(), minute_id))
 
     def minute(self, minute_id: int) -> Minute:
         with self._lock:
@@ -343,7 +352,8 @@ class StateStore:
         marks = ",".join("?" * len(statuses))
         sql = (
             "UPDATE stage_runs SET status='pending', owner=NULL, error=NULL "
-            f"WHERE stage=? AND status IN ({marks}) AND minute_id IN (SELECT id FROM minutes WHERE day=?"
+            f"WHERE stage=? AND status IN ({marks}) AND minute_id IN "
+            "(SELECT id FROM minutes WHERE pruned_utc IS NULL AND day=?"
             + (" AND camera=?" if camera else "")
             + ")"
         )

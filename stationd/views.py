@@ -36,6 +36,7 @@ def day_status(store: StateStore, station: str, day: str) -> dict[str, Any]:
             "file": m.name,
             "path": str(m.path),
             "hd_path": str(m.hd_path) if m.hd_path else None,
+            "pruned_utc": m.pruned_utc,
             "stages": {name: _run_view(stages[name]) for name in STAGE_ORDER if name in stages},
             "detect": detect.result if detect is not None and detect.result is not None else None,
         }

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,20 @@ def test_reprocess_twice_gives_identical_results_without_duplicates(tmp_path: Pa
     assert {m["stages"]["scan"]["attempts"] for m in _status(station)["minutes"]} == {2}
 
 
+def _scan_counts(db: Path) -> dict[str, int]:
+    """Scan statuses of a state store another process is writing (empty until its schema exists)."""
+    if not db.exists():
+        return {}
+    conn = sqlite3.connect(db, timeout=5)
+    try:
+        rows = conn.execute("SELECT status, COUNT(*) FROM stage_runs WHERE stage='scan' GROUP BY status")
+        return dict(rows.fetchall())
+    except sqlite3.OperationalError:  # the schema is being created
+        return {}
+    finally:
+        conn.close()
+
+
 def test_sigkill_during_scan_then_rerun_completes_every_file_once(tmp_path: Path) -> None:
     station = make_station(tmp_path, 2)
     for i in range(2, 5):
@@ -86,18 +101,11 @@ def test_sigkill_during_scan_then_rerun_completes_every_file_once(tmp_path: Path
     killed_while_running = False
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            if db.exists():
-                with sqlite3.connect(db, timeout=5) as conn:
-                    done = conn.execute(
-                        "SELECT COUNT(*) FROM stage_runs WHERE stage='scan' AND status='done'"
-                    )
-                    running = conn.execute(
-                        "SELECT COUNT(*) FROM stage_runs WHERE stage='scan' AND status='running'"
-                    )
-                    if done.fetchone()[0] >= 1 and running.fetchone()[0] == 1:
-                        os.kill(proc.pid, signal.SIGKILL)
-                        killed_while_running = True
-                        break
+            counts = _scan_counts(db)
+            if counts.get("done", 0) >= 1 and counts.get("running", 0) == 1:
+                os.kill(proc.pid, signal.SIGKILL)
+                killed_while_running = True
+                break
             time.sleep(0.01)
     finally:
         if proc.poll() is None and not killed_while_running:
@@ -223,3 +231,32 @@ def test_standalone_scan_names_unreadable_files_and_scans_the_rest(tmp_path: Pat
         "FF_XX0001_20260812_220000_000_0000000.fits"
     ]
     assert len([n for n in made if n.startswith("FF_")]) == 1  # 250 frames: one block, shorter than 256
+
+
+def test_reprocessing_a_day_after_retention_leaves_pruned_minutes_alone(tmp_path: Path) -> None:
+    from detection.synth import SkySettings, SkyVideo
+    from stationd.retention import enforce_retention
+    from tests.stationd.station_fixtures import HEIGHT, T0, WIDTH
+
+    station = make_station(tmp_path, 1)
+    quiet = station.incoming / minute_name(1)
+    sky = SkySettings(
+        width_px=WIDTH, height_px=HEIGHT, duration_s=10, seed=7, start_utc=T0 + timedelta(minutes=1)
+    )
+    SkyVideo(sky).write(quiet)
+    os.utime(quiet, (quiet.stat().st_mtime - 3600,) * 2)
+    raw = yaml.safe_load(station.config_path.read_text())
+    raw["retention"] = {"max_disk_gb": 1e-9, "min_free_gb": 0}  # everything deletable must go
+    station.config_path.write_text(yaml.safe_dump(raw))
+    config = load_config(station.config_path)
+    with Station(config) as st:
+        assert st.reprocess(DAY, settle_s=0).ok
+        report = enforce_retention(config, st.store)
+        assert {d.minute for d in report.deleted} >= {quiet.name}
+        again = st.reprocess(DAY, settle_s=0)
+        assert again.ok, [(o.minute.name, o.error) for o in again.outcomes]
+        minutes = {m["file"]: m for m in st.status(DAY)["minutes"]}
+    assert minutes[quiet.name]["pruned_utc"] is not None
+    assert minutes[quiet.name]["detect"]["status"] == "none"  # its result outlives its files
+    assert minutes[station.names[0]]["pruned_utc"] is None  # minutes with candidates keep their video
+    assert [o.minute.name for o in again.outcomes if o.stage == "scan"] == [station.names[0]]

@@ -7,10 +7,9 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.options import json_option, print_json, stderr
+from cli.options import json_option, print_json, progress_bar
 from stationd.demo import DemoReport, DemoSettings, run_demo
 from stationd.errors import EXIT_FAILURE
 from stationd.stages import STAGE_ORDER, Outcome
@@ -26,16 +25,14 @@ from stationd.stages import STAGE_ORDER, Outcome
     help="The demo station's directory (replaced if it holds an earlier demo).",
 )
 @click.option(
-    "--minutes", type=int, default=3, show_default=True, help="Minutes of 720p video to synthesize."
+    "--minutes", type=int, default=4, show_default=True, help="Minutes of 720p video to synthesize."
 )
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the synthetic night.")
 @json_option
 def demo(directory: Path, minutes: int, seed: int, as_json: bool) -> None:
     """Synthesize a night for one camera and run the whole pipeline on it, on embedded defaults."""
     settings = DemoSettings(directory=directory, minutes=minutes, seed=seed)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    progress = Progress(*columns, console=stderr)
-    with progress:
+    with progress_bar() as progress:
         synth = progress.add_task("synthesize minutes", total=minutes)
         work = progress.add_task("process", total=minutes * len(STAGE_ORDER))
 
@@ -56,26 +53,31 @@ def demo(directory: Path, minutes: int, seed: int, as_json: bool) -> None:
         raise SystemExit(EXIT_FAILURE)
 
 
+def _clock(name: str) -> str:
+    """``22:01:00`` from an AllSkyCams name ``2026_11_21_22_01_00_000_cam1.mp4``."""
+    return name[11:19].replace("_", ":")
+
+
 def _render(report: DemoReport, rows: list[dict[str, Any]]) -> None:
     console = Console()
     table = Table(title="meteors: truth and values detection")
-    for col in ("minute file", "true frames", "peak SNR", "candidate frames", "points"):
+    for col in ("minute (UTC)", "true frames", "peak SNR", "candidate frames", "points"):
         table.add_column(col)
     for r in rows:
         c = r["found"]
         cell = f"[green]{c['frame_start']}-{c['frame_end']}[/]" if c else "[red]missed[/]"
         points = str(c["n_points"]) if c else ""
         table.add_row(
-            r["minute"], f"{r['first_frame']}-{r['last_frame']}", f"{r['peak_snr']:.1f}", cell, points
+            _clock(r["minute"]), f"{r['first_frame']}-{r['last_frame']}", f"{r['peak_snr']:.1f}", cell, points
         )
     console.print(table)
     neg = Table(title="minutes: hard negatives and the detect result")
-    for col in ("minute file", "negatives", "detect", "candidates"):
+    for col in ("minute (UTC)", "negatives", "detect", "candidates"):
         neg.add_column(col)
     for r in report.negative_rows():
         detect = r["detect"] or {}
         spans = ", ".join(f"{c['frame_start']}-{c['frame_end']}" for c in detect.get("candidates", []))
-        neg.add_row(r["minute"], ", ".join(r["negatives"]), detect.get("status", "-"), spans)
+        neg.add_row(_clock(r["minute"]), ", ".join(r["negatives"]), detect.get("status", "-"), spans)
     console.print(neg)
     found = sum(1 for r in rows if r["found"])
     config_file = report.directory / "stationd.yaml"

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from stationd.config import StationConfig, load_config, resolve_config_path
 
@@ -20,6 +21,12 @@ config_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON only.")
 
 stderr = Console(stderr=True)
+
+
+def progress_bar() -> Progress:
+    """The progress display of long commands, on stderr (stdout stays clean for ``--json``)."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=stderr)
 
 
 def load(config_path: Path | None) -> StationConfig:

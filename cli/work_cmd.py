@@ -6,22 +6,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.options import config_option, json_option, load, print_json, stderr
+from cli.options import config_option, json_option, load, print_json, progress_bar, stderr
 from stationd.errors import EXIT_FAILURE
 from stationd.layout import parse_day
 from stationd.stages import STAGE_ORDER, Outcome
 from stationd.standalone import scan_file
 from stationd.station import Station
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=stderr, transient=False,
-    )  # fmt: skip
 
 
 @click.command()
@@ -44,7 +36,7 @@ def scan(files: tuple[Path, ...], out_dir: Path, station_id: str, as_json: bool)
     Exits 1 when any file cannot be read (each is named with the reason); the others are still scanned.
     """
     results = []
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("scan", total=len(files))
         for path in files:
             result = scan_file(path, out_dir, station_id)
@@ -95,7 +87,7 @@ def reprocess(day: str, from_stage: str, settle_s: float, config_path: Path | No
     """
     the_day = parse_day(day).isoformat()
     cfg = load(config_path)
-    with Station(cfg) as station, _progress() as progress:
+    with Station(cfg) as station, progress_bar() as progress:
         task = progress.add_task(f"reprocess {the_day}", total=None)
 
         def advance(outcome: Outcome) -> None:

@@ -36,7 +36,7 @@ NEGATIVES = (("plane", "hot_pixel"), ("satellite",), ("flash",), ("cloud",))
 @dataclass(frozen=True)
 class DemoSettings:
     directory: Path
-    minutes: int = 3
+    minutes: int = 4
     meteors_per_minute: int = 2
     seed: int = 2026
 

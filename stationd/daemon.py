@@ -40,7 +40,7 @@ from stationd.config import StationConfig
 from stationd.discover import discover_camera, minute_of
 from stationd.errors import EXIT_FAILURE, EXIT_OK
 from stationd.health import HealthMonitor
-from stationd.layout import StationLayout
+from stationd.layout import StationLayout, iso_utc
 from stationd.lock import StationLock
 from stationd.notify import Notifier
 from stationd.retention import enforce_retention
@@ -87,12 +87,25 @@ def _health(daemon: Daemon) -> None:
         daemon.health.check(datetime.now(UTC))
 
 
+RETRY_ATTEMPTS = 3
+"""A failed stage is tried this many times in all, the retries at least ``RETRY_AFTER_S`` apart."""
+RETRY_AFTER_S = 600.0
+
+
+def _retry_failed(daemon: Daemon) -> None:
+    cutoff = iso_utc(datetime.now(UTC) - timedelta(seconds=RETRY_AFTER_S))
+    n = daemon.station.store.retry_failed(RETRY_ATTEMPTS, cutoff)
+    if n:
+        log.info("retrying %d failed stage(s)", n)
+
+
 def periodic_jobs(config: StationConfig) -> list[PeriodicJob]:
     """The daemon's periodic work; later features add their jobs here (each runs at most once at a time)."""
     return [
         PeriodicJob("sweep", config.daemon.sweep_interval_s, lambda d: d.sweep()),
         PeriodicJob("retention", 600.0, _retention, first_delay_s=30.0),
         PeriodicJob("health", 60.0, _health, first_delay_s=10.0),
+        PeriodicJob("retry", RETRY_AFTER_S, _retry_failed),
     ]
 
 

@@ -361,6 +361,17 @@ class StateStore:
         with self._transaction() as db:
             return db.execute(sql, args).rowcount
 
+    def retry_failed(self, max_attempts: int, finished_before_utc: str) -> int:
+        """Make failed stages pending again (a full disk, a passing fault) while they have attempts left
+        and failed before ``finished_before_utc`` (ISO, as recorded); returns how many."""
+        with self._transaction() as db:
+            cur = db.execute(
+                "UPDATE stage_runs SET status='pending' WHERE status='failed' AND attempts < ? "
+                "AND finished_utc < ? AND minute_id IN (SELECT id FROM minutes WHERE pruned_utc IS NULL)",
+                (max_attempts, finished_before_utc),
+            )
+            return cur.rowcount
+
     def recover_stale(self, is_alive: Callable[[str], bool]) -> list[tuple[int, str, str]]:
         """Put every running claim whose owner is gone back to pending; returns (minute, stage, owner)."""
         with self._transaction() as db:

@@ -83,3 +83,17 @@ def test_release_and_fail(tmp_path: Path) -> None:
         run = store.runs(m.id)["scan"]
         assert run.status is Status.QUARANTINED and run.error == "empty file" and run.attempts == 2
         assert store.counts("2026-07-12") == {"scan": {"quarantined": 1}}
+
+
+def test_failed_stages_are_retried_with_attempts_left_after_a_pause(tmp_path: Path) -> None:
+    clock = iter(
+        ["2026-07-12T23:00:00.000000Z", "2026-07-12T23:00:01.000000Z", "2026-07-12T23:00:02.000000Z"]
+    )
+    with StateStore(tmp_path / "state.sqlite3", now_iso=lambda: next(clock)) as store:
+        m, _ = store.register_minute("cam1", T0, "a.mp4", tmp_path / "a.mp4")
+        store.claim(m.id, "scan", "me:1:1", "scan/1")
+        store.fail(m.id, "scan", "me:1:1", "OSError: No space left on device", 0.1)
+        assert store.retry_failed(3, "2026-07-12T23:00:00.500000Z") == 0  # failed too recently
+        assert store.retry_failed(1, "2026-07-13T00:00:00.000000Z") == 0  # no attempts left
+        assert store.retry_failed(3, "2026-07-13T00:00:00.000000Z") == 1
+        assert store.runs(m.id)["scan"].status is Status.PENDING

@@ -8,7 +8,11 @@ and move along a straight line at a plausible speed. :class:`ValuesDetector` fin
    block holds (plain sky, twinkling stars, a hot pixel, a passing cloud): a *seed* threshold to start a
    track and a lower *point* threshold to extend one.
 2. **Widespread change.** Frames where many bins or blocks rise at once (a flash, a cloud edge, rain) are
-   set aside; if there are too many of them the minute is ``too-many``.
+   set aside; if there are too many of them the minute is ``too-many``. "Many bins" is relative to the
+   minute's own typical count: compressed video leaves heavy-tailed noise (at a camera's 6 Mbit/s, 1 %
+   of the bins of a quiet frame exceed z = 3, eight times the Gaussian 0.13 %, and more in key frames),
+   so a frame is widespread when its count exceeds both a floor fraction of the bins and
+   ``widespread_typical_factor`` times the minute's median count.
 3. **Tracks.** From the strongest unused seed, a track grows frame by frame: the point nearest the line
    predicted by a least-squares fit of the points so far (tolerant along the track, where a streak's
    brightest bin wanders, and strict across it), with at most ``max_gap_frames`` missing frames. A track
@@ -62,6 +66,7 @@ class DetectSettings:
     cross_tol_px: float = 3.0
     max_residual_px: float = 2.5
     widespread_bin_fraction: float = 0.02
+    widespread_typical_factor: float = 4.0
     widespread_block_fraction: float = 0.2
     max_widespread_frames: int = 25
     max_candidates: int = 10
@@ -95,6 +100,7 @@ class DetectSettings:
         need(self.max_residual_px > 0, "max_residual_px", "> 0 px")
         need(0 < self.widespread_bin_fraction <= 1, "widespread_bin_fraction", "in (0, 1]")
         need(0 < self.widespread_block_fraction <= 1, "widespread_block_fraction", "in (0, 1]")
+        need(self.widespread_typical_factor >= 1, "widespread_typical_factor", ">= 1")
         need(self.max_widespread_frames >= 0, "max_widespread_frames", "an integer >= 0")
         need(self.max_candidates >= 1, "max_candidates", "an integer >= 1")
         need(0 <= self.pad_frames <= self.max_pad_frames, "pad_frames", "0 <= pad_frames <= max_pad_frames")
@@ -255,8 +261,14 @@ def block_thresholds(values: MinuteValues, settings: DetectSettings) -> tuple[np
 
 
 def widespread_frames(values: MinuteValues, point_thr: np.ndarray, settings: DetectSettings) -> np.ndarray:
-    """Boolean per frame: many bins changed, or many blocks above their point threshold at once."""
-    bins = values.n_changed > settings.widespread_bin_fraction * values.n_bins
+    """Boolean per frame: many bins changed, or many blocks above their point threshold at once.
+
+    "Many bins" is more than ``widespread_bin_fraction`` of them and more than
+    ``widespread_typical_factor`` times the median count of the minute (a codec's noise floor).
+    """
+    typical = float(np.median(values.n_changed)) if values.n_frames else 0.0
+    limit = max(settings.widespread_bin_fraction * values.n_bins, settings.widespread_typical_factor * typical)
+    bins = values.n_changed > limit
     bz = values.block_z.reshape(values.n_frames, -1).astype(np.float32) / np.float32(values.settings.z_scale)
     blocks = (bz >= point_thr).mean(axis=1) > settings.widespread_block_fraction
     return np.asarray(bins | blocks)

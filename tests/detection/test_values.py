@@ -41,7 +41,7 @@ def _run(fn, frames, state, settings, first=0):  # type: ignore[no-untyped-def]
     n_changed, pix_sum = np.zeros(n, np.int32), np.zeros(n, np.int64)
     alpha_m, alpha_v = update_weights(first, n, settings)
     fn(
-        frames, state, alpha_m, alpha_v, np.float32(settings.clamp_sigma),
+        frames, state, alpha_m, alpha_v, np.float32(settings.clamp_sigma), np.float32(settings.clamp_var_sigma),
         np.float32(settings.min_sigma_dn**2), np.float32(settings.z_changed), bb, *outs, n_changed, pix_sum,
     )  # fmt: skip
     return [*outs, n_changed, pix_sum]

@@ -28,7 +28,12 @@ from typing import Any
 
 from stationd.layout import iso_utc
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+_MIGRATIONS = {
+    2: ["ALTER TABLE minutes ADD COLUMN pruned_utc TEXT"],
+}
+"""Statements that bring a store of version ``v - 1`` to version ``v`` (new stores get the full schema)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -148,10 +153,27 @@ class StateStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Create the schema, or upgrade an older store in place, one version at a time."""
+        with self._transaction() as db:
+            exists = db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
+            row = (
+                db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() if exists else None
+            )
+            if row is None:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                )
+                return
+            for version in range(int(row[0]) + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[version]:
+                    db.execute(statement)
+                db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version),))
 
     def close(self) -> None:
         with self._lock:

@@ -97,3 +97,30 @@ def test_failed_stages_are_retried_with_attempts_left_after_a_pause(tmp_path: Pa
         assert store.retry_failed(1, "2026-07-13T00:00:00.000000Z") == 0  # no attempts left
         assert store.retry_failed(3, "2026-07-13T00:00:00.000000Z") == 1
         assert store.runs(m.id)["scan"].status is Status.PENDING
+
+
+def test_a_store_of_schema_1_is_upgraded_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "state.sqlite3"
+    old = sqlite3.connect(db)
+    old.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('schema_version', '1');"
+        "CREATE TABLE minutes (id INTEGER PRIMARY KEY, camera TEXT NOT NULL, start_utc TEXT NOT NULL,"
+        " day TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL, hd_path TEXT, size_bytes INTEGER,"
+        " registered_utc TEXT NOT NULL, UNIQUE (camera, start_utc));"
+        "INSERT INTO minutes VALUES (1, 'cam1', '2026-07-12T22:00:00.000000Z', '2026-07-12', 'a.mp4',"
+        " '/x/a.mp4', NULL, 1, '2026-07-12T22:01:00.000000Z');"
+        "CREATE TABLE stage_runs (minute_id INTEGER NOT NULL, stage TEXT NOT NULL, status TEXT NOT NULL,"
+        " version TEXT, owner TEXT, attempts INTEGER NOT NULL DEFAULT 0, started_utc TEXT, finished_utc TEXT,"
+        " duration_s REAL, error TEXT, result TEXT, PRIMARY KEY (minute_id, stage));"
+    )
+    old.close()
+    with StateStore(db) as store:
+        (minute,) = store.minutes()
+        assert minute.name == "a.mp4" and minute.pruned_utc is None
+        store.mark_pruned(minute.id)
+        assert store.minutes()[0].pruned_utc is not None
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)

@@ -67,9 +67,7 @@ class StageRunner:
             total.known += report.known
             total.ignored += report.ignored
             total.unsettled += report.unsettled
-        for path in total.ignored:
-            self.ctx.log.warning("ignored %s: the name does not match the camera's file pattern", path)
-        return total
+        return total  # callers report ``ignored`` (reprocess prints them, the daemon warns once per file)
 
     def run_one(self, stage: str, minute: Minute) -> Outcome:
         """Claim and run ``stage`` for ``minute``; 'skipped' when it is not pending."""

@@ -80,7 +80,10 @@ class StageRunner:
             result = self.stages[stage](self.ctx, minute)
         except VideoError as exc:
             duration = time.monotonic() - t0
-            self._quarantine(minute, stage, exc.reason)
+            try:
+                self._quarantine(minute, stage, exc.reason)
+            except OSError as move_error:  # the input stays put; the failure is recorded and retried
+                return self._failed(minute, stage, move_error, duration)
             store.fail(minute.id, stage, owner, exc.reason, duration, quarantined=True)
             log_event(self.ctx.log, f"quarantined: {exc.reason}", level=logging.ERROR, camera=minute.camera,
                       stage=stage, file=minute.name, duration_s=duration)  # fmt: skip

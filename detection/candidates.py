@@ -17,10 +17,11 @@ and move along a straight line at a plausible speed. :class:`ValuesDetector` fin
    predicted by a least-squares fit of the points so far (tolerant along the track, where a streak's
    brightest bin wanders, and strict across it), with at most ``max_gap_frames`` missing frames. A track
    is kept when it has ``min_points`` points of which ``min_seeds`` reach the seed threshold (or
-   ``short_points`` consecutive ones, one of them bright), a speed within the settings, moves at least
-   ``min_track_px``, has a small cross-track residual and is not mostly made of static peaks (peaks at the
-   same place long before or after: planes, satellites, hot pixels, twinkling stars). Peaks near a kept
-   track (other blocks of a long streak) are absorbed by it.
+   ``short_points`` consecutive ones, one of them bright, or a consecutive pair of very bright ones;
+   bright is relative to the block's seed threshold, which follows the noise's tail), a speed within the
+   settings, moves at least ``min_track_px``, has a small cross-track residual and is not mostly made of
+   static peaks (peaks at the same place long before or after: planes, satellites, hot pixels, twinkling
+   stars). Peaks near a kept track (other blocks of a long streak) are absorbed by it.
 4. **Frame range.** The meteor's faint start and end are not in the values, so a candidate's range is its
    points' range padded on each side by the frames the head needs, at the fitted speed, to reach the edge
    of the image (at least ``pad_frames``, at most ``max_pad_frames``).
@@ -52,6 +53,9 @@ class DetectSettings:
     min_seeds: int = 2
     short_points: int = 3
     short_min_z: float = 8.0
+    short_seed_factor: float = 1.6
+    pair_min_z: float = 12.0
+    bright_below_points: int = 5
     seed_sigma: float = 4.0
     point_sigma: float = 2.5
     min_seed_z: float = 5.0
@@ -59,7 +63,7 @@ class DetectSettings:
     max_gap_frames: int = 2
     threshold_window_frames: int = 128
     max_track_frames: int = 150
-    min_track_px: float = 8.0
+    min_track_px: float = 6.0
     site_radius_px: float = 4.0
     site_window_frames: int = 50
     site_max_points: int = 2
@@ -87,6 +91,13 @@ class DetectSettings:
         need(self.min_points >= 2, "min_points", "an integer >= 2")
         need(1 <= self.min_seeds <= self.min_points, "min_seeds", f"1..min_points ({self.min_points})")
         need(2 <= self.short_points <= self.min_points, "short_points", f"2..min_points ({self.min_points})")
+        need(self.short_seed_factor >= 1, "short_seed_factor", ">= 1")
+        need(self.pair_min_z >= self.short_min_z, "pair_min_z", f">= short_min_z ({self.short_min_z})")
+        need(
+            self.bright_below_points >= self.min_points,
+            "bright_below_points",
+            f">= min_points ({self.min_points})",
+        )
         need(self.min_point_z <= self.min_seed_z, "min_point_z", f"<= min_seed_z ({self.min_seed_z})")
         need(self.point_sigma <= self.seed_sigma, "point_sigma", f"<= seed_sigma ({self.seed_sigma})")
         need(self.max_gap_frames >= 0, "max_gap_frames", "an integer >= 0")
@@ -159,6 +170,7 @@ class _Points:
     y: np.ndarray
     z: np.ndarray
     seed: np.ndarray
+    seed_z: np.ndarray  # the seed threshold of the point's block and frame
     starts: np.ndarray  # index of the first point of frame f (points sorted by frame), length n_frames + 1
     # Every peak with z >= min_point_z whatever its block's threshold: evidence of static sources.
     all_x: np.ndarray
@@ -230,6 +242,7 @@ class ValuesDetector:
             y=values.peak_y_px[keep].astype(np.float64),
             z=z[keep].astype(np.float64),
             seed=(z >= seed_thr[rows, blocks])[keep],
+            seed_z=seed_thr[rows, blocks][keep].astype(np.float64),
             starts=starts,
             all_x=values.peak_x_px[every].astype(np.float64),
             all_y=values.peak_y_px[every].astype(np.float64),
@@ -267,7 +280,8 @@ def widespread_frames(values: MinuteValues, point_thr: np.ndarray, settings: Det
     ``widespread_typical_factor`` times the median count of the minute (a codec's noise floor).
     """
     typical = float(np.median(values.n_changed)) if values.n_frames else 0.0
-    limit = max(settings.widespread_bin_fraction * values.n_bins, settings.widespread_typical_factor * typical)
+    floor = settings.widespread_bin_fraction * values.n_bins
+    limit = max(floor, settings.widespread_typical_factor * typical)
     bins = values.n_changed > limit
     bz = values.block_z.reshape(values.n_frames, -1).astype(np.float32) / np.float32(values.settings.z_scale)
     blocks = (bz >= point_thr).mean(axis=1) > settings.widespread_block_fraction
@@ -379,6 +393,11 @@ def _best_track(
             longest = track
         if _acceptable(track, pts, s) and (best is None or len(track.idx) > len(best.idx)):
             best = track
+    if best is None:  # a lone bright pair (a flare whose faint frames are lost in the noise)?
+        for j in partners[:6]:
+            bare = _Track.start(sorted([i, j], key=lambda k: int(pts.frame[k])), pts)
+            if _acceptable(bare, pts, s):
+                return bare, longest
     return best, longest
 
 
@@ -427,14 +446,28 @@ def _span(track: _Track, pts: _Points) -> int:
 
 
 def _enough_points(track: _Track, pts: _Points, s: DetectSettings) -> bool:
-    """``min_points`` points with ``min_seeds`` seeds, or ``short_points`` in consecutive frames moving
-    ``min_track_px`` with one z >= short_min_z (a short bright event: a flare above a faint trail)."""
+    """``min_points`` points with ``min_seeds`` seeds (and one bright point when fewer than
+    ``bright_below_points``: gapped noise tracks of four points are common in compressed video), or
+    ``short_points`` in consecutive frames moving ``min_track_px`` with one bright point (a short bright
+    event: a flare above a faint trail), or two bright points with z >= ``pair_min_z`` in consecutive
+    frames, at least ``min_track_px / 2`` and ``site_radius_px`` apart (a flare whose faint frames the
+    codec's noise buries).
+
+    Bright is z >= ``short_min_z`` and >= ``short_seed_factor`` times the seed threshold of its block: in
+    compressed video the noise's tail is long (z > 8 in 3e-5 of the bins of a frame at a camera's bit
+    rate, where Gaussian noise gives 1e-15) and the seed thresholds, which follow it, say how long.
+    """
     n = len(track.idx)
+    z = pts.z[track.idx]
+    is_bright = (z >= s.short_min_z) & (z >= s.short_seed_factor * pts.seed_z[track.idx])
     if n >= s.min_points:
-        return int(pts.seed[track.idx].sum()) >= s.min_seeds
+        seeds = int(pts.seed[track.idx].sum()) >= s.min_seeds
+        return seeds and (n >= s.bright_below_points or bool(is_bright.any()))
     moved = track.speed * (n - 1) >= s.min_track_px
-    bright = float(pts.z[track.idx].max()) >= s.short_min_z
-    return n >= s.short_points and _span(track, pts) == n and bright and moved
+    if n == 2:  # a streak's brightest bin wanders along it: half of min_track_px, still off the site
+        far = track.speed >= max(s.min_track_px / 2, s.site_radius_px)
+        return _span(track, pts) == 2 and bool(is_bright.all()) and float(z.min()) >= s.pair_min_z and far
+    return n >= s.short_points and _span(track, pts) == n and bool(is_bright.any()) and moved
 
 
 def _acceptable(track: _Track, pts: _Points, s: DetectSettings) -> bool:
@@ -442,7 +475,7 @@ def _acceptable(track: _Track, pts: _Points, s: DetectSettings) -> bool:
         _enough_points(track, pts, s)
         and s.min_speed_px_frame <= track.speed <= s.max_speed_px_frame
         and _span(track, pts) <= s.max_track_frames
-        and track.speed * (_span(track, pts) - 1) >= s.min_track_px
+        and (len(track.idx) == 2 or track.speed * (_span(track, pts) - 1) >= s.min_track_px)
         and track.residual(pts) <= s.max_residual_px
         and not _occupied_site(track, pts, s)
     )

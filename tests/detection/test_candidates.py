@@ -110,9 +110,10 @@ def test_settings_errors_name_the_field(field: str, value: object, message: str)
 
 def _synth_minute(
     seed: int, n_meteors: int, kinds: Sequence[str], width_px: int = 640, height_px: int = 360,
-    duration_s: float = 60.0, mp4: Path | None = None,
+    duration_s: float = 60.0, mp4: Path | None = None, bit_rate: int | None = None,
 ) -> tuple[dict[str, Any], MinuteValues, float]:  # fmt: skip
-    """Render a minute (or encode it to H.264 and decode it), return truth, values and plate scale."""
+    """Render a minute (or encode it to H.264, at crf 18 or at ``bit_rate`` bit/s, and decode it), return
+    truth, values and plate scale."""
     from detection.synth import SkySettings, SkyVideo, random_meteor, random_negatives
 
     settings = SkySettings(width_px=width_px, height_px=height_px, duration_s=duration_s, seed=seed)
@@ -132,7 +133,7 @@ def _synth_minute(
             acc.add(video.render(start, start + 64))
         truth = video.truth()
     else:
-        truth = video.write(mp4, crf=18)
+        truth = video.write(mp4, crf=18, bit_rate=bit_rate)
         for frame in _decode_y(mp4):
             acc.add(frame[None])
     return truth, acc.finish(), settings.cam.scale_px_per_deg
@@ -205,3 +206,18 @@ def test_recall_through_h264_at_720p(tmp_path: Path) -> None:
         covered += _meteor_coverage(truth, _detector(scale)(values).candidates)
     assert len(covered) >= 8
     assert all(ok for ok, _ in covered), [o["first_frame"] for ok, o in covered if not ok]
+
+
+def test_widespread_change_is_relative_to_the_minutes_noise_floor() -> None:
+    from dataclasses import replace
+
+    from detection.candidates import block_thresholds, widespread_frames
+
+    values = _tiny_minute(7, n=120)
+    # A codec's noise floor: 3 % of the bins above z = 3 in every frame, 40 % in a flash frame.
+    n_changed = np.full(values.n_frames, int(0.03 * values.n_bins), np.int32)
+    n_changed[60] = int(0.4 * values.n_bins)
+    noisy = replace(values, n_changed=n_changed)
+    settings = DetectSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0)
+    _, point_thr = block_thresholds(noisy, settings)
+    assert np.flatnonzero(widespread_frames(noisy, point_thr, settings)).tolist() == [60]

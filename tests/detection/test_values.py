@@ -41,8 +41,9 @@ def _run(fn, frames, state, settings, first=0):  # type: ignore[no-untyped-def]
     n_changed, pix_sum = np.zeros(n, np.int32), np.zeros(n, np.int64)
     alpha_m, alpha_v = update_weights(first, n, settings)
     fn(
-        frames, state, alpha_m, alpha_v, np.float32(settings.clamp_sigma), np.float32(settings.clamp_var_sigma),
-        np.float32(settings.min_sigma_dn**2), np.float32(settings.z_changed), bb, *outs, n_changed, pix_sum,
+        frames, state, alpha_m, alpha_v, np.float32(settings.clamp_sigma),
+        np.float32(settings.clamp_var_sigma), np.float32(settings.min_sigma_dn**2),
+        np.float32(settings.z_changed), bb, *outs, n_changed, pix_sum,
     )  # fmt: skip
     return [*outs, n_changed, pix_sum]
 
@@ -191,3 +192,33 @@ def test_load_rejects_other_files(tmp_path: Path) -> None:
 def test_settings_errors_name_the_field(field: str, value: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ValuesSettings(**{field: value})  # type: ignore[arg-type]
+
+
+def _codec_like_noise(rng: np.random.Generator, n: int, h: int, w: int, sigma_dn: float) -> np.ndarray:
+    """Noise shaped as H.264 leaves it at a camera's bit rate: each 2x2 bin is unchanged (a skipped block)
+    in half the frames and carries Gaussian noise of variance 2 sigma^2 in the others, so the variance is
+    sigma^2 per pixel but the bins' kurtosis is 6 (measured on a 6 Mbit/s 720p minute: 7.5)."""
+    moving = np.repeat(np.repeat(rng.random((n, h // 2, w // 2)) < 0.5, 2, axis=1), 2, axis=2)
+    noise = rng.normal(0.0, np.sqrt(2.0) * sigma_dn, (n, h, w)) * moving
+    return np.clip(np.round(28.0 + noise), 0, 255).astype(np.uint8)
+
+
+def test_warmup_variance_is_the_variance_of_heavy_tailed_noise() -> None:
+    rng = np.random.default_rng(9)
+    frames = _codec_like_noise(rng, 32, 64, 96, sigma_dn=2.5)
+    frames[5, 10:12, 10:12] = 200  # a meteor crossing one bin must not count as noise
+    state = initial_background(frames, ValuesSettings())
+    # The bin (2x2 sum) sigma is 2 * 2.5 DN; a Gaussian-scaled trimmed estimator gives about half of it.
+    assert float(np.median(state[2])) == pytest.approx(5.0, rel=0.1)
+    assert state[2, 5, 5] < 8.0  # the meteor's bin keeps a noise-sized sigma (DN, 2x2 sum)
+
+
+def test_bins_unchanged_during_warmup_get_the_sigma_floor() -> None:
+    rng = np.random.default_rng(10)
+    frames = _noise(rng, 32, 40, 64)
+    frames[:, 20:24, 30:34] = 28  # a skipped macroblock: nothing moves during the warm-up
+    settings = ValuesSettings()
+    state = initial_background(frames, settings)
+    median = float(np.median(state[2]))
+    assert np.all(state[2] >= settings.sigma_floor_fraction * median * (1 - 1e-6))
+    assert state[2, 10, 15] == pytest.approx(settings.sigma_floor_fraction * median, rel=1e-5)

@@ -118,6 +118,7 @@ def stamp_indices(
     dy = py - y_px[:, None, None]
     w = np.exp(-0.5 * (dx * dx + dy * dy) / (sigma_px * sigma_px)) / (2.0 * np.pi * sigma_px * sigma_px)
     inside = (px >= 0) & (px < width) & (py >= 0) & (py < height)
-    flat = np.where(inside, py * width + px, 0).reshape(len(xi), -1)
-    weights = np.where(inside, w, 0.0).reshape(len(xi), -1).astype(np.float32)
+    k2 = offsets.size * offsets.size  # explicit: reshape(0, -1) is ambiguous when there are no points
+    flat = np.where(inside, py * width + px, 0).reshape(len(xi), k2)
+    weights = np.where(inside, w, 0.0).reshape(len(xi), k2).astype(np.float32)
     return flat.astype(np.intp), weights

@@ -249,3 +249,10 @@ def test_stars_are_where_the_truth_says_and_twinkle() -> None:
     peaks = np.array([(video.signal(f) - video._background)[yi, xi] for f in range(50)])
     relative = np.std(peaks) / np.mean(peaks)
     assert 0.05 < relative < 0.6  # twinkle 0.12 at the zenith, times airmass ** 1.75 lower down
+
+
+def test_a_sky_without_stars_renders() -> None:
+    """A star limit brighter than every star (no stamps at all) still gives frames."""
+    settings = SkySettings(width_px=64, height_px=48, duration_s=0.2, star_limit_mag=-5.0, seed=1)
+    frames = SkyVideo(settings).render()
+    assert frames.shape == (5, 48, 64)

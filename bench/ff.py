@@ -6,7 +6,6 @@ Prints, measured in the same run on the same block (median of ``--repeat`` inter
 - :func:`detection.ff.compress_block` time (all four planes) and its ratio to the baseline
   (target <= 4; the RMS compressor, compiled Cython, measures about 12 on the 2-core reference machine);
 - the same through :class:`detection.ff.FFAccumulator` in chunks of ``--chunk`` frames (as the scan feeds it);
-- the same on one thread (``numba.set_num_threads(1)``), for when decoding occupies the other core;
 - peak RSS of the process (the block alone is 236 MB).
 
 Run: ``.venv/bin/python bench/ff.py``
@@ -20,7 +19,6 @@ import statistics
 import time
 from collections.abc import Callable
 
-import numba
 import numpy as np
 
 from detection.ff import FFAccumulator, compress_block
@@ -58,17 +56,13 @@ def main() -> None:
     args = parser.parse_args()
     frames = _block(256, 720, 1280, seed=1)
     compress_block(frames[:8])  # compile (or load the cache) outside the timing
-    runs: dict[str, list[float]] = {"numpy sum": [], "compress_block": [], "chunked": [], "1 thread": []}
-    threads = numba.get_num_threads()
+    runs: dict[str, list[float]] = {"numpy sum": [], "compress_block": [], "chunked": []}
     for _ in range(args.repeat):
         runs["numpy sum"].append(_time(lambda: frames.sum(axis=0, dtype=np.uint32)))
         runs["compress_block"].append(_time(lambda: compress_block(frames)))
         runs["chunked"].append(_time(lambda: _chunked(frames, args.chunk)))
-        numba.set_num_threads(1)
-        runs["1 thread"].append(_time(lambda: compress_block(frames)))
-        numba.set_num_threads(threads)
     base = statistics.median(runs["numpy sum"])
-    print(f"block 256x720x1280 uint8, numba threads {threads}, median of {args.repeat} runs")
+    print(f"block 256x720x1280 uint8 (single-threaded kernel), median of {args.repeat} runs")
     for name, ts in runs.items():
         t = statistics.median(ts)
         print(f"  {name:<16} {t * 1e3:7.1f} ms   ratio to numpy sum {t / base:5.2f}")

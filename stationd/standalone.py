@@ -12,7 +12,7 @@ from pathlib import Path
 
 from detection.errors import VideoError
 from detection.scan import ScanSettings, scan_video
-from stationd.layout import DEFAULT_PATTERN, compile_pattern
+from stationd.layout import DEFAULT_PATTERN, compile_pattern, parse_minute_name
 from stationd.products import ProductPaths, write_scan_products
 
 
@@ -30,11 +30,11 @@ class StandaloneScan:
 
 
 def _start_time(path: Path) -> datetime:
-    match = compile_pattern(DEFAULT_PATTERN).match(path.name)
-    if match:
-        g = match.groupdict()
-        return datetime(int(g["YYYY"]), int(g["MM"]), int(g["DD"]), int(g["hh"]), int(g["mm"]), int(g["ss"]),
-                        int(g["mmm"]) * 1000, tzinfo=UTC)  # fmt: skip
+    pattern = compile_pattern(DEFAULT_PATTERN)
+    match = pattern.match(path.name)
+    name = parse_minute_name(path.name, pattern, match.group("camera")) if match else None
+    if name is not None:
+        return name.start_utc
     return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 

@@ -78,6 +78,9 @@ class ProcessingSection:
     max_speed_deg_s: float = 51.0
     min_points: int = 4
     daytime_sun_alt_deg: float = -6.0  # the sun above this altitude means day (-6: civil twilight)
+    threshold_k: float | None = None  # verification: lit when max - mean > k * std + j (None: detector's)
+    threshold_j_dn: float | None = None
+    clip_margin_s: float = 1.0  # video kept before and after a meteor in its clip
 
 
 @dataclass(frozen=True)
@@ -341,7 +344,7 @@ def _read_processing(r: _Reader, raw: Mapping[str, Any]) -> ProcessingSection:
     p = r.mapping(raw, "processing", "")
     w = "processing"
     known = {"workers", "ff_policy", "decoder", "daytime", "min_speed_deg_s", "max_speed_deg_s", "min_points",
-             "daytime_sun_alt_deg"}  # fmt: skip
+             "daytime_sun_alt_deg", "threshold_k", "threshold_j_dn", "clip_margin_s"}  # fmt: skip
     r.unknown(p, known, w)
     workers = p.get("workers", "auto")
     section = ProcessingSection(
@@ -355,6 +358,9 @@ def _read_processing(r: _Reader, raw: Mapping[str, Any]) -> ProcessingSection:
         max_speed_deg_s=r.get(p, "max_speed_deg_s", w, _number(above=0), "deg/s > 0", 51.0),
         min_points=r.get(p, "min_points", w, _integer(3), "an integer >= 3", 4),
         daytime_sun_alt_deg=r.get(p, "daytime_sun_alt_deg", w, _number(-18, 10), "degrees, -18..10", -6.0),
+        threshold_k=r.get(p, "threshold_k", w, _number(above=0, high=50), "a number in (0, 50]", None),
+        threshold_j_dn=r.get(p, "threshold_j_dn", w, _number(0, 255), "DN in [0, 255]", None),
+        clip_margin_s=r.get(p, "clip_margin_s", w, _number(0, 30), "seconds in [0, 30]", 1.0),
     )
     if (
         section.min_speed_deg_s

@@ -7,6 +7,9 @@ Every path the station reads or writes is built here, so the layout is written d
                                       values/     <stem>.values.npz, one per minute
                                       ff/         FF_*.fits blocks kept by policy
                                       stacks/     <stem>_stack.jpg, <stem>_preview.jpg
+                                      meteors/<meteor_id>/  meteor.json, stack.jpg, clip.mp4, clip_hd.mp4
+                                      rejected/   <stem>.json: the candidates that failed verification
+    <data_dir>/exports/YYYY-MM-DD/                FTPdetectinfo_*.txt of the day's meteors
     <data_dir>/quarantine/                        unreadable inputs, each with <name>.reason
     <data_dir>/state.sqlite3                      the state store
 
@@ -153,6 +156,18 @@ class StationLayout:
 
     def preview(self, day: str, camera: str, stem: str) -> Path:
         return self.day_camera(day, camera) / "stacks" / f"{stem}_preview.jpg"
+
+    def meteors_dir(self, day: str, camera: str) -> Path:
+        return self.day_camera(day, camera) / "meteors"
+
+    def meteor_dir(self, day: str, camera: str, meteor_id: str) -> Path:
+        return self.meteors_dir(day, camera) / meteor_id
+
+    def rejected(self, day: str, camera: str, stem: str) -> Path:
+        return self.day_camera(day, camera) / "rejected" / f"{stem}.json"
+
+    def exports(self, day: str) -> Path:
+        return self.data_dir / "exports" / day
 
     def days_root(self) -> Path:
         return self.data_dir / "days"

@@ -60,26 +60,31 @@ def _clock(name: str) -> str:
 
 def _render(report: DemoReport, rows: list[dict[str, Any]]) -> None:
     console = Console()
-    table = Table(title="meteors: truth and values detection")
-    for col in ("minute (UTC)", "true frames", "peak SNR", "candidate frames", "points"):
+    table = Table(title="meteors: truth, values detection and verification")
+    for col in ("minute (UTC)", "true frames", "peak SNR", "candidate frames", "verified frames", "error px",
+                "meteor"):  # fmt: skip
         table.add_column(col)
     for r in rows:
-        c = r["found"]
+        c, m = r["found"], r["meteor"]
         cell = f"[green]{c['frame_start']}-{c['frame_end']}[/]" if c else "[red]missed[/]"
-        points = str(c["n_points"]) if c else ""
-        table.add_row(
-            _clock(r["minute"]), f"{r['first_frame']}-{r['last_frame']}", f"{r['peak_snr']:.1f}", cell, points
-        )
+        verified = f"[green]{m['first_frame']}-{m['last_frame']}[/]" if m else "[red]not verified[/]"
+        error = f"{m['median_error_px']:.2f}" if m and m["median_error_px"] is not None else ""
+        ident = (m["meteor_id"] + (" (fireball)" if m["fireball"] else "")) if m else ""
+        table.add_row(_clock(r["minute"]), f"{r['first_frame']}-{r['last_frame']}", f"{r['peak_snr']:.1f}",
+                      cell, verified, error, ident)  # fmt: skip
     console.print(table)
-    neg = Table(title="minutes: hard negatives and the detect result")
-    for col in ("minute (UTC)", "negatives", "detect", "candidates"):
+    neg = Table(title="minutes: hard negatives, the detect result and meteors verified in error")
+    for col in ("minute (UTC)", "negatives", "detect", "candidates", "false meteors"):
         neg.add_column(col)
     for r in report.negative_rows():
         detect = r["detect"] or {}
         spans = ", ".join(f"{c['frame_start']}-{c['frame_end']}" for c in detect.get("candidates", []))
-        neg.add_row(_clock(r["minute"]), ", ".join(r["negatives"]), detect.get("status", "-"), spans)
+        wrong = ", ".join(r["false"]) or "none"
+        neg.add_row(_clock(r["minute"]), ", ".join(r["negatives"]), detect.get("status", "-"), spans, wrong)
     console.print(neg)
     found = sum(1 for r in rows if r["found"])
+    n_verified = sum(1 for r in rows if r["meteor"])
     config_file = report.directory / "stationd.yaml"
-    console.print(f"{found} of {len(rows)} meteors inside a candidate; station directory {report.directory}")
-    console.print(f"look closer: stationd status {report.day} --config {config_file}")
+    console.print(f"{found} of {len(rows)} meteors inside a candidate, {n_verified} verified; "
+                  f"station directory {report.directory}")  # fmt: skip
+    console.print(f"look closer: stationd meteors {report.day} --config {config_file}")

@@ -16,6 +16,7 @@ from cli.config_cmd import config
 from cli.demo_cmd import demo
 from cli.install_cmd import install_service_cmd
 from cli.logs_cmd import logs
+from cli.meteors_cmd import detect, export, meteors
 from cli.run_cmd import run
 from cli.status_cmd import status
 from cli.work_cmd import reprocess, scan
@@ -49,8 +50,11 @@ def cli() -> None:
 
 cli.add_command(config)
 cli.add_command(demo)
+cli.add_command(detect)
+cli.add_command(export)
 cli.add_command(install_service_cmd)
 cli.add_command(logs)
+cli.add_command(meteors)
 cli.add_command(reprocess)
 cli.add_command(run)
 cli.add_command(scan)

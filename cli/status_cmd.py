@@ -42,7 +42,7 @@ def _cell(stage: dict[str, Any] | None) -> str:
 
 def _render_day(data: dict[str, Any]) -> None:
     table = Table(title=f"{data['station']} {data['day']}")
-    for col in ("start (UTC)", "camera", "file", "scan", "detect", "result"):
+    for col in ("start (UTC)", "camera", "file", "scan", "detect", "verify", "result"):
         table.add_column(col)
     for m in data["minutes"]:
         result = m["detect"] or {}
@@ -51,11 +51,15 @@ def _render_day(data: dict[str, Any]) -> None:
             spans = ", ".join(f"{c['start_utc'][11:22]} ({c['frame_start']}-{c['frame_end']})"
                               for c in result["candidates"])  # fmt: skip
             text = f"{text}: {spans}"
+        verified = (m["verify"] or {}).get("meteors", [])
+        if verified:
+            text = f"{text}; meteors: {', '.join(verified)}"
         error = next((s["error"] for s in m["stages"].values() if s["error"]), None)
         table.add_row(m["start_utc"][11:19], m["camera"], m["file"], _cell(m["stages"].get("scan")),
-                      _cell(m["stages"].get("detect")), text or (error or ""))  # fmt: skip
+                      _cell(m["stages"].get("detect")), _cell(m["stages"].get("verify")),
+                      text or (error or ""))  # fmt: skip
     Console().print(table)
-    Console().print(f"detect: {data['detect_counts']}")
+    Console().print(f"detect: {data['detect_counts']}; verified meteors: {data['meteors']}")
 
 
 def _render_station(data: dict[str, Any]) -> None:
@@ -63,10 +67,11 @@ def _render_station(data: dict[str, Any]) -> None:
     table.add_column("day")
     table.add_column("scan")
     table.add_column("detect")
+    table.add_column("verify")
     for d in data["days"]:
         cells = [
             ", ".join(f"{k} {v}" for k, v in sorted(d["counts"].get(s, {}).items()))
-            for s in ("scan", "detect")
+            for s in ("scan", "detect", "verify")
         ]
         table.add_row(d["day"], *cells)
     Console().print(table)

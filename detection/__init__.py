@@ -1,14 +1,29 @@
 """Image and video science: decoding, scan-and-stack, FF blocks, per-frame values, values detection,
+meteor verification (FF blocks and decoded frames), clips and track images, FTPdetectinfo, station masks,
 synthetic sky video.
 
 Pure: arrays, dataclasses, paths or file objects in, results out; no clock, network or configuration.
 """
 
 from detection.candidates import Candidate, DetectResult, DetectSettings, TrackPoint, ValuesDetector
+from detection.clip import ClipResult, trim_clip
 from detection.decode import Backend, VideoReader, open_video
-from detection.errors import DetectionError, FFFormatError, VideoError
+from detection.errors import DetectionError, FFFormatError, FTPDetectInfoError, MaskError, VideoError
 from detection.ff import FFAccumulator, FFPlanes, compress_block, compress_block_np
 from detection.ff_format import FFFile, ff_filename, parse_ff_filename, read_ff, write_ff
+from detection.ftpdetectinfo import (
+    FTPDetectInfo,
+    FTPDetection,
+    FTPPoint,
+    format_ftpdetectinfo,
+    ftpdetectinfo_filename,
+    parse_ftpdetectinfo,
+    point_time_utc,
+    read_ftpdetectinfo,
+    write_ftpdetectinfo,
+)
+from detection.mask import load_mask, mask_from_image
+from detection.meteors import Check, Detection, FramePoint, LineFit, MeteorDetector, MeteorSettings
 from detection.scan import ScanResult, ScanSettings, scan_video
 from detection.stack import MaxStack, preview_jpeg
 from detection.synth import (
@@ -21,6 +36,7 @@ from detection.synth import (
     SkySettings,
     SkyVideo,
     default_camera,
+    random_fireball,
     random_meteor,
     random_negatives,
 )
@@ -32,22 +48,37 @@ from detection.values import (
     load_values,
     save_values,
 )
+from detection.video_detect import FileDetections, detect_file
+from detection.window import Window, read_window
 
 __all__ = [
     "Backend",
     "Candidate",
+    "Check",
+    "ClipResult",
     "Cloud",
     "DetectResult",
     "DetectSettings",
+    "Detection",
     "DetectionError",
     "FFAccumulator",
     "FFFile",
     "FFFormatError",
     "FFPlanes",
+    "FTPDetectInfo",
+    "FTPDetectInfoError",
+    "FTPDetection",
+    "FTPPoint",
+    "FileDetections",
     "Flash",
+    "FramePoint",
     "HotPixel",
+    "LineFit",
+    "MaskError",
     "MaxStack",
     "Meteor",
+    "MeteorDetector",
+    "MeteorSettings",
     "MinuteValues",
     "Plane",
     "Satellite",
@@ -62,18 +93,31 @@ __all__ = [
     "ValuesSettings",
     "VideoError",
     "VideoReader",
+    "Window",
     "compress_block",
     "compress_block_np",
     "default_camera",
+    "detect_file",
     "ff_filename",
+    "format_ftpdetectinfo",
+    "ftpdetectinfo_filename",
+    "load_mask",
     "load_values",
+    "mask_from_image",
     "open_video",
     "parse_ff_filename",
+    "parse_ftpdetectinfo",
+    "point_time_utc",
     "preview_jpeg",
+    "random_fireball",
     "random_meteor",
     "random_negatives",
     "read_ff",
+    "read_ftpdetectinfo",
+    "read_window",
     "save_values",
     "scan_video",
+    "trim_clip",
     "write_ff",
+    "write_ftpdetectinfo",
 ]

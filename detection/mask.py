@@ -12,16 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from detection.errors import DetectionError
-
-
-class MaskError(DetectionError):
-    """A mask image cannot be used: ``path`` names it, ``reason`` says why."""
-
-    def __init__(self, path: str | Path, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = str(path)
-        self.reason = reason
+from detection.errors import MaskError
 
 
 def mask_from_image(image: np.ndarray) -> np.ndarray:

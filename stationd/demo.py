@@ -23,6 +23,8 @@ from stationd.atomic import atomic_write_json, atomic_write_text
 from stationd.config import StationConfig, parse_config
 from stationd.config_example import example_config
 from stationd.errors import UsageError
+from stationd.layout import StationLayout
+from stationd.meteor_records import iter_records
 from stationd.stages import Outcome
 from stationd.station import Station
 
@@ -50,6 +52,23 @@ class DemoMinute:
     name: str
     truth: dict[str, Any]
     detect: dict[str, Any] | None = None
+    meteors: list[dict[str, Any]] = field(default_factory=list)  # verified meteor records of the minute
+
+    def true_meteors(self) -> list[dict[str, Any]]:
+        return [o for o in self.truth["objects"] if o["kind"] == "meteor"]
+
+    def record_of(self, truth: dict[str, Any]) -> dict[str, Any] | None:
+        """The verified record that shares frames with a true meteor, if any."""
+        first, last = truth["first_frame"], truth["last_frame"]
+        for record in self.meteors:
+            if record["frames"][0]["frame"] <= last and record["frames"][-1]["frame"] >= first:
+                return record
+        return None
+
+    def false_meteors(self) -> list[dict[str, Any]]:
+        """Verified records that match no true meteor."""
+        matched = {id(r) for t in self.true_meteors() if (r := self.record_of(t)) is not None}
+        return [r for r in self.meteors if id(r) not in matched]
 
 
 @dataclass
@@ -64,28 +83,47 @@ class DemoReport:
         return START_UTC.strftime("%Y-%m-%d")
 
     def meteor_rows(self) -> list[dict[str, Any]]:
-        """One row per injected meteor: its truth and the candidate that covers it, if any."""
+        """One row per injected meteor: its truth, the candidate that covers it and the verified record."""
         rows = []
         for minute in self.minutes:
             candidates = (minute.detect or {}).get("candidates", [])
-            for obj in minute.truth["objects"]:
-                if obj["kind"] != "meteor":
-                    continue
+            for obj in minute.true_meteors():
                 first, last = obj["first_frame"], obj["last_frame"]
                 found = next(
                     (c for c in candidates if c["frame_start"] <= last and c["frame_end"] >= first), None
                 )
+                record = minute.record_of(obj)
                 rows.append({"minute": minute.name, "first_frame": first, "last_frame": last,
-                             "peak_snr": obj["peak_snr"], "found": found})  # fmt: skip
+                             "peak_snr": obj["peak_snr"], "found": found,
+                             "meteor": _summary(record, obj) if record else None})  # fmt: skip
         return rows
 
     def negative_rows(self) -> list[dict[str, Any]]:
-        """One row per minute: its negatives and what detection said of the minute."""
+        """One row per minute: its negatives, what detection said of it, and meteors verified in error."""
         rows = []
         for minute in self.minutes:
             kinds = [o["kind"] for o in minute.truth["objects"] if o["kind"] != "meteor"]
-            rows.append({"minute": minute.name, "negatives": kinds, "detect": minute.detect})
+            false = [r["meteor_id"] for r in minute.false_meteors()]
+            rows.append({"minute": minute.name, "negatives": kinds, "detect": minute.detect, "false": false})
         return rows
+
+
+def _summary(record: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
+    """A verified record beside its truth: id, frames, and the median distance to the true centroids."""
+    true_xy = {p["frame"]: (p["centroid_x_px"], p["centroid_y_px"]) for p in truth["frames"]}
+    errors = [
+        float(np.hypot(p["x_px"] - true_xy[p["frame"]][0], p["y_px"] - true_xy[p["frame"]][1]))
+        for p in record["frames"]
+        if p["frame"] in true_xy
+    ]
+    return {
+        "meteor_id": record["meteor_id"],
+        "first_frame": record["frames"][0]["frame"],
+        "last_frame": record["frames"][-1]["frame"],
+        "n_frames": len(record["frames"]),
+        "fireball": record["fireball"],
+        "median_error_px": round(float(np.median(errors)), 2) if errors else None,
+    }
 
 
 def _prepare_directory(directory: Path) -> None:
@@ -147,6 +185,8 @@ def run_demo(
         report.outcomes = station.reprocess(day, on_outcome=on_outcome, settle_s=0.0).outcomes
         status = station.status(day)
     by_name = {m["file"]: m["detect"] for m in status["minutes"]}
+    records = list(iter_records(StationLayout(config.station.data_dir), day))
     for minute in report.minutes:
         minute.detect = by_name.get(minute.name)
+        minute.meteors = [r for r in records if r["source"]["video"] == minute.name]
     return report

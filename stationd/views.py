@@ -24,12 +24,13 @@ def _run_view(run: StageRun) -> dict[str, Any]:
 
 
 def day_status(store: StateStore, station: str, day: str) -> dict[str, Any]:
-    """Every minute of ``day`` with its file, per-stage status and its detect result."""
+    """Every minute of ``day`` with its file, per-stage status, its detect and verify results."""
     runs = store.runs_of_day(day)
     minutes = []
     for m in store.minutes(day=day):
         stages = runs.get(m.id, {})
         detect = stages.get("detect")
+        verify = stages.get("verify")
         entry: dict[str, Any] = {
             "camera": m.camera,
             "start_utc": iso_utc(m.start_utc),
@@ -39,6 +40,7 @@ def day_status(store: StateStore, station: str, day: str) -> dict[str, Any]:
             "pruned_utc": m.pruned_utc,
             "stages": {name: _run_view(stages[name]) for name in STAGE_ORDER if name in stages},
             "detect": detect.result if detect is not None and detect.result is not None else None,
+            "verify": verify.result if verify is not None and verify.result is not None else None,
         }
         minutes.append(entry)
     return {
@@ -46,6 +48,7 @@ def day_status(store: StateStore, station: str, day: str) -> dict[str, Any]:
         "day": day,
         "counts": store.counts(day),
         "detect_counts": _detect_counts(minutes),
+        "meteors": sum(len((m["verify"] or {}).get("meteors", [])) for m in minutes),
         "minutes": minutes,
     }
 

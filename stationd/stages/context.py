@@ -10,10 +10,10 @@ from stationd.layout import StationLayout
 from stationd.owner import current_owner
 from stationd.state import StateStore
 
-STAGE_ORDER = ("scan", "detect")
+STAGE_ORDER = ("scan", "detect", "verify")
 """Stages in pipeline order; a stage's completion makes the next one pending."""
 
-STAGE_VERSIONS = {"scan": "scan/1", "detect": "detect/1"}
+STAGE_VERSIONS = {"scan": "scan/1", "detect": "detect/2", "verify": "verify/1"}
 """Code version of each stage, recorded with its result; bump it when outputs change."""
 
 

@@ -1,8 +1,9 @@
 """The detect stage: values detection on a minute's values file; every minute gets a result.
 
 The result (``none``, ``candidates`` with each candidate's frames and UTC times, or ``too-many``) is
-recorded in the state store. Under the FF policy ``candidates`` the FF files of a minute without
-candidates are removed here, once that is known.
+recorded in the state store, with the runs of frames where the whole image changed (a flash, a cloud edge,
+or a fireball lighting the sky: verification looks at the short ones). Under the FF policy ``candidates``
+the FF files of a minute without candidates are removed here, once that is known.
 """
 
 from __future__ import annotations
@@ -53,7 +54,27 @@ def run_detect(ctx: StageContext, minute: Minute) -> dict[str, Any]:
     ]
     if detection.status != "candidates" and ctx.config.processing.ff_policy == "candidates":
         _drop_ff_files(ctx, minute)
-    return {"status": detection.status, "reason": detection.reason, "candidates": candidates}
+    return {
+        "status": detection.status,
+        "reason": detection.reason,
+        "candidates": candidates,
+        "widespread_runs": frame_runs(detection.widespread_frames),
+    }
+
+
+def frame_runs(frames: tuple[int, ...] | list[int], max_gap: int = 5) -> list[list[int]]:
+    """Sorted frame numbers as ``[first, last]`` runs, joining runs at most ``max_gap`` frames apart.
+
+    >>> frame_runs([3, 4, 5, 9, 30])
+    [[3, 9], [30, 30]]
+    """
+    runs: list[list[int]] = []
+    for f in frames:
+        if runs and f - runs[-1][1] <= max_gap:
+            runs[-1][1] = int(f)
+        else:
+            runs.append([int(f), int(f)])
+    return runs
 
 
 def _drop_ff_files(ctx: StageContext, minute: Minute) -> None:

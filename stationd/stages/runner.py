@@ -24,11 +24,12 @@ from stationd.logs import log_event
 from stationd.stages.context import STAGE_ORDER, STAGE_VERSIONS, StageContext
 from stationd.stages.detect import run_detect
 from stationd.stages.scan import locate_original, run_scan
+from stationd.stages.verify import run_verify
 from stationd.state import Minute
 
 StageFunction = Callable[[StageContext, Minute], dict[str, Any]]
 
-STAGES: dict[str, StageFunction] = {"scan": run_scan, "detect": run_detect}
+STAGES: dict[str, StageFunction] = {"scan": run_scan, "detect": run_detect, "verify": run_verify}
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ def _summary(stage: str, result: dict[str, Any]) -> str:
     if stage == "detect":
         n = len(result.get("candidates", []))
         return f"detect: {result.get('status')}" + (f" ({n})" if n else "")
+    if stage == "verify":
+        n = len(result.get("meteors", []))
+        rejected = result.get("rejected", 0)
+        return f"verify: {n} meteor{'s' if n != 1 else ''}" + (f", {rejected} rejected" if rejected else "")
     if stage == "scan":
         return f"scanned {result.get('n_frames')} frames, {len(result.get('ff_files', []))} FF files"
     return f"{stage} done"

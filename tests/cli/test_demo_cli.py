@@ -19,6 +19,9 @@ def test_demo_finds_the_injected_meteors_and_refuses_a_foreign_folder(tmp_path: 
     report = json.loads(result.stdout)
     assert len(report["meteors"]) == 2  # two injected per minute, peak SNR 6..30
     assert all(row["found"] is not None for row in report["meteors"]), report["meteors"]
+    assert all(row["meteor"] is not None for row in report["meteors"]), report["meteors"]
+    assert all(row["meteor"]["median_error_px"] < 1.0 for row in report["meteors"]), report["meteors"]
+    assert [row["false"] for row in report["minutes"]] == [[]]
     assert (directory / "stationd.yaml").is_file()
     status = CliRunner().invoke(
         cli, ["status", "2026-11-21", "--json", "--config", str(directory / "stationd.yaml")]

@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from detection.mask import MaskError, load_mask
+from detection.errors import MaskError
+from detection.mask import load_mask
 
 
 def _write(path: Path, image: np.ndarray) -> Path:

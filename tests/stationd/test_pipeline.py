@@ -47,7 +47,7 @@ def test_reprocess_twice_gives_identical_results_without_duplicates(tmp_path: Pa
     runner = CliRunner()
     first = runner.invoke(cli, ["reprocess", DAY, "--config", str(station.config_path), "--json"])
     assert first.exit_code == 0, first.output
-    assert json.loads(first.stdout)["outcomes"]["done"] == 6  # scan + detect of three minutes
+    assert json.loads(first.stdout)["outcomes"]["done"] == 9  # scan, detect and verify of three minutes
     status1 = _status(station)
     products1 = _products(station)
     assert sorted(m["file"] for m in status1["minutes"]) == station.names
@@ -60,6 +60,14 @@ def test_reprocess_twice_gives_identical_results_without_duplicates(tmp_path: Pa
         assert any(a <= truth["first_frame"] and truth["last_frame"] <= b for a, b in spans), spans
         for c in m["detect"]["candidates"]:
             assert c["start_utc"].endswith("Z") and c["start_utc"] < c["end_utc"]
+        assert m["stages"]["verify"]["status"] == "done"
+        assert len(m["verify"]["meteors"]) == 1, m["verify"]
+    meteors = runner.invoke(cli, ["meteors", DAY, "--config", str(station.config_path), "--json"])
+    assert meteors.exit_code == 0, meteors.output
+    records = json.loads(meteors.stdout)
+    assert sorted(r["meteor_id"] for r in records) == sorted(
+        i for m in status1["minutes"] for i in m["verify"]["meteors"]
+    )
 
     second = runner.invoke(cli, ["reprocess", DAY, "--config", str(station.config_path), "--json"])
     assert second.exit_code == 0, second.output

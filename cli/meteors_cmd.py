@@ -1,0 +1,180 @@
+"""Meteors: ``stationd detect FILE...`` (no station), ``stationd meteors DAY`` and ``stationd export DAY``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from cli.options import config_option, json_option, load, print_json, progress_bar, stderr
+from detection.decode import Backend
+from detection.errors import DetectionError
+from detection.mask import load_mask
+from detection.meteors import MeteorDetector, MeteorSettings
+from detection.video_detect import FileDetections, detect_file
+from stationd.errors import EXIT_FAILURE, UsageError
+from stationd.exports import export_day
+from stationd.layout import StationLayout, parse_day
+from stationd.meteor_records import iter_records
+
+
+@click.command()
+@click.argument("day")
+@click.option("--camera", default=None, help="Only this camera's meteors.")
+@config_option
+@json_option
+def meteors(day: str, camera: str | None, config_path: Path | None, as_json: bool) -> None:
+    """List the verified meteors of DAY (UTC, YYYY-MM-DD): with --json, their meteor.json records."""
+    cfg = load(config_path)
+    the_day = parse_day(day).isoformat()
+    records = list(iter_records(StationLayout(cfg.station.data_dir), the_day, camera))
+    if as_json:
+        print_json(records)
+        return
+    render_meteors(records, title=f"meteors of {the_day}: {len(records)}")
+
+
+def render_meteors(records: list[dict[str, Any]], title: str) -> None:
+    """A table of meteor records (time, camera, frames, speed, length, fireball, clip)."""
+    table = Table(title=title)
+    for col in ("meteor", "start (UTC)", "s", "frames", "deg/s", "px", "fireball", "clip"):
+        table.add_column(col)
+    for r in records:
+        line = r["line"]
+        table.add_row(
+            r["meteor_id"], r["start_utc"][11:23], f"{r['duration_s']:.2f}", str(len(r["frames"])),
+            f"{line['speed_deg_s']:.1f}", f"{line['length_px']:.0f}", "yes" if r["fireball"] else "",
+            r["products"].get("clip") or "-",
+        )  # fmt: skip
+    Console().print(table)
+
+
+@click.command("export")
+@click.argument("day")
+@config_option
+@json_option
+def export(day: str, config_path: Path | None, as_json: bool) -> None:
+    """Write the FTPdetectinfo files of DAY's meteors (exports/DAY/<camera>/), as RMS tools read them."""
+    cfg = load(config_path)
+    paths = export_day(cfg, parse_day(day).isoformat())
+    if as_json:
+        print_json({"files": [str(p) for p in paths]})
+        return
+    for path in paths:
+        Console().print(f"wrote {path}")
+    if not paths:
+        Console().print("no meteors that day: nothing to export")
+
+
+@click.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--fov", "fov_deg", type=float, default=90.0, show_default=True,
+              help="Horizontal field of view (deg), for angular speeds.")  # fmt: skip
+@click.option("--scale", "scale_px_per_deg", type=float, default=None,
+              help="Plate scale (px/deg); overrides --fov.")  # fmt: skip
+@click.option("--mask", "mask_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Mask image of the camera's size; black is ignored (RMS mask.bmp works).")  # fmt: skip
+@click.option("-k", "--threshold-k", "k_std", type=float, default=None,
+              help="A pixel is lit when max - mean > k * std + j (default: the detector's).")  # fmt: skip
+@click.option("-j", "--threshold-j", "j_dn", type=float, default=None, help="The j of the threshold, in DN.")
+@click.option("--min-speed", "min_speed_deg_s", type=float, default=2.0, show_default=True, help="deg/s")
+@click.option("--max-speed", "max_speed_deg_s", type=float, default=51.0, show_default=True, help="deg/s")
+@click.option("--all", "show_rejected", is_flag=True, help="Also list detections that failed a check.")
+@click.option("--decoder", type=click.Choice(["auto", "pyav", "opencv"]), default="auto", show_default=True)
+@json_option
+def detect(
+    files: tuple[Path, ...], fov_deg: float, scale_px_per_deg: float | None, mask_path: Path | None,
+    k_std: float | None, j_dn: float | None, min_speed_deg_s: float, max_speed_deg_s: float,
+    show_rejected: bool, decoder: str, as_json: bool,
+) -> None:  # fmt: skip
+    """Detect meteors in FF files (RMS or ours) or videos (any common container and size), without a station.
+
+    Each detection lists its frames (frame, x_px, y_px, intensity), its line, the checks it passed and
+    whether it is a fireball: the fields of meteor.json that apply without a station. Exits 1 when a file
+    cannot be read (each is named with the reason); the others are still searched.
+    """
+    detector = MeteorDetector(_settings(k_std, j_dn, min_speed_deg_s, max_speed_deg_s))
+    mask = load_mask(mask_path) if mask_path is not None else None
+    results: list[dict[str, Any]] = []
+    with progress_bar() as progress:
+        for path in files:
+            task = progress.add_task(path.name, total=None)
+
+            def advance(done: int, total: int | None, task: Any = task) -> None:
+                progress.update(task, completed=done, total=total)
+
+            try:
+                found = detect_file(
+                    path,
+                    detector,
+                    scale_px_per_deg=scale_px_per_deg,
+                    fov_deg=fov_deg,
+                    mask=mask,
+                    backend=cast(Backend, decoder),
+                    on_progress=advance,
+                )
+            except (DetectionError, ValueError) as exc:
+                stderr.print(f"[red]cannot search[/] {path}: {getattr(exc, 'reason', exc)}")
+                results.append({"path": str(path), "ok": False, "reason": str(getattr(exc, "reason", exc))})
+                continue
+            finally:
+                progress.update(task, visible=False)
+            results.append(_file_json(found, show_rejected))
+    if as_json:
+        print_json(results)
+    else:
+        _render_files(results)
+    if not all(r["ok"] for r in results):
+        raise SystemExit(EXIT_FAILURE)
+
+
+def _settings(k_std: float | None, j_dn: float | None, lo: float, hi: float) -> MeteorSettings:
+    values: dict[str, float] = {"min_speed_deg_s": lo, "max_speed_deg_s": hi}
+    if k_std is not None:
+        values["k_std"] = k_std
+    if j_dn is not None:
+        values["j_dn"] = j_dn
+    try:
+        return MeteorSettings(**values)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _file_json(found: FileDetections, show_rejected: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "path": found.path, "ok": True, "kind": found.kind, "width_px": found.width_px,
+        "height_px": found.height_px, "fps": found.fps, "n_frames": found.n_frames,
+        "start_utc": found.start_utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if found.start_utc else None,
+        "detections": [d.to_json() for d in found.detections if d.passed],
+    }  # fmt: skip
+    if show_rejected:
+        data["rejected"] = [{**d.to_json(), "reasons": d.reasons} for d in found.detections if not d.passed]
+    return data
+
+
+def _render_files(results: list[dict[str, Any]]) -> None:
+    table = Table(title="meteors found")
+    for col in ("file", "frames", "points", "deg/s", "px", "residual px", "fireball", "result"):
+        table.add_column(col)
+    for r in results:
+        name = Path(r["path"]).name
+        if not r["ok"]:
+            table.add_row(name, "", "", "", "", "", "", f"[red]unreadable: {r['reason']}[/]")
+            continue
+        rows = [(d, "[green]meteor[/]") for d in r["detections"]]
+        rows += [(d, "[yellow]" + "; ".join(d["reasons"]) + "[/]") for d in r.get("rejected", [])]
+        if not rows:
+            table.add_row(name, "", "", "", "", "", "", f"no meteor in {r['n_frames']} frames")
+        for d, verdict in rows:
+            line = d["line"]
+            table.add_row(
+                name, f"{line['frame_begin']}-{line['frame_end']}", str(len(d["frames"])),
+                f"{line['speed_deg_s']:.1f}", f"{line['length_px']:.0f}", f"{line['residual_px']:.2f}",
+                "yes" if d["fireball"] else "", verdict,
+            )  # fmt: skip
+    Console().print(table)

@@ -1,0 +1,106 @@
+"""Exports of a day's meteors in the formats of the Global Meteor Network: FTPdetectinfo (12 columns).
+
+``exports/YYYY-MM-DD/<camera>/FTPdetectinfo_<STATION>_<YYYYMMDD>_000000_000000.txt``, one file per camera
+(an RMS station is one camera), remade from the day's meteor records whenever they change. Each meteor is
+an entry of the FF block that holds its first frame, with frame numbers counted from that block's first
+frame (time of a point = FF start + frame / fps, DESIGN 4); a meteor that runs into the next block keeps
+counting past 255. The sky columns are zero until calibration exists.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from detection.ff_format import ff_filename
+from detection.ftpdetectinfo import (
+    FTPDetectInfo,
+    FTPDetection,
+    FTPPoint,
+    format_ftpdetectinfo,
+    ftpdetectinfo_filename,
+    hough_rho_phi,
+    track_speed_px_frame,
+)
+from stationd.atomic import atomic_write_text
+from stationd.config import StationConfig
+from stationd.layout import StationLayout
+from stationd.meteor_records import iter_records
+
+FF_BLOCK_FRAMES = 256
+
+
+def _parse_utc(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _round_ms(t: datetime) -> datetime:
+    """Minute files start on whole milliseconds (their names say so); undo microsecond rounding."""
+    ms = round(t.microsecond / 1000)
+    return t.replace(microsecond=0) + timedelta(milliseconds=ms)
+
+
+def ftp_detection(record: dict[str, Any], meteor_no: int, width_px: int, height_px: int) -> FTPDetection:
+    """One meteor record as an FTPdetectinfo entry of the FF block holding its first frame."""
+    fps = float(record["fps"])
+    frames = record["frames"]
+    first = int(frames[0]["frame"])
+    minute_start = _round_ms(_parse_utc(record["start_utc"]) - timedelta(seconds=first / fps))
+    block_first = first // FF_BLOCK_FRAMES * FF_BLOCK_FRAMES
+    ff_start = minute_start + timedelta(seconds=block_first / fps)
+    sky = ("ra_deg", "dec_deg", "az_deg", "alt_deg", "mag")
+    points = tuple(
+        FTPPoint(
+            frame=float(p["frame"] - block_first),
+            x_px=p["x_px"],
+            y_px=p["y_px"],
+            intensity=p["intensity"],
+            **{k: p.get(k) for k in sky},
+        )
+        for p in frames
+    )  # fmt: skip
+    line = record["line"]
+    rho, phi = 0.0, 0.0
+    if (line["x_begin_px"], line["y_begin_px"]) != (line["x_end_px"], line["y_end_px"]):
+        rho, phi = hough_rho_phi(line["x_begin_px"], line["y_begin_px"], line["x_end_px"], line["y_end_px"],
+                                 width_px, height_px)  # fmt: skip
+    return FTPDetection(
+        ff_name=ff_filename(record["station"], ff_start, block_first),
+        camera=record["station"],
+        meteor_no=meteor_no,
+        fps=fps,
+        points=points,
+        speed_px_frame=track_speed_px_frame(points),
+        rho_px=rho,
+        phi_deg=phi,
+    )
+
+
+def export_day(config: StationConfig, day: str) -> list[Path]:
+    """Write the day's FTPdetectinfo files (one per camera with meteors); returns their paths.
+
+    A camera whose meteors are all gone (reprocessed away) gets its file removed.
+    """
+    layout = StationLayout(config.station.data_dir)
+    night = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
+    written = []
+    for camera in config.cameras:
+        path = layout.exports(day) / camera.id / ftpdetectinfo_filename(config.station.id, night)
+        records = list(iter_records(layout, day, camera.id))
+        if not records:
+            path.unlink(missing_ok=True)
+            continue
+        per_ff: Counter[str] = Counter()
+        detections = []
+        for record in records:
+            probe = ftp_detection(record, 1, camera.width_px, camera.height_px)
+            per_ff[probe.ff_name] += 1
+            detections.append(ftp_detection(record, per_ff[probe.ff_name], camera.width_px, camera.height_px))
+        folder = str(layout.ff_dir(day, camera.id))
+        info = FTPDetectInfo(tuple(detections), processed=f"Processed with stationd for {config.station.id}",
+                             ff_folder=folder, cal_folder=folder)  # fmt: skip
+        atomic_write_text(path, format_ftpdetectinfo(info))
+        written.append(path)
+    return written

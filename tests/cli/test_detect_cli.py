@@ -1,0 +1,70 @@
+"""``stationd detect FILE... [--json]`` without a station, and ``stationd export`` of a day."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from detection.synth import Meteor, SkySettings, SkyVideo
+from stationd.schemas import detection_schema
+from tests.stationd.station_fixtures import DAY, make_station
+
+UK0006 = "rms/UK0006_20220914"
+FF_FILES = ("FF_UK0006_20220914_194911_205_0079616.fits", "FF_UK0006_20220914_200017_020_0096000.fits")
+
+
+def _validate(detections: list[dict]) -> None:
+    validator = jsonschema.Draft202012Validator(detection_schema())
+    for d in detections:
+        validator.validate(d)
+
+
+@pytest.mark.realdata
+def test_detect_on_real_rms_ff_files_prints_schema_valid_detections(shared_data: Path) -> None:
+    paths = [str(shared_data / UK0006 / name) for name in FF_FILES]
+    mask = str(shared_data / UK0006 / "mask.bmp")
+    # platepar_cmn2010.cal of UK0006: about 15.66 px/deg.
+    result = CliRunner().invoke(cli, ["detect", *paths, "--scale", "15.66", "--mask", mask, "--json"])
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)
+    assert [f["kind"] for f in files] == ["ff", "ff"]
+    assert [len(f["detections"]) for f in files] == [1, 1]
+    for f in files:
+        _validate(f["detections"])
+        assert f["start_utc"].startswith("2022-09-14T")
+    # FTPdetectinfo of that night: the first meteor runs from frame 59 near (499, 42) to frame 79.5 near
+    # (468, 360).
+    first = files[0]["detections"][0]["frames"]
+    assert abs(first[0]["frame"] - 59) <= 2 and abs(first[-1]["frame"] - 79) <= 2
+
+
+def test_detect_reports_a_meteor_in_a_video_and_names_an_unreadable_file(tmp_path: Path) -> None:
+    sky = SkySettings(width_px=320, height_px=240, duration_s=6.0, fps=30.0, seed=5)
+    video = tmp_path / "clip.avi"
+    # 200 px in 2.5 s at 320 px / 120 deg: 30 deg/s.
+    SkyVideo(sky, [Meteor(2.0, 2.5, 60.0, 50.0, 260.0, 50.0, peak_snr=20.0)]).write(video)
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video at all" * 100)
+    result = CliRunner().invoke(cli, ["detect", str(video), str(junk), "--fov", "120", "--json", "--all"])
+    assert result.exit_code == 1
+    files = json.loads(result.stdout)
+    assert files[0]["ok"] and files[0]["kind"] == "video" and files[0]["fps"] == 30.0
+    assert len(files[0]["detections"]) == 1
+    _validate(files[0]["detections"])
+    assert all(r["reasons"] for r in files[0]["rejected"])
+    assert files[1] == {"path": str(junk), "ok": False, "reason": files[1]["reason"]} and files[1]["reason"]
+
+    table = CliRunner().invoke(cli, ["detect", str(video), "--fov", "120"])
+    assert table.exit_code == 0 and "meteor" in table.output
+
+
+def test_export_of_a_day_without_meteors_writes_nothing(tmp_path: Path) -> None:
+    station = make_station(tmp_path, 0)
+    result = CliRunner().invoke(cli, ["export", DAY, "--config", str(station.config_path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"files": []}

@@ -43,7 +43,12 @@ class Meteor:
     """A meteor: a head moving in a straight line at constant speed, emitting along the light curve.
 
     ``peak_snr`` is the largest pixel amplitude of the meteor above background in any frame divided by
-    the video's noise sigma (exact before quantisation).
+    the video's noise sigma (exact before quantisation). Pixels clip at 255 DN when rendered, so a bright
+    meteor (``peak_snr * noise_dn + background > 255``) saturates its trail as a camera does.
+
+    ``sky_glow`` makes a fireball: the whole frame brightens (scattered light, uniform over the image) by
+    ``sky_glow * peak_snr * noise_dn`` DN in the frame where the head emits most, and in every other frame
+    in proportion to the light the head emits in it (0.0, the default, is an ordinary meteor).
     """
 
     t_start_s: float
@@ -55,6 +60,7 @@ class Meteor:
     peak_snr: float
     psf_sigma_px: float = 1.0
     light_curve: str = "sin2"
+    sky_glow: float = 0.0
 
     def __post_init__(self) -> None:
         _require("Meteor", "duration_s", self.duration_s, self.duration_s > 0, "> 0")
@@ -64,6 +70,7 @@ class Meteor:
         _require(
             "Meteor", "light_curve", self.light_curve, self.light_curve in LIGHT_CURVES, f"one of {names}"
         )
+        _require("Meteor", "sky_glow", self.sky_glow, 0.0 <= self.sky_glow <= 1.0, "a fraction in [0, 1]")
 
     def position(self, t_s: float) -> tuple[float, float]:
         """Head position at time ``t_s`` (extrapolated outside the meteor's life)."""
@@ -190,13 +197,15 @@ class Drawer:
 
 
 class MeteorDrawer(Drawer):
-    """Pre-renders every frame of a meteor, scaled so that its brightest pixel is ``peak_snr`` sigma."""
+    """Pre-renders every frame of a meteor, scaled so that its brightest pixel is ``peak_snr`` sigma; a
+    fireball (``sky_glow > 0``) also lifts the whole frame by its ``sky_glow_dn`` of the frame."""
 
     def __init__(self, meteor: Meteor, geo: VideoGeometry) -> None:
         t_end = meteor.t_start_s + meteor.duration_s
         curve = LIGHT_CURVES[meteor.light_curve]
         self.patches: dict[int, Patch] = {}
         self.points: list[dict[str, Any]] = []
+        emitted: list[float] = []  # light the head emits in each frame of ``points`` (unscaled)
         raw_peak = 0.0
         for f in _frame_span(meteor.t_start_s, t_end, geo.fps, geo.n_frames):
             a = max(meteor.t_start_s, f / geo.fps)
@@ -214,6 +223,7 @@ class MeteorDrawer(Drawer):
                 continue
             raw_peak = max(raw_peak, peak)
             self.patches[f] = clipped
+            emitted.append(float(np.sum(weights)))
             self.points.append(
                 {"frame": f, "t_s": 0.5 * (a + b), "head_x_px": xb, "head_y_px": yb,
                  "centroid_x_px": cx, "centroid_y_px": cy, "peak_dn": peak}
@@ -221,9 +231,14 @@ class MeteorDrawer(Drawer):
         scale = meteor.peak_snr * geo.noise_dn / raw_peak if raw_peak > 0 else 0.0
         for f, (y0, x0, values) in self.patches.items():
             self.patches[f] = (y0, x0, values * np.float32(scale))
-        for point in self.points:
+        glow_dn = meteor.sky_glow * meteor.peak_snr * geo.noise_dn / max(max(emitted, default=0.0), 1e-30)
+        self.glow: dict[int, float] = {}
+        for point, light in zip(self.points, emitted, strict=True):
             point["peak_dn"] *= scale
             point["snr"] = point["peak_dn"] / geo.noise_dn
+            point["sky_glow_dn"] = glow_dn * light
+            if point["sky_glow_dn"] > 0.0:
+                self.glow[point["frame"]] = point["sky_glow_dn"]
         frames = [p["frame"] for p in self.points]
         super().__init__(meteor, range(frames[0], frames[-1] + 1) if frames else range(0))
 
@@ -231,6 +246,9 @@ class MeteorDrawer(Drawer):
         patch = self.patches.get(frame)
         if patch is not None:
             add_patch(image, patch)
+        glow = self.glow.get(frame)
+        if glow is not None:
+            image += np.float32(glow)
 
     def truth(self) -> dict[str, Any]:
         data = super().truth()

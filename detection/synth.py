@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
@@ -65,6 +65,7 @@ __all__ = [
     "SkySettings",
     "SkyVideo",
     "default_camera",
+    "random_fireball",
     "random_meteor",
     "random_negatives",
 ]
@@ -341,6 +342,27 @@ def random_meteor(
     t0 = _uniform(rng, (lo, max(lo, hi)))
     curve = str(light_curves[int(rng.integers(len(light_curves)))])
     return Meteor(t0, dur, float(x0), float(y0), float(x0 + dx), float(y0 + dy), snr, light_curve=curve)
+
+
+def random_fireball(
+    rng: np.random.Generator,
+    settings: SkySettings,
+    *,
+    speed_deg_s: tuple[float, float] = (8.0, 35.0),
+    peak_snr: tuple[float, float] = (100.0, 400.0),
+    duration_s: tuple[float, float] = (1.0, 3.0),
+    sky_glow: tuple[float, float] = (0.02, 0.1),
+    t_range_s: tuple[float, float] | None = None,
+    light_curves: Sequence[str] = ("flare", "late-peak"),
+) -> Meteor:
+    """A fireball: a :func:`random_meteor` bright enough to saturate (peak SNR 100-400 is 250-1000 DN
+    above the background with the default noise), long, flaring, lighting the whole sky by ``sky_glow``
+    (uniform) times its peak amplitude at its brightest. ``t_range_s`` as in :func:`random_meteor`."""
+    meteor = random_meteor(
+        rng, settings, speed_deg_s=speed_deg_s, peak_snr=peak_snr, duration_s=duration_s,
+        t_range_s=t_range_s, light_curves=light_curves,
+    )  # fmt: skip
+    return replace(meteor, sky_glow=_uniform(rng, sky_glow))
 
 
 def _random_crossing(rng: np.random.Generator, s: SkySettings, speed_px_s: float) -> tuple[float, ...]:

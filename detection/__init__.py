@@ -48,7 +48,7 @@ from detection.values import (
     load_values,
     save_values,
 )
-from detection.video_detect import FileDetections, detect_file
+from detection.video_detect import FileDetections, ProgressFn, detect_file
 from detection.window import Window, read_window
 
 __all__ = [
@@ -81,6 +81,7 @@ __all__ = [
     "MeteorSettings",
     "MinuteValues",
     "Plane",
+    "ProgressFn",
     "Satellite",
     "ScanResult",
     "ScanSettings",

@@ -113,9 +113,10 @@ def trim_clip(
     Raises
     ------
     VideoError
-        The source cannot be read, or is damaged before ``last_frame``.
+        The source cannot be read, is damaged before ``last_frame``, or holds no frame of the range
+        (an HD twin shorter than its SD minute).
     ValueError
-        Bad arguments, or no frame of the range exists in the video.
+        Bad arguments.
     """
     if last_frame < first_frame:
         raise ValueError(f"last_frame: got {last_frame}, expected >= first_frame ({first_frame})")
@@ -274,6 +275,6 @@ def _encode(
             out.mux(stream.encode(yuv))
             written.append(index)
         if not written:
-            raise ValueError(f"frames {first}..{last}: none of them exists in {source.path}")
+            raise VideoError(source.path, f"no frame of {first}..{last} exists (the video is shorter)")
         out.mux(stream.encode(None))
     return written[0], written[-1]

@@ -41,8 +41,8 @@ processing:
   min_speed_deg_s: 2.0           # meteors move at least this fast on the sky
   max_speed_deg_s: 51.0          # and at most this fast
   min_points: 4                  # frames a candidate (and a verified meteor) must be seen in
-  # threshold_k: 1.5             # verification: a pixel is lit when max - mean > k * std + j
-  # threshold_j_dn: 9            #   (unset: the detector's defaults)
+  # threshold_k: 2.0             # verification: a pixel is lit when max - mean > k * std + j
+  # threshold_j_dn: 4.0          #   (unset: the detector defaults, shown here)
   clip_margin_s: 1.0             # video kept before and after a meteor in its clip
 
 storage:

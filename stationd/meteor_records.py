@@ -48,7 +48,7 @@ def build_record(
     fps: float,
     detection: dict[str, Any],
     source: dict[str, Any],
-    products: dict[str, str | None],
+    products: dict[str, Any],
 ) -> dict[str, Any]:
     """The meteor.json of one verified detection.
 

@@ -275,7 +275,7 @@ def _write_meteor(
     block = 256
     ff_names = [n for n in scan.get("ff_files", []) if first // block <= _ff_block(n) <= last // block]
     source = {"video": minute.name, "ff_files": ff_names, "hd_video": hd.name if hd else None}
-    products: dict[str, str | None] = {"clip": "clip.mp4", "stack": "stack.jpg", "clip_hd": None}
+    products: dict[str, Any] = {"clip": "clip.mp4", "stack": "stack.jpg", "clip_hd": None}
     if hd is not None:
         products["clip_hd"] = "clip_hd.mp4"
     record = build_record(
@@ -284,7 +284,8 @@ def _write_meteor(
     )  # fmt: skip
 
     def write_products(folder: Path) -> None:
-        trim_clip(video, folder / "clip.mp4", max(0, first - margin), last + margin, fps=fps)
+        clip = trim_clip(video, folder / "clip.mp4", max(0, first - margin), last + margin, fps=fps)
+        products["clip_first_frame"] = clip.first_frame  # a stream copy starts at a keyframe
         atomic_write_bytes(folder / "stack.jpg", track_image(found.stack, d))
         if hd is not None:
             try:

@@ -48,6 +48,15 @@ from detection.values import (
     load_values,
     save_values,
 )
+from detection.verify import (
+    MinuteVerifier,
+    Rejection,
+    VerifiedMeteor,
+    VerifyResult,
+    VerifySettings,
+    VerifyWindow,
+    plan_windows,
+)
 from detection.video_detect import FileDetections, ProgressFn, detect_file
 from detection.window import Window, read_window
 
@@ -80,8 +89,10 @@ __all__ = [
     "MeteorDetector",
     "MeteorSettings",
     "MinuteValues",
+    "MinuteVerifier",
     "Plane",
     "ProgressFn",
+    "Rejection",
     "Satellite",
     "ScanResult",
     "ScanSettings",
@@ -92,6 +103,10 @@ __all__ = [
     "ValuesDetector",
     "ValuesFormatError",
     "ValuesSettings",
+    "VerifiedMeteor",
+    "VerifyResult",
+    "VerifySettings",
+    "VerifyWindow",
     "VideoError",
     "VideoReader",
     "Window",
@@ -108,6 +123,7 @@ __all__ = [
     "open_video",
     "parse_ff_filename",
     "parse_ftpdetectinfo",
+    "plan_windows",
     "point_time_utc",
     "preview_jpeg",
     "random_fireball",

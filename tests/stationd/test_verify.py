@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,6 @@ from detection.decode import open_video
 from detection.ftpdetectinfo import read_ftpdetectinfo
 from detection.synth import Flash, Meteor, Plane, Satellite
 from stationd.schemas import meteor_schema
-from stationd.stages.verify import _MAX_WINDOW_FRAMES, _windows
 from tests.stationd.station_fixtures import DAY, HEIGHT, WIDTH, SmallStation, make_station
 
 
@@ -36,23 +34,6 @@ def _json(station: SmallStation, *args: str) -> Any:
 
 def _utc(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-def test_windows_join_candidates_and_short_runs_of_whole_image_change() -> None:
-    detect = {
-        "candidates": [{"frame_start": 100, "frame_end": 150}, {"frame_start": 140, "frame_end": 200}],
-        "widespread_runs": [[400, 420], [600, 1400]],  # a flash-like run and a cloud-like one
-    }
-    windows = _windows(detect, n_frames=1500)
-    assert [(w.first, w.last) for w in windows] == [(90, 210), (375, 445)]
-    assert windows[0].sources == ("candidate 0", "candidate 1")
-    assert _windows({"candidates": [{"frame_start": 0, "frame_end": 5}]}, n_frames=10)[0].last == 9
-
-    long = _windows({"candidates": [{"frame_start": 10, "frame_end": 1000}]}, n_frames=1500)
-    assert all(w.last - w.first + 1 <= _MAX_WINDOW_FRAMES for w in long)
-    assert long[0].first == 0 and long[-1].last == 1010
-    assert all(a.last >= b.first for a, b in itertools.pairwise(long))  # pieces overlap
-    assert _windows({"status": "none", "candidates": []}, n_frames=1500) == []
 
 
 def test_a_meteor_gets_a_valid_record_clips_and_export_and_a_rerun_replaces_it(tmp_path: Path) -> None:

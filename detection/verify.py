@@ -1,0 +1,242 @@
+"""Verification of a minute's candidates: decode the frames around each one and detect meteors there.
+
+Values detection (:mod:`detection.candidates`) says *where to look*; this module looks. For one minute
+video:
+
+1. :func:`plan_windows` turns the candidates' frame ranges, and the short runs of whole-image change (a
+   fireball that lights the sky hides from values detection among them), into frame windows: each with a
+   margin (the detector's background needs frames beyond the meteor), overlapping ones joined, long ones
+   cut into overlapping pieces of at most ``max_window_frames`` (memory: 320 frames of 720p are 295 MB).
+2. :class:`MinuteVerifier` decodes each window (:func:`detection.window.read_window`, seeking where the
+   container allows) and runs :meth:`MeteorDetector.detect_frames`. A passed detection that reaches an
+   edge of its window inside the video may be a plane or a satellite that the window cut: the frames
+   beyond that edge are searched, and a track that goes on there for ``persist_frames`` in all is
+   rejected (the detector's own satellite check sees only one window). The same meteor found in two
+   windows is kept once.
+
+The result lists the meteors (each with the max stack of its frames, for its image) and, for every window
+that gave none, why: the failed checks of its best detection, or that nothing moved there.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from detection.decode import Backend
+from detection.meteors import Detection, MeteorDetector
+from detection.window import Window, read_window
+
+
+@dataclass(frozen=True)
+class VerifySettings:
+    """How windows are made and followed. Frames at the video's rate."""
+
+    candidate_margin_frames: int = 10
+    widespread_margin_frames: int = 25
+    max_widespread_run_frames: int = 200  # longer runs of whole-image change are clouds or rain
+    max_widespread_windows: int = 3
+    max_window_frames: int = 320
+    edge_frames: int = 2
+    persist_frames: int = 100  # 4 s at 25 fps: in view that long, it is no meteor
+
+    def __post_init__(self) -> None:
+        for name in ("candidate_margin_frames", "widespread_margin_frames", "max_widespread_windows",
+                     "edge_frames"):  # fmt: skip
+            if getattr(self, name) < 0:
+                raise ValueError(f"VerifySettings.{name}={getattr(self, name)!r}: expected an integer >= 0")
+        if self.max_window_frames < 16:
+            raise ValueError(f"VerifySettings.max_window_frames={self.max_window_frames!r}: expected >= 16")
+        if self.persist_frames < 1:
+            raise ValueError(f"VerifySettings.persist_frames={self.persist_frames!r}: expected >= 1")
+
+
+@dataclass(frozen=True)
+class VerifyWindow:
+    """Frames ``first..last`` (inclusive) to decode, and what asked for them."""
+
+    first: int
+    last: int
+    sources: tuple[str, ...]  # "candidate 0", "widespread 12-40"
+
+
+@dataclass
+class VerifiedMeteor:
+    detection: Detection
+    stack: np.ndarray  # (H, W) uint8: max of the meteor's frames
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A window that gave no meteor: the reasons, and the detection they come from (if any)."""
+
+    window: VerifyWindow
+    reasons: tuple[str, ...]
+    detection: Detection | None
+
+
+@dataclass
+class VerifyResult:
+    meteors: list[VerifiedMeteor] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    frames_decoded: int = 0
+    fps: float = 0.0
+
+
+def plan_windows(
+    candidates: Sequence[tuple[int, int]],
+    widespread_runs: Sequence[tuple[int, int]],
+    n_frames: int,
+    settings: VerifySettings | None = None,
+) -> list[VerifyWindow]:
+    """Frame windows to verify, from candidates' ``(frame_start, frame_end)`` and runs of whole-image
+    change ``(first, last)`` (``n_frames`` 0 when unknown: no upper clip).
+
+    >>> [(w.first, w.last) for w in plan_windows([(100, 150), (140, 200)], [(400, 420)], 1500)]
+    [(90, 210), (375, 445)]
+    """
+    s = settings or VerifySettings()
+    asked: list[VerifyWindow] = []
+    for i, (first, last) in enumerate(candidates):
+        m = s.candidate_margin_frames
+        asked.append(VerifyWindow(first - m, last + m, (f"candidate {i}",)))
+    runs = [r for r in widespread_runs if r[1] - r[0] < s.max_widespread_run_frames]
+    for first, last in runs[: s.max_widespread_windows]:
+        m = s.widespread_margin_frames
+        asked.append(VerifyWindow(first - m, last + m, (f"widespread {first}-{last}",)))
+    last_frame = n_frames - 1 if n_frames else 10**9
+    merged: list[VerifyWindow] = []
+    for w in sorted(asked, key=lambda w: w.first):
+        w = replace(w, first=max(0, w.first), last=min(last_frame, w.last))
+        if merged and w.first <= merged[-1].last:
+            top = merged[-1]
+            merged[-1] = VerifyWindow(top.first, max(top.last, w.last), top.sources + w.sources)
+        else:
+            merged.append(w)
+    return [piece for w in merged for piece in _split(w, s.max_window_frames)]
+
+
+def _split(w: VerifyWindow, size: int) -> list[VerifyWindow]:
+    """Cut a long window into pieces of at most ``size`` frames overlapping by a quarter."""
+    n = w.last - w.first + 1
+    if n <= size:
+        return [w]
+    step = size - size // 4
+    count = math.ceil((n - size // 4) / step)
+    return [
+        replace(w, first=w.first + i * step, last=min(w.last, w.first + i * step + size - 1))
+        for i in range(count)
+    ]
+
+
+class MinuteVerifier:
+    """``MinuteVerifier(detector, ...)(path, windows, fps, n_frames) -> VerifyResult``."""
+
+    def __init__(
+        self,
+        detector: MeteorDetector,
+        *,
+        scale_px_per_deg: float,
+        mask: np.ndarray | None = None,
+        backend: Backend = "auto",
+        settings: VerifySettings | None = None,
+    ) -> None:
+        self.detector = detector
+        self.scale_px_per_deg = scale_px_per_deg
+        self.mask = mask
+        self.backend = backend
+        self.settings = settings or VerifySettings()
+
+    def __call__(
+        self, path: str | Path, windows: Sequence[VerifyWindow], fps: float, n_frames: int
+    ) -> VerifyResult:
+        """Verify every window of one video; ``fps`` is a fallback when the container announces none."""
+        run = _Run(self, Path(path), fps, n_frames)
+        for window in windows:
+            run.verify(window)
+        return run.result
+
+
+class _Run:
+    """One video's verification: decoding, detection and the result so far."""
+
+    def __init__(self, owner: MinuteVerifier, path: Path, fps: float, n_frames: int) -> None:
+        self.v, self.path, self.n_frames = owner, path, n_frames
+        self.result = VerifyResult(fps=fps)
+
+    def read(self, first: int, last: int) -> Window:
+        w = read_window(self.path, first, last, backend=self.v.backend)
+        self.result.fps = w.fps or self.result.fps
+        self.result.frames_decoded += w.n_frames
+        return w
+
+    def detect(self, w: Window) -> list[Detection]:
+        return self.v.detector.detect_frames(
+            w.frames, fps=self.result.fps, scale_px_per_deg=self.v.scale_px_per_deg, mask=self.v.mask,
+            first_frame=w.first_frame,
+        )  # fmt: skip
+
+    def verify(self, window: VerifyWindow) -> None:
+        w = self.read(window.first, window.last)
+        if w.n_frames == 0:
+            self.result.rejections.append(Rejection(window, ("no frames: the video ends before",), None))
+            return
+        detections = self.detect(w)
+        kept = 0
+        for d in (d for d in detections if d.passed):
+            why = self.persists(d, w)
+            if why is not None:
+                self.result.rejections.append(Rejection(window, (why,), d))
+                continue
+            kept += 1
+            if not any(same_meteor(d, m.detection) for m in self.result.meteors):
+                lo, hi = d.frames[0].frame - w.first_frame, d.frames[-1].frame - w.first_frame
+                self.result.meteors.append(VerifiedMeteor(d, w.frames[max(lo, 0) : hi + 1].max(axis=0)))
+        if kept == 0 and not any(r.window == window for r in self.result.rejections):
+            best = max(detections, key=lambda d: len(d.frames), default=None)
+            reasons = tuple(best.reasons) if best is not None else ("nothing moved in the frames",)
+            self.result.rejections.append(Rejection(window, reasons, best))
+
+    def persists(self, d: Detection, w: Window) -> str | None:
+        """Why ``d`` is a plane or a satellite cut by its window, or None."""
+        s = self.v.settings
+        last_video = self.n_frames - 1 if self.n_frames else None
+        sides = []
+        if d.frames[0].frame <= w.first_frame + s.edge_frames and w.first_frame > 0:
+            sides.append((max(0, w.first_frame - s.persist_frames), w.first_frame + s.edge_frames))
+        inside = last_video is None or w.last_frame < last_video
+        if d.frames[-1].frame >= w.last_frame - s.edge_frames and inside:
+            far = w.last_frame + s.persist_frames
+            sides.append((w.last_frame - s.edge_frames, far if last_video is None else min(far, last_video)))
+        for lo, hi in sides:
+            for e in self.detect(self.read(lo, hi)):
+                first = min(d.frames[0].frame, e.frames[0].frame)
+                last = max(d.frames[-1].frame, e.frames[-1].frame)
+                if last - first >= s.persist_frames and continues(d, e):
+                    return f"persists: in view over frames {first}-{last} (a plane or a satellite)"
+        return None
+
+
+def continues(d: Detection, e: Detection, tol_px: float = 5.0) -> bool:
+    """``e`` lies on the extension of ``d``'s line at ``d``'s pace (median distance < ``tol_px``)."""
+    line = d.line
+    span = max(line.frame_end - line.frame_begin, 1)
+    vx = (line.x_end_px - line.x_begin_px) / span
+    vy = (line.y_end_px - line.y_begin_px) / span
+    dist = [
+        math.hypot(p.x_px - (line.x_begin_px + vx * (p.frame - line.frame_begin)),
+                   p.y_px - (line.y_begin_px + vy * (p.frame - line.frame_begin)))
+        for p in e.frames
+    ]  # fmt: skip
+    return bool(dist) and float(np.median(dist)) < tol_px
+
+
+def same_meteor(a: Detection, b: Detection, tol_px: float = 5.0) -> bool:
+    """Two detections of one meteor (from overlapping windows): shared frames, nearby centroids."""
+    pos_b = {p.frame: (p.x_px, p.y_px) for p in b.frames}
+    common = [(p.x_px, p.y_px, *pos_b[p.frame]) for p in a.frames if p.frame in pos_b]
+    return bool(common) and float(np.median([math.hypot(x - u, y - v) for x, y, u, v in common])) < tol_px

@@ -1,0 +1,51 @@
+"""detection.verify: windows around candidates, and a plane that a window cuts."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from detection.meteors import MeteorDetector
+from detection.synth import Meteor, Plane, SkySettings, SkyVideo
+from detection.verify import MinuteVerifier, VerifySettings, plan_windows
+
+
+def test_windows_join_candidates_and_short_runs_of_whole_image_change() -> None:
+    candidates = [(100, 150), (140, 200)]
+    runs = [(400, 420), (600, 1400)]  # a flash-like run and a cloud-like one (not verified)
+    windows = plan_windows(candidates, runs, n_frames=1500)
+    assert [(w.first, w.last) for w in windows] == [(90, 210), (375, 445)]
+    assert windows[0].sources == ("candidate 0", "candidate 1")
+    assert plan_windows([(0, 5)], [], n_frames=10)[0].last == 9
+    assert plan_windows([], [], n_frames=1500) == []
+
+
+def test_long_windows_are_cut_into_overlapping_pieces() -> None:
+    settings = VerifySettings(max_window_frames=320)
+    pieces = plan_windows([(10, 1000)], [], n_frames=1500, settings=settings)
+    assert all(w.last - w.first + 1 <= 320 for w in pieces)
+    assert pieces[0].first == 0 and pieces[-1].last == 1010
+    assert all(a.last >= b.first for a, b in itertools.pairwise(pieces))
+
+
+@pytest.mark.parametrize("name", ["candidate_margin_frames", "edge_frames"])
+def test_bad_settings_name_the_field(name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        VerifySettings(**{name: -1})
+
+
+def test_a_plane_cut_by_its_window_is_rejected_and_a_meteor_kept(tmp_path: Path) -> None:
+    sky = SkySettings(width_px=320, height_px=180, duration_s=10.0, seed=3)
+    # 8 deg/s at 3.6 px/deg for the whole video: a meteor's speed, but in view for 10 s.
+    plane = Plane(0.0, 10.0, 20.0, 40.0, 300.0, 120.0, level_dn=40.0, strobe_phase_s=0.3)
+    meteor = Meteor(6.0, 1.0, 40.0, 150.0, 200.0, 100.0, peak_snr=15.0)
+    path = tmp_path / "m.mp4"
+    SkyVideo(sky, [plane, meteor]).write(path)
+    verify = MinuteVerifier(MeteorDetector(), scale_px_per_deg=320 / 88)
+    windows = plan_windows([(60, 110), (150, 175)], [], n_frames=250)
+    result = verify(path, windows, fps=25.0, n_frames=250)
+    assert [round(m.detection.frames[0].frame / 25) for m in result.meteors] == [6]
+    assert any("persists" in reason for r in result.rejections for reason in r.reasons), result.rejections
+    assert result.frames_decoded >= 71 + 46 and result.fps == 25.0  # both windows, and frames beyond

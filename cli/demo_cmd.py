@@ -79,7 +79,7 @@ def _render(report: DemoReport, rows: list[dict[str, Any]]) -> None:
     for r in report.negative_rows():
         detect = r["detect"] or {}
         spans = ", ".join(f"{c['frame_start']}-{c['frame_end']}" for c in detect.get("candidates", []))
-        wrong = ", ".join(r["false"]) or "none"
+        wrong = ", ".join(r["false_meteors"]) or "none"
         neg.add_row(_clock(r["minute"]), ", ".join(r["negatives"]), detect.get("status", "-"), spans, wrong)
     console.print(neg)
     found = sum(1 for r in rows if r["found"])

@@ -53,14 +53,19 @@ def straightness_check(residual_px: float, max_residual_px: float) -> Check:
     )
 
 
-def monotonic_check(frames: np.ndarray, along_px: np.ndarray, min_fraction: float) -> Check:
-    """Fraction of steps between successive frame points that move forward along the track.
+def monotonic_check(
+    frames: np.ndarray, along_px: np.ndarray, min_fraction: float, speed_px_frame: float = 0.0
+) -> Check:
+    """Fraction of steps between successive frame points that move forward along the track, by at least
+    a third of what the fitted speed makes of their frame gap (a head does not stand still for a frame:
+    a twinkling star that lends a track two points at one place fails here).
 
     ``along_px``: position along the fitted direction of motion (px), by frame.
     """
     order = np.argsort(frames, kind="stable")
     steps = np.diff(np.asarray(along_px, np.float64)[order])
-    value = float(np.mean(steps > 0)) if steps.size else 0.0
+    gaps = np.diff(np.asarray(frames, np.float64)[order])
+    value = float(np.mean(steps > speed_px_frame * gaps / 3.0)) if steps.size else 0.0
     return Check("monotonic", value, f">= {min_fraction:g}", value >= min_fraction)
 
 

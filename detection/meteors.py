@@ -177,6 +177,10 @@ class LineFit:
     residual_px: float
 
 
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
 def _round(value: float, digits: int) -> float:
     return round(float(value), digits) if math.isfinite(value) else float(value)
 
@@ -218,7 +222,8 @@ class Detection:
             line[f.name] = value if isinstance(value, int) else _round(value, _LINE_DIGITS.get(f.name, 2))
         checks: dict[str, Any] = {}
         for c in self.checks:
-            value = c.value if isinstance(c.value, bool) else _round(c.value, 3)
+            # A measurement that could not be made (NaN) is null in JSON, which has no NaN.
+            value = c.value if isinstance(c.value, bool) else _finite_or_none(_round(c.value, 3))
             checks[c.name] = {"value": value, "limit": c.limit, "passed": bool(c.passed)}
         return {
             "frames": [
@@ -387,7 +392,7 @@ class MeteorDetector:
             mc.frames_check(len(kept), s.min_frames),
             mc.speed_check(line.speed_deg_s, s.min_speed_deg_s, s.max_speed_deg_s),
             mc.straightness_check(line.residual_px, s.max_residual_px),
-            mc.monotonic_check(frames, np.array(along), s.min_monotonic),
+            mc.monotonic_check(frames, np.array(along), s.min_monotonic, line.speed_px_frame),
             mc.blinking_check(frames, s.max_blink),
             mc.whole_frame_check(whole, s.max_whole_frame),
             mc.satellite_check(line.frame_end - line.frame_begin + 1, ctx.n_frames,

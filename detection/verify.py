@@ -10,9 +10,9 @@ video:
 2. :class:`MinuteVerifier` decodes each window (:func:`detection.window.read_window`, seeking where the
    container allows) and runs :meth:`MeteorDetector.detect_frames`. A passed detection that reaches an
    edge of its window inside the video may be a plane or a satellite that the window cut: the frames
-   beyond that edge are searched, and a track that goes on there for ``persist_frames`` in all is
-   rejected (the detector's own satellite check sees only one window). The same meteor found in two
-   windows is kept once.
+   beyond that edge are searched, and a track in view for ``persist_s`` in all is rejected (the
+   detector's own satellite check sees only one window). The same meteor found in two windows is kept
+   once, as the longer of the two detections.
 
 The result lists the meteors (each with the max stack of its frames, for its image) and, for every window
 that gave none, why: the failed checks of its best detection, or that nothing moved there.
@@ -42,7 +42,7 @@ class VerifySettings:
     max_widespread_windows: int = 3
     max_window_frames: int = 320
     edge_frames: int = 2
-    persist_frames: int = 100  # 4 s at 25 fps: in view that long, it is no meteor
+    persist_s: float = 6.0  # in view that long, it is no meteor (fireballs of more than 6 s are rare)
 
     def __post_init__(self) -> None:
         for name in ("candidate_margin_frames", "widespread_margin_frames", "max_widespread_windows",
@@ -51,8 +51,8 @@ class VerifySettings:
                 raise ValueError(f"VerifySettings.{name}={getattr(self, name)!r}: expected an integer >= 0")
         if self.max_window_frames < 16:
             raise ValueError(f"VerifySettings.max_window_frames={self.max_window_frames!r}: expected >= 16")
-        if self.persist_frames < 1:
-            raise ValueError(f"VerifySettings.persist_frames={self.persist_frames!r}: expected >= 1")
+        if not self.persist_s > 0:
+            raise ValueError(f"VerifySettings.persist_s={self.persist_s!r}: expected > 0 s")
 
 
 @dataclass(frozen=True)
@@ -182,43 +182,64 @@ class _Run:
 
     def verify(self, window: VerifyWindow) -> None:
         w = self.read(window.first, window.last)
-        if w.n_frames == 0:
-            self.result.rejections.append(Rejection(window, ("no frames: the video ends before",), None))
+        if w.n_frames < 4:
+            self.result.rejections.append(Rejection(window, ("too few frames: the video ends before",), None))
             return
         detections = self.detect(w)
+        passed = [(d, _stack(w, d)) for d in detections if d.passed]
+        bounds = (w.first_frame, w.last_frame)
+        del w  # the frames beyond an edge are decoded next: one window in memory at a time
         kept = 0
-        for d in (d for d in detections if d.passed):
-            why = self.persists(d, w)
+        for d, stack in passed:
+            why = self.persists(d, bounds)
             if why is not None:
                 self.result.rejections.append(Rejection(window, (why,), d))
                 continue
             kept += 1
-            if not any(same_meteor(d, m.detection) for m in self.result.meteors):
-                lo, hi = d.frames[0].frame - w.first_frame, d.frames[-1].frame - w.first_frame
-                self.result.meteors.append(VerifiedMeteor(d, w.frames[max(lo, 0) : hi + 1].max(axis=0)))
+            self._keep(VerifiedMeteor(d, stack))
         if kept == 0 and not any(r.window == window for r in self.result.rejections):
             best = max(detections, key=lambda d: len(d.frames), default=None)
             reasons = tuple(best.reasons) if best is not None else ("nothing moved in the frames",)
             self.result.rejections.append(Rejection(window, reasons, best))
 
-    def persists(self, d: Detection, w: Window) -> str | None:
-        """Why ``d`` is a plane or a satellite cut by its window, or None."""
+    def _keep(self, meteor: VerifiedMeteor) -> None:
+        """Add a meteor; one already found in an overlapping window is replaced when this one is longer."""
+        for i, m in enumerate(self.result.meteors):
+            if same_meteor(meteor.detection, m.detection):
+                if len(meteor.detection.frames) > len(m.detection.frames):
+                    self.result.meteors[i] = meteor
+                return
+        self.result.meteors.append(meteor)
+
+    def persists(self, d: Detection, bounds: tuple[int, int]) -> str | None:
+        """Why ``d`` (found in frames ``bounds``) is a plane or a satellite cut by its window, or None."""
         s = self.v.settings
+        first_w, last_w = bounds
+        persist = max(1, round(s.persist_s * self.result.fps))
         last_video = self.n_frames - 1 if self.n_frames else None
         sides = []
-        if d.frames[0].frame <= w.first_frame + s.edge_frames and w.first_frame > 0:
-            sides.append((max(0, w.first_frame - s.persist_frames), w.first_frame + s.edge_frames))
-        inside = last_video is None or w.last_frame < last_video
-        if d.frames[-1].frame >= w.last_frame - s.edge_frames and inside:
-            far = w.last_frame + s.persist_frames
-            sides.append((w.last_frame - s.edge_frames, far if last_video is None else min(far, last_video)))
+        if d.frames[0].frame <= first_w + s.edge_frames and first_w > 0:
+            sides.append((max(0, first_w - persist), first_w + s.edge_frames))
+        inside = last_video is None or last_w < last_video
+        if d.frames[-1].frame >= last_w - s.edge_frames and inside:
+            far = last_w + persist
+            sides.append((last_w - s.edge_frames, far if last_video is None else min(far, last_video)))
         for lo, hi in sides:
-            for e in self.detect(self.read(lo, hi)):
+            ext = self.read(lo, hi)
+            if ext.n_frames < 4:
+                continue
+            for e in self.detect(ext):
                 first = min(d.frames[0].frame, e.frames[0].frame)
                 last = max(d.frames[-1].frame, e.frames[-1].frame)
-                if last - first >= s.persist_frames and continues(d, e):
+                if last - first >= persist and continues(d, e):
                     return f"persists: in view over frames {first}-{last} (a plane or a satellite)"
         return None
+
+
+def _stack(w: Window, d: Detection) -> np.ndarray:
+    """Max of the frames of ``w`` that ``d`` spans."""
+    lo, hi = d.frames[0].frame - w.first_frame, d.frames[-1].frame - w.first_frame
+    return np.asarray(w.frames[max(lo, 0) : hi + 1].max(axis=0))
 
 
 def continues(d: Detection, e: Detection, tol_px: float = 5.0) -> bool:

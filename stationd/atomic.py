@@ -17,7 +17,8 @@ from typing import Any, BinaryIO
 TMP_PREFIX = ".tmp-"
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a power cut after it keeps it)."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -38,7 +39,7 @@ def atomic_write_with(path: Path, write: Callable[[BinaryIO], None]) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -71,7 +72,7 @@ def atomic_move(src: Path, dst: Path) -> None:
         with src.open("rb") as fin:
             atomic_write_with(dst, lambda fout: shutil.copyfileobj(fin, fout, 1 << 20))
         src.unlink()
-    _fsync_dir(dst.parent)
+    fsync_dir(dst.parent)
 
 
 def remove_temporaries(folder: Path) -> int:

@@ -11,6 +11,7 @@ Each section becomes a small frozen dataclass; components receive only their own
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -264,8 +265,16 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
 
 
 def _station_id(value: Any) -> str:
+    """A station id as RMS writes it into FF and FTPdetectinfo names: ASCII letters and digits."""
     text = str(value)
-    if not text or not text.replace("-", "").isalnum() or len(text) > 16:
+    if not re.fullmatch(r"[A-Za-z0-9]{1,16}", text):
+        raise ValueError
+    return text
+
+
+def _camera_id(value: Any) -> str:
+    text = str(value)
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,16}", text):
         raise ValueError
     return text
 
@@ -293,7 +302,7 @@ def _read_station(r: _Reader, raw: Mapping[str, Any]) -> StationSection:
         s, "partners", "station", lambda v: tuple(_station_id(p) for p in v), "a list of station ids", ()
     )
     return StationSection(
-        id=r.get(s, "id", "station", _station_id, "a station id of letters, digits and '-' (at most 16)"),
+        id=r.get(s, "id", "station", _station_id, "a station id of ASCII letters and digits (at most 16)"),
         latitude_deg=r.get(s, "latitude_deg", "station", _number(-90, 90), "degrees in [-90, 90]"),
         longitude_deg=r.get(s, "longitude_deg", "station", _number(-180, 180), "degrees in [-180, 180]"),
         elevation_m=r.get(s, "elevation_m", "station", _number(-500, 9000), "metres in [-500, 9000]", 0.0),
@@ -323,7 +332,7 @@ def _read_camera(r: _Reader, c: Any, i: int, data_dir: Path | None) -> CameraSec
     known = {"id", "incoming_sd", "incoming_hd", "filename_pattern", "fps", "width_px", "height_px", "mask",
              "pointing"}  # fmt: skip
     r.unknown(c, known, where)
-    cam_id = r.get(c, "id", where, _station_id, "a camera id of letters, digits and '-'")
+    cam_id = r.get(c, "id", where, _camera_id, "a camera id of ASCII letters, digits and '-' (at most 16)")
     default_in = data_dir / "incoming" / cam_id if data_dir is not None and cam_id else None
     return CameraSection(
         id=cam_id,

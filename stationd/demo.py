@@ -58,10 +58,10 @@ class DemoMinute:
         return [o for o in self.truth["objects"] if o["kind"] == "meteor"]
 
     def record_of(self, truth: dict[str, Any]) -> dict[str, Any] | None:
-        """The verified record that shares frames with a true meteor, if any."""
-        first, last = truth["first_frame"], truth["last_frame"]
+        """The verified record of a true meteor: frames in common, centroids within 5 px of the truth's."""
         for record in self.meteors:
-            if record["frames"][0]["frame"] <= last and record["frames"][-1]["frame"] >= first:
+            errors = _errors_px(record, truth)
+            if errors and float(np.median(errors)) < 5.0:
                 return record
         return None
 
@@ -104,18 +104,24 @@ class DemoReport:
         for minute in self.minutes:
             kinds = [o["kind"] for o in minute.truth["objects"] if o["kind"] != "meteor"]
             false = [r["meteor_id"] for r in minute.false_meteors()]
-            rows.append({"minute": minute.name, "negatives": kinds, "detect": minute.detect, "false": false})
+            rows.append({"minute": minute.name, "negatives": kinds, "detect": minute.detect,
+                         "false_meteors": false})  # fmt: skip
         return rows
 
 
-def _summary(record: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
-    """A verified record beside its truth: id, frames, and the median distance to the true centroids."""
+def _errors_px(record: dict[str, Any], truth: dict[str, Any]) -> list[float]:
+    """Distances of a record's centroids from the true ones, on the frames they share."""
     true_xy = {p["frame"]: (p["centroid_x_px"], p["centroid_y_px"]) for p in truth["frames"]}
-    errors = [
+    return [
         float(np.hypot(p["x_px"] - true_xy[p["frame"]][0], p["y_px"] - true_xy[p["frame"]][1]))
         for p in record["frames"]
         if p["frame"] in true_xy
     ]
+
+
+def _summary(record: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
+    """A verified record beside its truth: id, frames, and the median distance to the true centroids."""
+    errors = _errors_px(record, truth)
     return {
         "meteor_id": record["meteor_id"],
         "first_frame": record["frames"][0]["frame"],

@@ -1,20 +1,22 @@
 """Exports of a day's meteors in the formats of the Global Meteor Network: FTPdetectinfo (12 columns).
 
 ``exports/YYYY-MM-DD/<camera>/FTPdetectinfo_<STATION>_<YYYYMMDD>_000000_000000.txt``, one file per camera
-(an RMS station is one camera), remade from the day's meteor records whenever they change. Each meteor is
-an entry of the FF block that holds its first frame, with frame numbers counted from that block's first
-frame (time of a point = FF start + frame / fps, DESIGN 4); a meteor that runs into the next block keeps
-counting past 255. The sky columns are zero until calibration exists.
+(an RMS station is one camera), remade from the day's meteor records whenever they change. Days are UTC
+days, as everywhere on disk (an evening's and a morning's meteors of one night are in two files). Each
+meteor is an entry of the FF block that holds its first frame, with frame numbers counted from that
+block's first frame (time of a point = FF start + frame / fps, DESIGN 4); a meteor that runs into the
+next block keeps counting past 255. The sky columns are zero until calibration exists.
 """
 
 from __future__ import annotations
 
+import fcntl
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from detection.ff_format import ff_filename
+from detection.ff_format import ff_filename, parse_ff_filename
 from detection.ftpdetectinfo import (
     FTPDetectInfo,
     FTPDetection,
@@ -42,14 +44,26 @@ def _round_ms(t: datetime) -> datetime:
     return t.replace(microsecond=0) + timedelta(milliseconds=ms)
 
 
+def ff_name_of(record: dict[str, Any]) -> tuple[str, int]:
+    """The FF file name of the block holding a record's first frame, and that block's first frame.
+
+    The name the scan gave the file (``source.ff_files``) when it is listed; else it is made the same way.
+    """
+    fps = float(record["fps"])
+    first = int(record["frames"][0]["frame"])
+    block_first = first // FF_BLOCK_FRAMES * FF_BLOCK_FRAMES
+    for name in record.get("source", {}).get("ff_files", []):
+        if parse_ff_filename(name)[2] == block_first:
+            return name, block_first
+    minute_start = _round_ms(_parse_utc(record["start_utc"]) - timedelta(seconds=first / fps))
+    ff_start = minute_start + timedelta(seconds=block_first / fps)
+    return ff_filename(record["station"], ff_start, block_first), block_first
+
+
 def ftp_detection(record: dict[str, Any], meteor_no: int, width_px: int, height_px: int) -> FTPDetection:
     """One meteor record as an FTPdetectinfo entry of the FF block holding its first frame."""
-    fps = float(record["fps"])
     frames = record["frames"]
-    first = int(frames[0]["frame"])
-    minute_start = _round_ms(_parse_utc(record["start_utc"]) - timedelta(seconds=first / fps))
-    block_first = first // FF_BLOCK_FRAMES * FF_BLOCK_FRAMES
-    ff_start = minute_start + timedelta(seconds=block_first / fps)
+    ff_name, block_first = ff_name_of(record)
     sky = ("ra_deg", "dec_deg", "az_deg", "alt_deg", "mag")
     points = tuple(
         FTPPoint(
@@ -67,10 +81,10 @@ def ftp_detection(record: dict[str, Any], meteor_no: int, width_px: int, height_
         rho, phi = hough_rho_phi(line["x_begin_px"], line["y_begin_px"], line["x_end_px"], line["y_end_px"],
                                  width_px, height_px)  # fmt: skip
     return FTPDetection(
-        ff_name=ff_filename(record["station"], ff_start, block_first),
+        ff_name=ff_name,
         camera=record["station"],
         meteor_no=meteor_no,
-        fps=fps,
+        fps=float(record["fps"]),
         points=points,
         speed_px_frame=track_speed_px_frame(points),
         rho_px=rho,
@@ -86,21 +100,29 @@ def export_day(config: StationConfig, day: str) -> list[Path]:
     layout = StationLayout(config.station.data_dir)
     night = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
     written = []
-    for camera in config.cameras:
-        path = layout.exports(day) / camera.id / ftpdetectinfo_filename(config.station.id, night)
-        records = list(iter_records(layout, day, camera.id))
-        if not records:
-            path.unlink(missing_ok=True)
-            continue
-        per_ff: Counter[str] = Counter()
-        detections = []
-        for record in records:
-            probe = ftp_detection(record, 1, camera.width_px, camera.height_px)
-            per_ff[probe.ff_name] += 1
-            detections.append(ftp_detection(record, per_ff[probe.ff_name], camera.width_px, camera.height_px))
-        folder = str(layout.ff_dir(day, camera.id))
-        info = FTPDetectInfo(tuple(detections), processed=f"Processed with stationd for {config.station.id}",
-                             ff_folder=folder, cal_folder=folder)  # fmt: skip
-        atomic_write_text(path, format_ftpdetectinfo(info))
-        written.append(path)
+    folder = layout.exports(day)
+    folder.mkdir(parents=True, exist_ok=True)
+    # Workers verify minutes of one day at once: listing and writing under one lock, or a file written
+    # from an older listing could replace one that has a newer meteor.
+    with (folder / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for camera in config.cameras:
+            path = folder / camera.id / ftpdetectinfo_filename(config.station.id, night)
+            records = list(iter_records(layout, day, camera.id))
+            if not records:
+                path.unlink(missing_ok=True)
+                continue
+            per_ff: Counter[str] = Counter()
+            detections = []
+            for record in records:
+                ff_name = ff_name_of(record)[0]
+                per_ff[ff_name] += 1
+                detections.append(ftp_detection(record, per_ff[ff_name], camera.width_px, camera.height_px))
+            ff_folder = str(layout.ff_dir(day, camera.id))
+            processed = f"Processed with stationd for {config.station.id}"
+            info = FTPDetectInfo(
+                tuple(detections), processed=processed, ff_folder=ff_folder, cal_folder=ff_folder
+            )
+            atomic_write_text(path, format_ftpdetectinfo(info))
+            written.append(path)
     return written

@@ -12,14 +12,17 @@ reader never sees half a record.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from stationd.atomic import atomic_write_text
+from stationd.atomic import atomic_write_text, fsync_dir
 from stationd.layout import StationLayout, iso_utc
+
+log = logging.getLogger("stationd.records")
 
 SCHEMA = "stationd.meteor/1"
 RECORD_NAME = "meteor.json"
@@ -82,22 +85,24 @@ def write_record(
     layout: StationLayout,
     day: str,
     record: dict[str, Any],
-    write_products: Callable[[Path], None],
+    write_products: Callable[[Path], dict[str, Any]],
 ) -> Path:
-    """Write a record's folder: ``write_products(tmp_dir)`` fills in clip and stack, then meteor.json;
-    the folder replaces any earlier one of the same id in one rename."""
+    """Write a record's folder: ``write_products(tmp_dir)`` writes clip and stack and returns the record's
+    ``products``; then meteor.json; the folder replaces any earlier one of the same id in one rename."""
     final = layout.meteor_dir(day, record["camera"], record["meteor_id"])
-    tmp = final.with_name(f".{final.name}.tmp")
-    old = final.with_name(f".{final.name}.old")
+    tmp, old = final.with_name(f".{final.name}.tmp"), final.with_name(f".{final.name}.old")
+    if old.exists() and not final.exists():  # a crash between the two renames below: the old one stands
+        old.rename(final)
     for leftover in (tmp, old):
         shutil.rmtree(leftover, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        write_products(tmp)
-        atomic_write_text(tmp / RECORD_NAME, json.dumps(record, indent=1) + "\n")
+        record["products"] = write_products(tmp)
+        atomic_write_text(tmp / RECORD_NAME, json.dumps(record, indent=1, allow_nan=False) + "\n")
         if final.exists():
             final.rename(old)
         tmp.rename(final)
+        fsync_dir(final.parent)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
@@ -122,8 +127,14 @@ def iter_records(layout: StationLayout, day: str, camera: str | None = None) -> 
     records = []
     for cam in cameras:
         for path in sorted(layout.meteors_dir(day, cam).glob(f"*/{RECORD_NAME}")):
-            if not path.parent.name.startswith("."):
+            if path.parent.name.startswith("."):
+                continue
+            try:
                 records.append(read_record(path))
+            except FileNotFoundError:  # replaced or removed meanwhile
+                continue
+            except (OSError, ValueError) as exc:  # one damaged record must not hide the day's others
+                log.warning("skipping the meteor record %s: %s", path, exc)
     yield from sorted(records, key=lambda r: (r["start_utc"], r["meteor_id"]))
 
 
@@ -132,6 +143,10 @@ def remove_minute_records(layout: StationLayout, day: str, camera: str, video_na
     removed = []
     for record in list(iter_records(layout, day, camera)):
         if record.get("source", {}).get("video") == video_name:
-            shutil.rmtree(layout.meteor_dir(day, camera, record["meteor_id"]), ignore_errors=True)
+            folder = layout.meteor_dir(day, camera, record["meteor_id"])
+            gone = folder.with_name(f".{folder.name}.del")  # out of sight at once, then deleted
+            shutil.rmtree(gone, ignore_errors=True)
+            folder.rename(gone)
+            shutil.rmtree(gone, ignore_errors=True)
             removed.append(record["meteor_id"])
     return removed

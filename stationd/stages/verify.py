@@ -5,8 +5,9 @@ lights the sky hides from values detection), the frames around it are decoded an
 detector (:mod:`detection.verify` does this; this module reads the stage's inputs and writes its
 products). A detection that passes every check becomes a meteor record (``meteors/<meteor_id>/``:
 meteor.json, stack.jpg with the track marked, clip.mp4 with margins, clip_hd.mp4 when the minute has an HD
-twin); a candidate that yields none is written to ``rejected/<stem>.json`` with the reasons. The minute's
-earlier records are removed first, so a rerun replaces them; the day's FTPdetectinfo is then remade.
+twin); a candidate that yields none is written to ``rejected/<stem>.json`` with the reasons. Once the new
+verification has succeeded the minute's earlier records are removed and the new ones written, so a rerun
+replaces them; then the day's FTPdetectinfo is remade.
 """
 
 from __future__ import annotations
@@ -21,20 +22,26 @@ from typing import Any, cast
 
 import numpy as np
 
-from detection.clip import trim_clip
+from detection.clip import ClipResult, trim_clip
 from detection.decode import Backend, open_video
 from detection.errors import DetectionError
+from detection.ff_format import parse_ff_filename
 from detection.mask import load_mask
 from detection.meteors import MeteorDetector, MeteorSettings
 from detection.track_image import track_image
 from detection.verify import MinuteVerifier, Rejection, VerifiedMeteor, plan_windows
 from stationd.atomic import atomic_write_bytes, atomic_write_text
-from stationd.exports import export_day
+from stationd.discover import minute_of
+from stationd.exports import FF_BLOCK_FRAMES, export_day
 from stationd.logs import log_event
 from stationd.meteor_records import build_record, remove_minute_records, write_record
 from stationd.stages.context import StageContext
 from stationd.stages.scan import locate_original
 from stationd.state import Minute
+
+MAX_WINDOWS_PER_MINUTE = 12
+"""A rainy or noisy minute can list hundreds of candidates; the first windows are verified, the rest
+counted as skipped (the station must keep up with its cameras)."""
 
 
 def meteor_settings(ctx: StageContext) -> MeteorSettings:
@@ -50,16 +57,18 @@ def meteor_settings(ctx: StageContext) -> MeteorSettings:
     return settings
 
 
+def camera_mask(ctx: StageContext, camera_id: str) -> np.ndarray | None:
+    """The camera's station mask, or None when it has none."""
+    camera = ctx.camera(camera_id)
+    if camera.mask is None:
+        return None
+    return _mask(camera.mask, camera.mask.stat().st_mtime_ns, camera.width_px, camera.height_px)
+
+
 @cache
 def _mask(path: Path, mtime_ns: int, width_px: int, height_px: int) -> np.ndarray:
-    """The camera's mask, read again when the file changes (workers live for months)."""
+    """Read again when the file changes (workers live for months)."""
     return load_mask(path, width_px, height_px)
-
-
-def _remove_earlier(ctx: StageContext, minute: Minute, rejected_path: Path) -> list[str]:
-    """Remove what an earlier verification of the minute wrote; returns the meteor ids removed."""
-    rejected_path.unlink(missing_ok=True)
-    return remove_minute_records(ctx.layout, minute.day, minute.camera, minute.name)
 
 
 def run_verify(ctx: StageContext, minute: Minute) -> dict[str, Any]:
@@ -67,45 +76,58 @@ def run_verify(ctx: StageContext, minute: Minute) -> dict[str, Any]:
     runs = ctx.store.runs(minute.id)
     detect = (runs["detect"].result or {}) if "detect" in runs else {}
     scan = (runs["scan"].result or {}) if "scan" in runs else {}
-    rejected_path = ctx.layout.rejected(minute.day, minute.camera, minute.stem)
     n_frames = int(scan.get("n_frames") or 0)
     candidates = [(c["frame_start"], c["frame_end"]) for c in detect.get("candidates", [])]
-    windows = plan_windows(candidates, [tuple(r) for r in detect.get("widespread_runs", [])], n_frames)
-    if not windows:
-        removed = _remove_earlier(ctx, minute, rejected_path)
-        if removed:
-            export_day(ctx.config, minute.day)
-        return {"status": "none", "meteors": [], "rejected": 0, "windows": 0, "replaced": len(removed)}
-
+    runs_wide = [(int(a), int(b)) for a, b in detect.get("widespread_runs", [])]
+    planned = plan_windows(candidates, runs_wide, n_frames)
+    windows = planned[:MAX_WINDOWS_PER_MINUTE]
     camera = ctx.camera(minute.camera)
-    video = locate_original(ctx, minute)
-    verifier = MinuteVerifier(
-        MeteorDetector(meteor_settings(ctx)),
-        scale_px_per_deg=camera.scale_px_per_deg,
-        mask=_mask(camera.mask, camera.mask.stat().st_mtime_ns, camera.width_px, camera.height_px)
-        if camera.mask
-        else None,
-        backend=cast(Backend, ctx.config.processing.decoder),
-    )
-    result = verifier(video, windows, float(scan.get("fps") or camera.fps), n_frames)
-    found, fps = result.meteors, result.fps
-    rejections = [_rejection(r) for r in result.rejections]
-    removed = _remove_earlier(ctx, minute, rejected_path)  # only now: a failed run keeps the old ones
-    ids = [_write_meteor(ctx, minute, video, scan, fps, f) for f in found]
+    fps = float(scan.get("fps") or camera.fps)
+    meteors: list[VerifiedMeteor] = []
+    rejections: list[dict[str, Any]] = []
+    decoded = 0
+    if windows:
+        video = locate_original(ctx, minute)
+        verifier = MinuteVerifier(
+            MeteorDetector(meteor_settings(ctx)),
+            scale_px_per_deg=camera.scale_px_per_deg,
+            mask=camera_mask(ctx, minute.camera),
+            backend=cast(Backend, ctx.config.processing.decoder),
+        )
+        result = verifier(video, windows, fps, n_frames)
+        meteors, fps, decoded = result.meteors, result.fps, result.frames_decoded
+        rejections = [_rejection(r) for r in result.rejections]
+
+    rejected_path = ctx.layout.rejected(minute.day, minute.camera, minute.stem)
+    rejected_path.unlink(missing_ok=True)
+    removed = remove_minute_records(ctx.layout, minute.day, minute.camera, minute.name)
+    ids: list[str] = []
+    for m in meteors:
+        ids.append(_write_meteor(ctx, minute, scan, fps, m, taken=ids))
     if rejections:
         doc = {"schema": "stationd.rejected/1", "video": minute.name, "candidates": rejections}
-        atomic_write_text(rejected_path, json.dumps(doc, indent=1) + "\n")
+        atomic_write_text(rejected_path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
     if ids or removed:
-        export_day(ctx.config, minute.day)
+        _export(ctx, minute)
     return {
         "status": "meteors" if ids else "none",
         "meteors": ids,
-        "fireballs": [i for i, f in zip(ids, found, strict=True) if f.detection.fireball],
+        "fireballs": [i for i, m in zip(ids, meteors, strict=True) if m.detection.fireball],
         "rejected": len(rejections),
         "windows": len(windows),
-        "frames_decoded": result.frames_decoded,
+        "windows_skipped": len(planned) - len(windows),
+        "frames_decoded": decoded,
         "replaced": len(removed),
     }
+
+
+def _export(ctx: StageContext, minute: Minute) -> None:
+    """Remake the day's FTPdetectinfo; a failure there is logged, it does not undo the meteors."""
+    try:
+        export_day(ctx.config, minute.day)
+    except (OSError, ValueError) as exc:
+        log_event(ctx.log, f"FTPdetectinfo export of {minute.day} failed: {exc}", level=logging.ERROR,
+                  camera=minute.camera, stage="verify", file=minute.name)  # fmt: skip
 
 
 def _rejection(r: Rejection) -> dict[str, Any]:
@@ -119,46 +141,90 @@ def _rejection(r: Rejection) -> dict[str, Any]:
 
 
 def _write_meteor(
-    ctx: StageContext, minute: Minute, video: Path, scan: dict[str, Any], fps: float, found: VerifiedMeteor
+    ctx: StageContext,
+    minute: Minute,
+    scan: dict[str, Any],
+    fps: float,
+    meteor: VerifiedMeteor,
+    taken: list[str],
 ) -> str:
-    """One meteor's folder: clip (and HD clip), stack image, meteor.json."""
-    d = found.detection
+    """One meteor's folder: clip (and HD clip), stack image, meteor.json; returns its id.
+
+    Two meteors of one minute that start in the same frame get ``_2``, ``_3``... after the second one's
+    id (in the detector's order, which is deterministic).
+    """
+    d = meteor.detection
     first, last = d.frames[0].frame, d.frames[-1].frame
-    margin = round(ctx.config.processing.clip_margin_s * fps)
     hd = minute.hd_path if minute.hd_path is not None and minute.hd_path.exists() else None
-    block = 256
-    ff_names = [n for n in scan.get("ff_files", []) if first // block <= _ff_block(n) <= last // block]
+    ff_dir = ctx.layout.ff_dir(minute.day, minute.camera)
+    ff_names = [
+        n for n in scan.get("ff_files", []) if _ff_holds(n, first, last, fps) and (ff_dir / n).exists()
+    ]
     source = {"video": minute.name, "ff_files": ff_names, "hd_video": hd.name if hd else None}
-    products: dict[str, Any] = {"clip": "clip.mp4", "stack": "stack.jpg", "clip_hd": None}
-    if hd is not None:
-        products["clip_hd"] = "clip_hd.mp4"
     record = build_record(
         station=ctx.config.station.id, camera=minute.camera, minute_start_utc=minute.start_utc, fps=fps,
-        detection=d.to_json(), source=source, products=products,
+        detection=d.to_json(), source=source, products={},
     )  # fmt: skip
+    base, k = record["meteor_id"], 1
+    while record["meteor_id"] in taken:
+        k += 1
+        record["meteor_id"] = f"{base}_{k}"
+    lo, hi = (
+        first - round(ctx.config.processing.clip_margin_s * fps),
+        last + round(ctx.config.processing.clip_margin_s * fps),
+    )
 
-    def write_products(folder: Path) -> None:
-        clip = trim_clip(video, folder / "clip.mp4", max(0, first - margin), last + margin, fps=fps)
-        products["clip_first_frame"] = clip.first_frame  # a stream copy starts at a keyframe
-        atomic_write_bytes(folder / "stack.jpg", track_image(found.stack, d))
-        if hd is not None:
-            try:
-                hd_fps = _fps_of(hd) or fps
-                lo = max(0, math.floor((first - margin) / fps * hd_fps))
-                hi = math.ceil((last + margin) / fps * hd_fps)
-                trim_clip(hd, folder / "clip_hd.mp4", lo, hi, fps=hd_fps)
-            except DetectionError as exc:  # a damaged HD twin costs the HD clip, not the meteor
-                products["clip_hd"] = None
-                log_event(ctx.log, f"no HD clip for {record['meteor_id']}: {exc}", level=logging.WARNING,
-                          camera=minute.camera, stage="verify", file=hd.name)  # fmt: skip
+    def write_products(folder: Path) -> dict[str, Any]:
+        clip = _clip(ctx, minute, locate_original(ctx, minute), folder / "clip.mp4", lo, hi, fps)
+        hd_clip = _clip(ctx, minute, hd, folder / "clip_hd.mp4", lo, hi, fps, hd=True) if hd else None
+        atomic_write_bytes(folder / "stack.jpg", track_image(meteor.stack, d))
+        products: dict[str, Any] = {
+            "clip": "clip.mp4" if clip is not None else None,
+            "stack": "stack.jpg",
+            "clip_hd": "clip_hd.mp4" if hd_clip is not None else None,
+        }
+        if clip is not None:
+            products["clip_first_frame"] = clip.first_frame  # a stream copy starts at a keyframe
+        return products
 
     write_record(ctx.layout, minute.day, record, write_products)
     return str(record["meteor_id"])
 
 
-def _ff_block(name: str) -> int:
-    """Block number of one of the minute's FF files (its frame counter / 256)."""
-    return int(Path(name).stem.rsplit("_", 1)[1]) // 256
+def _clip(
+    ctx: StageContext, minute: Minute, src: Path, dst: Path, lo: int, hi: int, fps: float, hd: bool = False
+) -> ClipResult | None:
+    """Trim frames ``lo..hi`` of the minute's video (of its HD twin: the same times) into ``dst``.
+
+    A clip that cannot be made costs the clip, not the meteor: it is logged and the record says null.
+    """
+    try:
+        if hd:
+            hd_fps = _fps_of(src) or fps
+            offset_s = _start_offset_s(ctx, minute, src)
+            lo = math.floor((lo / fps - offset_s) * hd_fps)
+            hi = math.ceil((hi / fps - offset_s) * hd_fps)
+            fps = hd_fps
+        return trim_clip(src, dst, max(0, lo), hi, fps=fps)
+    except DetectionError as exc:
+        log_event(ctx.log, f"no clip {dst.name}: {exc}", level=logging.WARNING, camera=minute.camera,
+                  stage="verify", file=src.name)  # fmt: skip
+        return None
+
+
+def _start_offset_s(ctx: StageContext, minute: Minute, hd: Path) -> float:
+    """How much later the HD file starts than the SD minute, by their names (0 when unknown)."""
+    name = minute_of(hd, ctx.camera(minute.camera))
+    return (name.start_utc - minute.start_utc).total_seconds() if name is not None else 0.0
+
+
+def _ff_holds(name: str, first: int, last: int, fps: float) -> bool:
+    """The FF file ``name`` of the minute covers some of the frames ``first..last``."""
+    try:
+        counter = parse_ff_filename(name)[2]
+    except ValueError:
+        return False
+    return counter <= last and first < counter + FF_BLOCK_FRAMES
 
 
 def _fps_of(path: Path) -> float:

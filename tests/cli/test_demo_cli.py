@@ -21,7 +21,7 @@ def test_demo_finds_the_injected_meteors_and_refuses_a_foreign_folder(tmp_path: 
     assert all(row["found"] is not None for row in report["meteors"]), report["meteors"]
     assert all(row["meteor"] is not None for row in report["meteors"]), report["meteors"]
     assert all(row["meteor"]["median_error_px"] < 1.0 for row in report["meteors"]), report["meteors"]
-    assert [row["false"] for row in report["minutes"]] == [[]]
+    assert [row["false_meteors"] for row in report["minutes"]] == [[]]
     assert (directory / "stationd.yaml").is_file()
     status = CliRunner().invoke(
         cli, ["status", "2026-11-21", "--json", "--config", str(directory / "stationd.yaml")]

@@ -12,6 +12,7 @@ import cv2
 import jsonschema
 import numpy as np
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from cli.main import cli
@@ -48,7 +49,7 @@ def test_a_meteor_gets_a_valid_record_clips_and_export_and_a_rerun_replaces_it(t
     truth = next(o for o in station.truth[station.names[0]]["objects"] if o["kind"] == "meteor")
     true_xy = {p["frame"]: (p["centroid_x_px"], p["centroid_y_px"]) for p in truth["frames"]}
     errors = [math.hypot(p["x_px"] - true_xy[p["frame"]][0], p["y_px"] - true_xy[p["frame"]][1])
-              for p in record["frames"]]  # fmt: skip
+              for p in record["frames"] if p["frame"] in true_xy]  # fmt: skip
     assert len(record["frames"]) >= 0.7 * len(true_xy)
     assert float(np.median(errors)) < 1.0  # px; the detector's own tests hold it to 0.5 px on larger sets
     assert record["fireball"] is False and record["source"]["hd_video"] is not None
@@ -135,3 +136,26 @@ def test_fast_planes_and_satellites_cut_by_their_window_are_rejected(tmp_path: P
         )
         reasons = [reason for c in rejected["candidates"] for reason in c["reasons"]]
         assert any("persists" in r or "satellite" in r for r in reasons), rejected
+
+
+def test_two_meteors_in_one_block_and_a_rerun_that_finds_none_removes_records_and_export(
+    tmp_path: Path,
+) -> None:
+    station = make_station(tmp_path, 0)
+    meteors = [Meteor(1.0, 1.2, 40.0, 30.0, 200.0, 90.0, peak_snr=15.0),
+               Meteor(6.0, 1.2, 280.0, 40.0, 120.0, 150.0, peak_snr=15.0)]  # fmt: skip
+    station.write_minute(0, objects=meteors)
+    _run(station, "reprocess", DAY)
+    records = _json(station, "meteors", DAY)
+    assert len({r["meteor_id"] for r in records}) == 2
+    (export,) = (station.data_dir / "exports" / DAY / "cam1").glob("FTPdetectinfo_*.txt")
+    entries = read_ftpdetectinfo(export).detections
+    assert [(e.ff_name, e.meteor_no) for e in entries] == [(entries[0].ff_name, 1), (entries[0].ff_name, 2)]
+
+    raw = yaml.safe_load(station.config_path.read_text())
+    raw["processing"]["min_speed_deg_s"], raw["processing"]["max_speed_deg_s"] = 100.0, 200.0
+    station.config_path.write_text(yaml.safe_dump(raw))
+    _run(station, "reprocess", DAY, "--stage", "verify")
+    assert _json(station, "meteors", DAY) == []
+    assert not export.exists()
+    assert not any((station.data_dir / "days" / DAY / "cam1" / "meteors").iterdir())

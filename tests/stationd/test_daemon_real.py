@@ -64,7 +64,7 @@ def test_daemon_runs_the_real_pipeline_on_waiting_and_arriving_files(tmp_path: P
         while time.monotonic() < deadline:
             assert proc.poll() is None, (tmp_path / "daemon.log").read_text()
             runs = _runs(db) if db.exists() else {}
-            if all(runs.get(n, {}).get("detect", ("", 0))[0] == "done" for n in names):
+            if all(runs.get(n, {}).get("verify", ("", 0))[0] == "done" for n in names):
                 break
             time.sleep(0.5)
         else:
@@ -78,7 +78,11 @@ def test_daemon_runs_the_real_pipeline_on_waiting_and_arriving_files(tmp_path: P
 
     runs = _runs(db)
     assert sorted(runs) == sorted(names) == sorted(minute_name(i) for i in range(4))
-    assert all(r == {"scan": ("done", 1), "detect": ("done", 1)} for r in runs.values()), runs
+    assert all(
+        r == {"scan": ("done", 1), "detect": ("done", 1), "verify": ("done", 1)} for r in runs.values()
+    ), runs
+    meteors = station.data_dir / "days" / "2026-08-12" / "cam1" / "meteors"
+    assert len(list(meteors.glob("*/meteor.json"))) == 4  # one per minute
     video = station.data_dir / "days" / "2026-08-12" / "cam1" / "video"
     assert sorted(p.name for p in video.iterdir()) == sorted(names)
     assert not any(station.incoming.iterdir())

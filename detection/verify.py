@@ -41,6 +41,8 @@ class VerifySettings:
     max_widespread_run_frames: int = 200  # longer runs of whole-image change are clouds or rain
     max_widespread_windows: int = 3
     max_window_frames: int = 320
+    min_window_frames: int = 64  # a short window gives the detector too little background (twinkling stars)
+    max_windows: int = 12  # per video: a rainy or noisy minute can list hundreds of candidates
     edge_frames: int = 2
     persist_s: float = 6.0  # in view that long, it is no meteor (fireballs of more than 6 s are rare)
 
@@ -49,8 +51,12 @@ class VerifySettings:
                      "edge_frames"):  # fmt: skip
             if getattr(self, name) < 0:
                 raise ValueError(f"VerifySettings.{name}={getattr(self, name)!r}: expected an integer >= 0")
-        if self.max_window_frames < 16:
-            raise ValueError(f"VerifySettings.max_window_frames={self.max_window_frames!r}: expected >= 16")
+        if not 16 <= self.min_window_frames <= self.max_window_frames:
+            raise ValueError(
+                f"VerifySettings.min_window_frames={self.min_window_frames!r}: expected 16..max_window_frames"
+            )
+        if self.max_windows < 1:
+            raise ValueError(f"VerifySettings.max_windows={self.max_windows!r}: expected >= 1")
         if not self.persist_s > 0:
             raise ValueError(f"VerifySettings.persist_s={self.persist_s!r}: expected > 0 s")
 
@@ -85,6 +91,7 @@ class VerifyResult:
     rejections: list[Rejection] = field(default_factory=list)
     frames_decoded: int = 0
     fps: float = 0.0
+    windows_skipped: int = 0  # beyond ``max_windows``
 
 
 def plan_windows(
@@ -102,22 +109,47 @@ def plan_windows(
     s = settings or VerifySettings()
     asked: list[VerifyWindow] = []
     for i, (first, last) in enumerate(candidates):
-        m = s.candidate_margin_frames
-        asked.append(VerifyWindow(first - m, last + m, (f"candidate {i}",)))
+        asked.append(_padded(first, last, s.candidate_margin_frames, s, f"candidate {i}"))
     runs = [r for r in widespread_runs if r[1] - r[0] < s.max_widespread_run_frames]
     for first, last in runs[: s.max_widespread_windows]:
-        m = s.widespread_margin_frames
-        asked.append(VerifyWindow(first - m, last + m, (f"widespread {first}-{last}",)))
+        asked.append(_padded(first, last, s.widespread_margin_frames, s, f"widespread {first}-{last}"))
     last_frame = n_frames - 1 if n_frames else 10**9
     merged: list[VerifyWindow] = []
     for w in sorted(asked, key=lambda w: w.first):
-        w = replace(w, first=max(0, w.first), last=min(last_frame, w.last))
+        if w.first < 0:  # keep the length at the video's start
+            w = replace(w, first=0, last=w.last - w.first)
+        if w.last > last_frame:
+            w = replace(w, first=max(0, w.first - (w.last - last_frame)), last=last_frame)
         if merged and w.first <= merged[-1].last:
             top = merged[-1]
             merged[-1] = VerifyWindow(top.first, max(top.last, w.last), top.sources + w.sources)
         else:
             merged.append(w)
     return [piece for w in merged for piece in _split(w, s.max_window_frames)]
+
+
+def _padded(first: int, last: int, margin: int, s: VerifySettings, source: str) -> VerifyWindow:
+    """``first..last`` with ``margin`` frames on each side, widened to ``min_window_frames``."""
+    lo, hi = first - margin, last + margin
+    short = s.min_window_frames - (hi - lo + 1)
+    if short > 0:
+        lo, hi = lo - short // 2, hi + short - short // 2
+    return VerifyWindow(lo, hi, (source,))
+
+
+def frame_runs(frames: Sequence[int], max_gap: int = 5) -> list[tuple[int, int]]:
+    """Sorted frame numbers as ``(first, last)`` runs, joining runs at most ``max_gap`` frames apart.
+
+    >>> frame_runs([3, 4, 5, 9, 30])
+    [(3, 9), (30, 30)]
+    """
+    runs: list[tuple[int, int]] = []
+    for f in frames:
+        if runs and f - runs[-1][1] <= max_gap:
+            runs[-1] = (runs[-1][0], int(f))
+        else:
+            runs.append((int(f), int(f)))
+    return runs
 
 
 def _split(w: VerifyWindow, size: int) -> list[VerifyWindow]:
@@ -156,8 +188,9 @@ class MinuteVerifier:
     ) -> VerifyResult:
         """Verify every window of one video; ``fps`` is a fallback when the container announces none."""
         run = _Run(self, Path(path), fps, n_frames)
-        for window in windows:
+        for window in windows[: self.settings.max_windows]:
             run.verify(window)
+        run.result.windows_skipped = max(0, len(windows) - self.settings.max_windows)
         return run.result
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from detection.candidates import DetectSettings, ValuesDetector
 from detection.values import load_values
+from detection.verify import frame_runs
 from stationd.layout import iso_utc
 from stationd.stages.context import StageContext
 from stationd.state import Minute
@@ -58,23 +59,8 @@ def run_detect(ctx: StageContext, minute: Minute) -> dict[str, Any]:
         "status": detection.status,
         "reason": detection.reason,
         "candidates": candidates,
-        "widespread_runs": frame_runs(detection.widespread_frames),
+        "widespread_runs": [list(r) for r in frame_runs(detection.widespread_frames)],
     }
-
-
-def frame_runs(frames: tuple[int, ...] | list[int], max_gap: int = 5) -> list[list[int]]:
-    """Sorted frame numbers as ``[first, last]`` runs, joining runs at most ``max_gap`` frames apart.
-
-    >>> frame_runs([3, 4, 5, 9, 30])
-    [[3, 9], [30, 30]]
-    """
-    runs: list[list[int]] = []
-    for f in frames:
-        if runs and f - runs[-1][1] <= max_gap:
-            runs[-1][1] = int(f)
-        else:
-            runs.append([int(f), int(f)])
-    return runs
 
 
 def _drop_ff_files(ctx: StageContext, minute: Minute) -> None:

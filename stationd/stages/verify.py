@@ -39,10 +39,6 @@ from stationd.stages.context import StageContext
 from stationd.stages.scan import locate_original
 from stationd.state import Minute
 
-MAX_WINDOWS_PER_MINUTE = 12
-"""A rainy or noisy minute can list hundreds of candidates; the first windows are verified, the rest
-counted as skipped (the station must keep up with its cameras)."""
-
 
 def meteor_settings(ctx: StageContext) -> MeteorSettings:
     """The detector's settings from the configuration (unset thresholds keep the detector's defaults)."""
@@ -79,13 +75,12 @@ def run_verify(ctx: StageContext, minute: Minute) -> dict[str, Any]:
     n_frames = int(scan.get("n_frames") or 0)
     candidates = [(c["frame_start"], c["frame_end"]) for c in detect.get("candidates", [])]
     runs_wide = [(int(a), int(b)) for a, b in detect.get("widespread_runs", [])]
-    planned = plan_windows(candidates, runs_wide, n_frames)
-    windows = planned[:MAX_WINDOWS_PER_MINUTE]
+    windows = plan_windows(candidates, runs_wide, n_frames)
     camera = ctx.camera(minute.camera)
     fps = float(scan.get("fps") or camera.fps)
     meteors: list[VerifiedMeteor] = []
     rejections: list[dict[str, Any]] = []
-    decoded = 0
+    decoded = skipped = 0
     if windows:
         video = locate_original(ctx, minute)
         verifier = MinuteVerifier(
@@ -95,7 +90,12 @@ def run_verify(ctx: StageContext, minute: Minute) -> dict[str, Any]:
             backend=cast(Backend, ctx.config.processing.decoder),
         )
         result = verifier(video, windows, fps, n_frames)
-        meteors, fps, decoded = result.meteors, result.fps, result.frames_decoded
+        meteors, fps, decoded, skipped = (
+            result.meteors,
+            result.fps,
+            result.frames_decoded,
+            result.windows_skipped,
+        )
         rejections = [_rejection(r) for r in result.rejections]
 
     rejected_path = ctx.layout.rejected(minute.day, minute.camera, minute.stem)
@@ -114,8 +114,8 @@ def run_verify(ctx: StageContext, minute: Minute) -> dict[str, Any]:
         "meteors": ids,
         "fireballs": [i for i, m in zip(ids, meteors, strict=True) if m.detection.fireball],
         "rejected": len(rejections),
-        "windows": len(windows),
-        "windows_skipped": len(planned) - len(windows),
+        "windows": len(windows) - skipped,
+        "windows_skipped": skipped,
         "frames_decoded": decoded,
         "replaced": len(removed),
     }

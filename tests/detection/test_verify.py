@@ -9,7 +9,7 @@ import pytest
 
 from detection.meteors import MeteorDetector
 from detection.synth import Meteor, Plane, SkySettings, SkyVideo
-from detection.verify import MinuteVerifier, VerifySettings, plan_windows
+from detection.verify import MinuteVerifier, VerifySettings, frame_runs, plan_windows
 
 
 def test_windows_join_candidates_and_short_runs_of_whole_image_change() -> None:
@@ -49,3 +49,23 @@ def test_a_plane_cut_by_its_window_is_rejected_and_a_meteor_kept(tmp_path: Path)
     assert [round(m.detection.frames[0].frame / 25) for m in result.meteors] == [6]
     assert any("persists" in reason for r in result.rejections for reason in r.reasons), result.rejections
     assert result.frames_decoded >= 71 + 46 and result.fps == 25.0  # both windows, and frames beyond
+
+
+def test_short_windows_are_widened_and_runs_of_frames_joined() -> None:
+    # A 6-frame run at the video's start: widened to 64 frames, kept inside the video.
+    (w,) = plan_windows([], [(0, 5)], n_frames=1500)
+    assert (w.first, w.last) == (0, 63)
+    (w,) = plan_windows([(1490, 1495)], [], n_frames=1500)
+    assert (w.first, w.last) == (1436, 1499)
+    assert frame_runs([3, 4, 5, 9, 30, 31]) == [(3, 9), (30, 31)]
+
+
+def test_windows_beyond_the_limit_are_counted_not_verified(tmp_path: Path) -> None:
+    path = tmp_path / "m.mp4"
+    SkyVideo(SkySettings(width_px=160, height_px=90, duration_s=16.0, seed=1)).write(path)
+    windows = plan_windows([(10, 12), (150, 152), (300, 302)], [], n_frames=400)
+    assert len(windows) == 3
+    verify = MinuteVerifier(MeteorDetector(), scale_px_per_deg=2.0, settings=VerifySettings(max_windows=1))
+    result = verify(path, windows, fps=25.0, n_frames=400)
+    assert result.windows_skipped == 2 and result.meteors == []
+    assert result.frames_decoded == 64  # the first window only

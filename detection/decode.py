@@ -178,7 +178,7 @@ def open_video(path: str | Path, backend: Backend = "auto", *, threads: int = 0)
     if threads < 0:
         raise ValueError(f"threads: got {threads}, expected >= 0")
     path = str(path)
-    _check_file(path)
+    check_file(path)
     if backend == "auto":
         backend = "pyav" if _pyav_available() else "opencv"
     if backend == "pyav":
@@ -194,7 +194,8 @@ def _pyav_available() -> bool:
     return True
 
 
-def _check_file(path: str) -> None:
+def check_file(path: str) -> None:
+    """Raise :class:`VideoError` for a file that is missing, unreadable or empty."""
     try:
         size = os.stat(path).st_size
     except FileNotFoundError:

@@ -35,7 +35,6 @@ Example
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from detection.decode import Backend, diagnose_unopenable, open_video
+from detection.decode import Backend, check_file, diagnose_unopenable, open_video
 from detection.errors import VideoError
 
 __all__ = ["Window", "read_window"]
@@ -341,14 +340,7 @@ def open_container(path: str | Path) -> Iterator[VideoSource]:
     import av
 
     path = str(path)
-    try:
-        size = os.stat(path).st_size
-    except FileNotFoundError:
-        raise VideoError(path, "no such file") from None
-    except OSError as e:
-        raise VideoError(path, f"cannot read ({e.strerror})") from None
-    if size == 0:
-        raise VideoError(path, "empty file")
+    check_file(path)
     try:
         container = av.open(path)
     except av.error.FFmpegError as e:

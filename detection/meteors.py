@@ -220,7 +220,8 @@ class Detection:
         line: dict[str, Any] = {}
         for f in fields(LineFit):
             value = getattr(self.line, f.name)
-            line[f.name] = value if isinstance(value, int) else _round(value, _LINE_DIGITS.get(f.name, 2))
+            rounded = value if isinstance(value, int) else _round(value, _LINE_DIGITS.get(f.name, 2))
+            line[f.name] = _finite_or_none(rounded)  # JSON has no NaN: a rejected track may lack a speed
         checks: dict[str, Any] = {}
         for c in self.checks:
             # A measurement that could not be made (NaN) is null in JSON, which has no NaN.

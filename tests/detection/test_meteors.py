@@ -158,3 +158,18 @@ def test_recall_and_centroids_on_random_meteors() -> None:
     assert total >= 15
     assert found >= 0.95 * total
     assert np.median(errors) <= 0.5
+
+
+def test_a_measurement_that_could_not_be_made_is_null_in_json() -> None:
+    import json
+
+    from detection.meteors import Check, Detection, FramePoint, LineFit
+
+    nan = float("nan")
+    line = LineFit(1.0, 2.0, 1.0, 2.0, 10, 10, nan, nan, 0.0, nan)
+    d = Detection(
+        (FramePoint(10, 1.0, 2.0, 50.0, 3, 0),), line, (Check("speed", nan, "2..51 deg/s", False),), False
+    )
+    data = d.to_json()
+    assert data["line"]["speed_deg_s"] is None and data["checks"]["speed"]["value"] is None
+    json.dumps(data, allow_nan=False)  # raises on NaN

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from detection.ff import MAX_FRAMES
 from detection.ff_format import ff_filename, parse_ff_filename
 from detection.ftpdetectinfo import (
     FTPDetectInfo,
@@ -31,7 +32,8 @@ from stationd.config import StationConfig
 from stationd.layout import StationLayout
 from stationd.meteor_records import iter_records
 
-FF_BLOCK_FRAMES = 256
+FF_BLOCK_FRAMES = MAX_FRAMES
+"""Frames of one FF block as the scan writes them."""
 
 
 def _parse_utc(text: str) -> datetime:

@@ -157,9 +157,7 @@ def _write_meteor(
     first, last = d.frames[0].frame, d.frames[-1].frame
     hd = minute.hd_path if minute.hd_path is not None and minute.hd_path.exists() else None
     ff_dir = ctx.layout.ff_dir(minute.day, minute.camera)
-    ff_names = [
-        n for n in scan.get("ff_files", []) if _ff_holds(n, first, last, fps) and (ff_dir / n).exists()
-    ]
+    ff_names = [n for n in scan.get("ff_files", []) if _ff_holds(n, first, last) and (ff_dir / n).exists()]
     source = {"video": minute.name, "ff_files": ff_names, "hd_video": hd.name if hd else None}
     record = build_record(
         station=ctx.config.station.id, camera=minute.camera, minute_start_utc=minute.start_utc, fps=fps,
@@ -169,10 +167,8 @@ def _write_meteor(
     while record["meteor_id"] in taken:
         k += 1
         record["meteor_id"] = f"{base}_{k}"
-    lo, hi = (
-        first - round(ctx.config.processing.clip_margin_s * fps),
-        last + round(ctx.config.processing.clip_margin_s * fps),
-    )
+    margin = round(ctx.config.processing.clip_margin_s * fps)
+    lo, hi = first - margin, last + margin
 
     def write_products(folder: Path) -> dict[str, Any]:
         clip = _clip(ctx, minute, locate_original(ctx, minute), folder / "clip.mp4", lo, hi, fps)
@@ -218,7 +214,7 @@ def _start_offset_s(ctx: StageContext, minute: Minute, hd: Path) -> float:
     return (name.start_utc - minute.start_utc).total_seconds() if name is not None else 0.0
 
 
-def _ff_holds(name: str, first: int, last: int, fps: float) -> bool:
+def _ff_holds(name: str, first: int, last: int) -> bool:
     """The FF file ``name`` of the minute covers some of the frames ``first..last``."""
     try:
         counter = parse_ff_filename(name)[2]

@@ -83,3 +83,12 @@ def best_match(frame: np.ndarray, source: np.ndarray) -> int:
     """Index of the source frame most like ``frame`` (mean absolute difference)."""
     diffs = np.abs(source.astype(np.int16) - frame.astype(np.int16)).mean(axis=(1, 2))
     return int(np.argmin(diffs))
+
+
+def write_every_format(folder: Path, n_frames: int) -> dict[str, Path]:
+    """The same numbered frames written once in each of :data:`FORMATS`, by format name."""
+    frames = numbered_frames(n_frames)
+    return {
+        name: write_clip(folder / f"{name}{SUFFIX[fmt]}", frames, name)
+        for name, (fmt, _, _) in FORMATS.items()
+    }

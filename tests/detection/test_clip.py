@@ -10,7 +10,12 @@ import pytest
 
 from detection.clip import trim_clip
 from detection.errors import VideoError
-from tests.detection._videos import FORMATS, SUFFIX, best_match, decode_all, numbered_frames, write_clip
+from tests.detection._videos import (
+    best_match,
+    decode_all,
+    numbered_frames,
+    write_every_format,
+)
 
 N_FRAMES = 60
 #: Re-encoding (x264 crf 23) smooths white noise away: the mean absolute luma error is at most about the
@@ -21,12 +26,7 @@ ENCODE_MEAN_ERR_DN = 3.0
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("src")
-    frames = numbered_frames(N_FRAMES)
-    return {
-        name: write_clip(folder / f"{name}{SUFFIX[fmt]}", frames, name)
-        for name, (fmt, _, _) in FORMATS.items()
-    }
+    return write_every_format(tmp_path_factory.mktemp("src"), N_FRAMES)
 
 
 def check_clip(src: Path, clip: Path, first: int, last: int, lossless: bool) -> None:

@@ -60,6 +60,7 @@ def test_both_meteors_found_nothing_else_centroids_match_rms(shared_data: Path, 
         for frame, x, y in points:
             near = [np.hypot(p.x_px - x, p.y_px - y) for p in meteor.frames if abs(p.frame - frame) <= 1.0]
             hits += bool(near) and min(near) <= 1.5  # px, the tolerance
+        print(f"{name}: {hits}/{len(points)} reference points within 1.5 px")  # the figure, with -s
         assert hits >= 0.8 * len(points), f"{name}: {hits}/{len(points)} reference points matched"
         assert 2.0 <= meteor.line.speed_deg_s <= 51.0
         assert not meteor.fireball  # mag 0.1 and 0.3 at their peaks (FTPdetectinfo): bright, not fireballs

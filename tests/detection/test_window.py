@@ -9,19 +9,18 @@ import pytest
 
 from detection.errors import VideoError
 from detection.window import SeekFailed, VideoSource, read_window
-from tests.detection._videos import FORMATS, SUFFIX, decode_all, numbered_frames, write_clip
+from tests.detection._videos import (
+    FORMATS,
+    decode_all,
+    write_every_format,
+)
 
 N_FRAMES = 60
 
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("clips")
-    frames = numbered_frames(N_FRAMES)
-    return {
-        name: write_clip(folder / f"{name}{SUFFIX[fmt]}", frames, name)
-        for name, (fmt, _, _) in FORMATS.items()
-    }
+    return write_every_format(tmp_path_factory.mktemp("clips"), N_FRAMES)
 
 
 @pytest.mark.parametrize("name", sorted(FORMATS))

@@ -63,10 +63,11 @@ class DetectSettings:
     max_gap_frames: int = 2
     threshold_window_frames: int = 128
     max_track_frames: int = 150
-    min_track_px: float = 6.0
+    min_track_px: float = 4.0
     site_radius_px: float = 4.0
     site_window_frames: int = 50
     site_max_points: int = 2
+    site_z_fraction: float = 0.3
     cross_tol_px: float = 3.0
     max_residual_px: float = 2.5
     widespread_bin_fraction: float = 0.02
@@ -107,6 +108,7 @@ class DetectSettings:
         need(self.min_track_px >= 0, "min_track_px", ">= 0 px")
         need(self.site_window_frames >= 0, "site_window_frames", "an integer >= 0")
         need(self.site_max_points >= 0, "site_max_points", "an integer >= 0")
+        need(0 <= self.site_z_fraction <= 1, "site_z_fraction", "in [0, 1]")
         need(self.cross_tol_px > 0, "cross_tol_px", "> 0 px")
         need(self.max_residual_px > 0, "max_residual_px", "> 0 px")
         need(0 < self.widespread_bin_fraction <= 1, "widespread_bin_fraction", "in (0, 1]")
@@ -175,6 +177,7 @@ class _Points:
     # Every peak with z >= min_point_z whatever its block's threshold: evidence of static sources.
     all_x: np.ndarray
     all_y: np.ndarray
+    all_z: np.ndarray
     all_starts: np.ndarray
 
 
@@ -246,6 +249,7 @@ class ValuesDetector:
             starts=starts,
             all_x=values.peak_x_px[every].astype(np.float64),
             all_y=values.peak_y_px[every].astype(np.float64),
+            all_z=z[every].astype(np.float64),
             all_starts=np.searchsorted(frames[every], np.arange(n + 1)),
         )
 
@@ -448,10 +452,10 @@ def _span(track: _Track, pts: _Points) -> int:
 def _enough_points(track: _Track, pts: _Points, s: DetectSettings) -> bool:
     """``min_points`` points with ``min_seeds`` seeds (and one bright point when fewer than
     ``bright_below_points``: gapped noise tracks of four points are common in compressed video), or
-    ``short_points`` in consecutive frames moving ``min_track_px`` with one bright point (a short bright
-    event: a flare above a faint trail), or two bright points with z >= ``pair_min_z`` in consecutive
-    frames, at least ``min_track_px / 2`` and ``site_radius_px`` apart (a flare whose faint frames the
-    codec's noise buries).
+    ``short_points`` in consecutive frames moving ``min_track_px`` with one bright point or all of them
+    seeds (a short bright event: a flare above a faint trail, the peak of a short meteor), or two bright
+    points with z >= ``pair_min_z`` in consecutive frames, at least ``min_track_px / 2`` and
+    ``site_radius_px`` apart (a flare whose faint frames the codec's noise buries).
 
     Bright is z >= ``short_min_z`` and >= ``short_seed_factor`` times the seed threshold of its block: in
     compressed video the noise's tail is long (z > 8 in 3e-5 of the bins of a frame at a camera's bit
@@ -467,7 +471,8 @@ def _enough_points(track: _Track, pts: _Points, s: DetectSettings) -> bool:
     if n == 2:  # a streak's brightest bin wanders along it: half of min_track_px, still off the site
         far = track.speed >= max(s.min_track_px / 2, s.site_radius_px)
         return _span(track, pts) == 2 and bool(is_bright.all()) and float(z.min()) >= s.pair_min_z and far
-    return n >= s.short_points and _span(track, pts) == n and bool(is_bright.any()) and moved
+    strong = bool(is_bright.any()) or bool(pts.seed[track.idx].all())
+    return n >= s.short_points and _span(track, pts) == n and strong and moved
 
 
 def _acceptable(track: _Track, pts: _Points, s: DetectSettings) -> bool:
@@ -484,10 +489,12 @@ def _acceptable(track: _Track, pts: _Points, s: DetectSettings) -> bool:
 def _occupied_site(track: _Track, pts: _Points, s: DetectSettings) -> bool:
     """Whether most points of the track sit where peaks also are long before or after it passes.
 
-    A point is *static* when more than ``site_max_points`` peaks lie within ``site_radius_px`` of it in
-    the ``site_window_frames`` before or after it, not counting the frames the track needs to move
-    ``site_radius_px`` away. A meteor moves on; a plane, a satellite, a hot pixel or a twinkling star
-    (whose jitter with noise can look like a short fast track) stay, so their tracks are mostly static.
+    A point is *static* when more than ``site_max_points`` peaks of at least ``site_z_fraction`` of its
+    own z lie within ``site_radius_px`` of it in the ``site_window_frames`` before or after it, not
+    counting the frames the track needs to move ``site_radius_px`` away (a faint star that flickers to
+    z 4 now and then does not explain a point of z 20 passing over it). A meteor moves on; a plane, a
+    satellite, a hot pixel or a twinkling star (whose jitter with noise can look like a short fast track)
+    stay, so their tracks are mostly static.
     """
     n = pts.starts.size - 1
     clear = math.ceil(s.site_radius_px / max(track.speed, 1e-6)) + 1
@@ -499,6 +506,7 @@ def _occupied_site(track: _Track, pts: _Points, s: DetectSettings) -> bool:
             lo, hi = int(pts.all_starts[min(max(a, 0), n)]), int(pts.all_starts[min(max(b, 0), n)])
             if hi > lo:
                 near = np.hypot(pts.all_x[lo:hi] - x, pts.all_y[lo:hi] - y) <= s.site_radius_px
+                near &= pts.all_z[lo:hi] >= s.site_z_fraction * pts.z[j]
                 count += int(near.sum())
         n_static += count > s.site_max_points
     return 2 * n_static >= len(track.idx)

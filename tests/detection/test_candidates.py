@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ def _tiny_minute(
     meteor: tuple[int, int, float, float, float, float, float] | None = None,
     blink_at: tuple[int, int] | None = None,
     flash: tuple[int, int] | None = None,
+    flicker_at: tuple[int, int] | None = None,
     h: int = 120,
     w: int = 200,
 ) -> MinuteValues:
@@ -56,6 +58,8 @@ def _tiny_minute(
             img += snr * NOISE_DN * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / 2.0)
         if blink_at is not None and f % 30 < 3:
             img[blink_at[1], blink_at[0]] += 120.0
+        if flicker_at is not None and rng.random() < 0.08:  # a faint star twinkling up now and then
+            img[flicker_at[1] : flicker_at[1] + 2, flicker_at[0] : flicker_at[0] + 2] += 5.0 * NOISE_DN
         if flash is not None and flash[0] <= f < flash[1]:
             img += 60.0
         acc.add(np.clip(img + 0.5, 0, 255).astype(np.uint8)[None])
@@ -89,6 +93,25 @@ def test_flash_is_none_or_too_many() -> None:
     assert short.status == "none" and len(short.widespread_frames) >= 5
     long = detector(_tiny_minute(6, flash=(100, 140)))
     assert long.status == "too-many" and "widespread" in long.reason
+
+
+def test_slow_short_meteor_moving_four_px_is_a_candidate() -> None:
+    # 1.5 px/frame for 4 frames (a 5 deg/s meteor at 7.3 px/deg): 4.5 px from first to last point.
+    values = _tiny_minute(7, meteor=(150, 4, 60.0, 60.0, 1.45, 0.4, 9.0))
+    settings = DetectSettings(min_speed_px_frame=0.5, max_speed_px_frame=20.0)
+    found = ValuesDetector(settings)(values)
+    assert found.status == "candidates", found
+    assert found.candidates[0].frame_start <= 150 <= found.candidates[0].frame_end
+    assert ValuesDetector(replace(settings, min_track_px=6.0))(values).status == "none"
+
+
+def test_faint_flickering_site_does_not_hide_a_bright_meteor_crossing_it() -> None:
+    # A faint source at (100, 60) flickering to z ~ 4-5 in one frame of three, and a short fast meteor
+    # whose brightest frame lands on it: the flicker is far too faint to explain the meteor's points.
+    values = _tiny_minute(8, meteor=(150, 3, 94.0, 58.0, 3.0, 1.0, 30.0), flicker_at=(100, 60))
+    settings = DetectSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0)
+    assert ValuesDetector(settings)(values).status == "candidates"
+    assert ValuesDetector(replace(settings, site_z_fraction=0.0))(values).status == "none"
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ check                     rejects
 ``whole_frame``           flashes, clouds, rain: much changing around the track besides the track
 ``satellite``             slow and steady motion across the whole block
 ``stationary``            hot pixels, stars: no motion
+``star``                  a twinkling star's spike lined up with noise: most of the light on star sites
 ========================  ===============================================================================
 """
 
@@ -98,3 +99,12 @@ def satellite_check(span_frames: int, block_frames: int, max_fraction: float, mi
 def stationary_check(length_px: float, min_motion_px: float) -> Check:
     """The head moves at least ``min_motion_px`` over the track."""
     return Check("stationary", float(length_px), f">= {min_motion_px:g} px", length_px >= min_motion_px)
+
+
+def star_check(light_fraction: float, max_fraction: float) -> Check:
+    """Fraction of the track's summed intensity in points that lie on stars (sites bright in the mean
+    image) at most ``max_fraction``: a star low in the sky scintillates by tens of percent and can spike
+    to twice its flux in one frame, and noise lines up with such a spike; a meteor that crosses a star
+    carries most of its light elsewhere."""
+    ok = light_fraction <= max_fraction
+    return Check("star", float(light_fraction), f"<= {max_fraction:g}", ok)

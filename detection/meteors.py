@@ -81,6 +81,10 @@ class MeteorSettings:
         A track lasting more than this fraction of the block is slow and steady (satellite).
     min_motion_px : float
         Smallest track length (stationary check).
+    star_ave_dn, max_star_light : float
+        A point lies on a star when ``AVEPIXEL`` within 1 px of it exceeds the median of its 21 x 21 px
+        surroundings by ``star_ave_dn``; at most ``max_star_light`` of a detection's summed intensity may
+        come from such points (star check).
     fireball_peak_dn, fireball_saturated_px, fireball_length_deg : float
         A detection is a fireball when its brightest frame point exceeds ``fireball_peak_dn`` summed DN,
         or it has at least ``fireball_saturated_px`` saturated pixels, or lights the sky.
@@ -103,6 +107,8 @@ class MeteorSettings:
     max_blink: float = 0.5
     satellite_block_fraction: float = 0.9
     min_motion_px: float = 5.0
+    star_ave_dn: float = 10.0
+    max_star_light: float = 0.5
     fireball_peak_dn: float = 50000.0
     fireball_saturated_px: int = 100
     fireball_length_deg: float = 60.0
@@ -137,6 +143,8 @@ class MeteorSettings:
         need(0 <= self.max_blink <= 1, "max_blink", "in [0, 1]")
         need(0 < self.satellite_block_fraction <= 1, "satellite_block_fraction", "in (0, 1]")
         need(self.min_motion_px >= 0, "min_motion_px", ">= 0 px")
+        need(self.star_ave_dn > 0, "star_ave_dn", "> 0 DN")
+        need(0 < self.max_star_light <= 1, "max_star_light", "in (0, 1]")
         need(self.fireball_peak_dn > 0, "fireball_peak_dn", "> 0 DN")
         need(self.fireball_saturated_px >= 1, "fireball_saturated_px", "an integer >= 1")
         need(self.fireball_length_deg > 0, "fireball_length_deg", "> 0 deg")
@@ -400,6 +408,7 @@ class MeteorDetector:
             mc.satellite_check(line.frame_end - line.frame_begin + 1, ctx.n_frames,
                                s.satellite_block_fraction, int(4 * ctx.fps)),
             mc.stationary_check(line.length_px, s.min_motion_px),
+            mc.star_check(_star_light(kept, ctx.blocks, s.star_ave_dn), s.max_star_light),
         )  # fmt: skip
         points = tuple(
             FramePoint(c.frame + ctx.first_frame, c.x_px, c.y_px, c.intensity, c.n_px, c.saturated_px)
@@ -589,6 +598,31 @@ def _whole_frame(fit: _Fit, f_lo: int, f_hi: int, blocks: tuple[_Block, ...]) ->
 
 _NEAR_PX = 12.0
 _AROUND_PX = 50.0
+
+
+def _star_light(cents: list[Centroid], blocks: tuple[_Block, ...], star_ave_dn: float) -> float:
+    """Fraction of the summed intensity of ``cents`` in points on star sites: ``AVEPIXEL`` within 1 px
+    of the point above the median of its ``2 * _SKY_HALF_PX + 1`` px square by ``star_ave_dn``.
+
+    The mean image of the point's own block is used; a meteor barely lifts it (the four largest values
+    of each pixel are left out of ``AVEPIXEL``, and a head stays on a pixel for a frame or two).
+    """
+    total = on_star = 0.0
+    for c in cents:
+        light = max(c.intensity, 0.0)
+        total += light
+        ave = next(b for b in blocks if b.a <= c.frame < b.b).planes.avepixel
+        x, y = round(c.x_px), round(c.y_px)
+        near = ave[max(y - 1, 0) : y + 2, max(x - 1, 0) : x + 2]
+        sky = ave[
+            max(y - _SKY_HALF_PX, 0) : y + _SKY_HALF_PX + 1, max(x - _SKY_HALF_PX, 0) : x + _SKY_HALF_PX + 1
+        ]
+        if near.size and float(near.max()) - float(np.median(sky)) >= star_ave_dn:
+            on_star += light
+    return on_star / total if total > 0 else 0.0
+
+
+_SKY_HALF_PX = 10
 
 
 def _dedupe(found: list[Detection]) -> list[Detection]:

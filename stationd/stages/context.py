@@ -13,7 +13,7 @@ from stationd.state import StateStore
 STAGE_ORDER = ("scan", "detect", "verify")
 """Stages in pipeline order; a stage's completion makes the next one pending."""
 
-STAGE_VERSIONS = {"scan": "scan/1", "detect": "detect/2", "verify": "verify/1"}
+STAGE_VERSIONS = {"scan": "scan/1", "detect": "detect/3", "verify": "verify/2"}
 """Code version of each stage, recorded with its result; bump it when outputs change."""
 
 

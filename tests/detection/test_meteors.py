@@ -173,3 +173,38 @@ def test_a_measurement_that_could_not_be_made_is_null_in_json() -> None:
     data = d.to_json()
     assert data["line"]["speed_deg_s"] is None and data["checks"]["speed"]["value"] is None
     json.dumps(data, allow_nan=False)  # raises on NaN
+
+
+def _sky_with_star(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """128 frames of 120x160 noise (30 +- 2.5 DN) with a star of 25 DN peak at (80, 60)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:120, 0:160]
+    frames = rng.normal(30.0, 2.5, (128, 120, 160)) + 25.0 * np.exp(-((xx - 80) ** 2 + (yy - 60) ** 2) / 2.9)
+    return frames, xx, yy
+
+
+def _blob(xx: np.ndarray, yy: np.ndarray, x: float, y: float, amp_dn: float) -> np.ndarray:
+    return amp_dn * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / 2.9)
+
+
+def _detect_plain(frames: np.ndarray) -> list[Detection]:
+    data = np.clip(frames + 0.5, 0, 255).astype(np.uint8)
+    return MeteorDetector().detect_frames(data, fps=25.0, scale_px_per_deg=7.0)
+
+
+def test_meteor_crossing_a_star_passes_and_a_star_spike_with_noise_does_not() -> None:
+    # A meteor at 3 px/frame for 10 frames whose head passes over the star in one of them.
+    frames, xx, yy = _sky_with_star(1)
+    for k in range(10):
+        frames[40 + k] += _blob(xx, yy, 62.0 + 3.0 * k, 60.0, 40.0)
+    (meteor,) = [d for d in _detect_plain(frames) if d.passed]
+    assert len(meteor.frames) >= 8 and meteor.check("star").value < 0.3  # one frame of ten on the star
+    # The star spikes to four times its flux in one frame, and four faint blobs line up with it: most of
+    # the light of that "track" is the star's.
+    frames, xx, yy = _sky_with_star(2)
+    frames[60] += _blob(xx, yy, 80.0, 60.0, 75.0)
+    for f, x in ((58, 72.0), (59, 76.0), (61, 84.0), (62, 88.0)):
+        frames[f] += _blob(xx, yy, x, 60.0, 12.0)
+    found = _detect_plain(frames)
+    assert not any(d.passed for d in found)
+    assert any(not d.check("star").passed for d in found)

@@ -8,10 +8,15 @@ linearly along it; noise, stars and hot pixels give scattered or static points.
 Tracks are found in sliding frame windows (as the same paper does, with windows of 64 frames moved by 32):
 
 1. a Hough transform of the window's points in the image plane (Duda & Hart 1972, "Use of the Hough
-   transformation to detect lines and curves in pictures", CACM 15) proposes lines;
-2. the points in a band around each proposed line are tested in (frame, position along the line): a
-   RANSAC fit (Fischler & Bolles 1981, CACM 24) of ``s = a + b * (frame + 0.5)`` where the points of one
-   frame may spread over the head's path during the exposure, ``|b| / 2``, plus a tolerance;
+   transformation to detect lines and curves in pictures", CACM 15) proposes lines, and then the
+   8-connected clusters of lit pixels that no line took: a short track (15 points over 8 px in 3
+   frames) has fewer votes than chance alignments of a window's ~1000 scattered noise points along lines
+   across the image (30-50 votes), and the peaks examined would run out before reaching it;
+2. the points in a band around each proposed line, or of each cluster, are tested in (frame, position
+   along the line): a RANSAC fit (Fischler & Bolles 1981, CACM 24) of ``s = a + b * (frame + 0.5)``
+   where the points of one frame may spread over the head's path during the exposure, ``|b| / 2``,
+   plus a tolerance (a cluster's points must run through consecutive frames, at most
+   ``max_cluster_frames`` of them: a longer track has the votes);
 3. pieces of the same track from overlapping windows are merged when their union still fits one line.
 
 Every function takes arrays and returns arrays or small dataclasses; nothing here knows about meteors'
@@ -20,8 +25,9 @@ angular speeds (the caller gives px/frame).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 from detection.ff import FFPlanes
@@ -154,6 +160,7 @@ class LineSearch:
     rho_bin_px: float = 2.0
     max_gap_frames: int = 2
     clear_width_px: float = 10.0
+    max_cluster_frames: int = 6  # a longer track has the Hough votes; leftovers of planes last 7-15 frames
 
 
 def find_tracks(points: LitPoints, nframes: int, search: LineSearch) -> list[Track]:
@@ -215,7 +222,36 @@ def _window_lines(pts: LitPoints, search: LineSearch) -> list[np.ndarray]:
         acc[max(ti - 1, 0) : ti + 2, max(ri - 1, 0) : ri + 2] = np.minimum(
             acc[max(ti - 1, 0) : ti + 2, max(ri - 1, 0) : ri + 2], search.min_points - 1
         )
+    # A head moving across a cluster lights pixels in every frame it passes; a twinkling star's wings
+    # or noise light scattered frames: a cluster's points must run through consecutive frames.
+    compact = replace(search, max_gap_frames=0)
+    for cluster in _clusters(pts, alive, search):
+        idx = _band_track(pts, cluster[alive[cluster]], compact)  # a track found before may clear some
+        if idx is not None and int(np.ptp(pts.f[idx])) < search.max_cluster_frames:
+            found.append(idx)
+            alive[idx] = False
+            alive &= ~_in_corridor(pts, idx, search.clear_width_px)
     return found
+
+
+def _clusters(pts: LitPoints, alive: np.ndarray, search: LineSearch) -> list[np.ndarray]:
+    """Index sets of the 8-connected clusters of ``alive`` points with at least ``min_points`` points in
+    ``min_frames`` frames (a compact track: its trail is a connected streak of lit pixels)."""
+    cand = np.flatnonzero(alive)
+    if cand.size < search.min_points:
+        return []
+    x, y = pts.x[cand].astype(np.int64), pts.y[cand].astype(np.int64)
+    x0, y0 = int(x.min()), int(y.min())
+    img = np.zeros((int(y.max()) - y0 + 1, int(x.max()) - x0 + 1), np.uint8)
+    img[y - y0, x - x0] = 1
+    _n, labels = cv2.connectedComponents(img, connectivity=8)
+    lab = labels[y - y0, x - x0]
+    order = np.argsort(lab, kind="stable")
+    groups = np.split(cand[order], np.flatnonzero(np.diff(lab[order])) + 1)
+    return [
+        g for g in groups
+        if g.size >= search.min_points and np.unique(pts.f[g]).size >= search.min_frames
+    ]  # fmt: skip
 
 
 def _in_corridor(pts: LitPoints, idx: np.ndarray, width_px: float) -> np.ndarray:

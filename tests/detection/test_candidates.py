@@ -105,6 +105,16 @@ def test_slow_short_meteor_moving_four_px_is_a_candidate() -> None:
     assert ValuesDetector(replace(settings, min_track_px=6.0))(values).status == "none"
 
 
+def test_three_consecutive_seeds_without_a_bright_one_are_a_candidate() -> None:
+    # A short meteor (3 frames at 4 px/frame) whose points all reach the seed threshold and none the
+    # "bright" level: only the all-seeds rule for short tracks takes it.
+    values = _tiny_minute(10, meteor=(150, 3, 60.0, 60.0, 4.0, 1.0, 5.0))
+    settings = DetectSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0)
+    (cand,) = ValuesDetector(settings)(values).candidates
+    assert cand.n_points == 3 and cand.frame_start <= 150 <= cand.frame_end
+    assert max(p.z for p in cand.points) < settings.short_min_z
+
+
 def test_faint_flickering_site_does_not_hide_a_bright_meteor_crossing_it() -> None:
     # A faint source at (100, 60) flickering to z ~ 4-5 in one frame of three, and a short fast meteor
     # whose brightest frame lands on it: the flicker is far too faint to explain the meteor's points.

@@ -1,4 +1,4 @@
-"""The benchmark minute: a 60 s 1280x720 25 fps H.264 sky video from :mod:`detection.synth` (fixed seed).
+"""The benchmark minute: a 60 s 1280x720 25 fps H.264 sky video from :mod:`detection.synth.sky` (fixed seed).
 
 Shared by ``bench/decode.py`` and ``bench/scan.py``. Rendering and encoding take a few minutes, so
 ``--video PATH`` reuses a file when it exists (and writes it there when it does not).
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from detection.synth import SkySettings, SkyVideo, random_meteor, random_negatives
+from detection.synth.sky import SkySettings, SkyVideo, random_meteor, random_negatives
 
 
 def synth_minute(path: Path, *, seconds: float = 60.0, seed: int = 7, bit_rate: int | None = None) -> None:

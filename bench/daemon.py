@@ -1,6 +1,6 @@
 """Benchmark of ``stationd run`` keeping up with one 720p 25 fps camera (scan + detect, the real stages).
 
-A synthetic 60 s 1280x720 minute (:mod:`detection.synth`, via ``bench/_minute.py``) is copied into the
+A synthetic 60 s 1280x720 minute (:mod:`detection.synth.sky`, via ``bench/_minute.py``) is copied into the
 camera's incoming folder under successive minute names, in pieces like a camera writes, one minute of
 video every ``60 / --speed`` seconds, while the daemon runs as a child process. Every copy costs the same
 to process (the content repeats; the daemon does not know). Printed, measured in the same run:
@@ -34,7 +34,7 @@ from pathlib import Path
 import yaml
 from _minute import minute_path
 
-from stationd.state import StateStore
+from stationd.disk.state import StateStore
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 8, 12, 22, 0, 0, tzinfo=UTC)

@@ -1,7 +1,8 @@
 """Benchmark of the decoders: PyAV (Y plane read directly) against OpenCV (BGR read + grey), threads on/off.
 
-Decodes the benchmark minute (60 s, 1280x720, 25 fps H.264 from :mod:`detection.synth`) with every backend
-and thread setting of :func:`detection.decode.open_video`, interleaved, ``--repeat`` times, and prints the
+Decodes the benchmark minute (60 s, 1280x720, 25 fps H.264 from :mod:`detection.synth.sky`) with every backend
+and thread setting of :func:`detection.video.decode.open_video`, interleaved, ``--repeat`` times, and prints
+the
 median time per frame and the ratio to the fastest. The fastest is the default of ``open_video``
 (``backend="auto"`` -> PyAV, ``threads=0``).
 
@@ -32,7 +33,7 @@ import time
 
 from _minute import minute_path
 
-from detection.decode import Backend, open_video
+from detection.video.decode import Backend, open_video
 
 MODES: list[tuple[str, Backend, int]] = [
     ("pyav, threads auto", "pyav", 0),

@@ -1,22 +1,24 @@
 """Detection benchmark: injected meteors and an hour of hard negatives through the whole verify pipeline.
 
-Scenes (:mod:`detection.synth`, 640x360 at 25 fps, the default 88-degree camera: 7.27 px/deg), each clip
+Scenes (:mod:`detection.synth.sky`, 640x360 at 25 fps, the default 88-degree camera: 7.27 px/deg), each clip
 encoded as H.264 at a camera-like average bit rate (``--bit-rate``, default 1.5 Mbit/s: the bits per pixel
 of 6 Mbit/s at 720p):
 
-- ``meteor``: clips of six 5-second slots, one :func:`~detection.synth.random_meteor` starting in the
+- ``meteor``: clips of six 5-second slots, one :func:`~detection.synth.sky.random_meteor` starting in the
   first 1.2 s of each slot (speed 3..45 deg/s, peak SNR 3..30 log-uniform, duration 0.2..3 s, the four
   light curves), 300 meteors in 50 clips;
-- ``fireball``: the same with :func:`~detection.synth.random_fireball` (saturating, lighting the sky);
+- ``fireball``: the same with :func:`~detection.synth.sky.random_fireball` (saturating, lighting the sky);
 - negatives, one-minute clips per class (nine each, 63 minutes): ``plane`` (3 per minute), ``satellite``
   (3), ``hot_pixel`` (30), ``cloud`` (2), ``flash`` (4), ``twinkle`` (stars scintillating at 0.35 instead
   of 0.12, nothing else), ``noise`` (no stars, nothing). Every class but ``noise`` has the star field.
 
 Pipeline per clip, as the station's verify stage runs it: :meth:`SkyVideo.write` ->
-:func:`detection.scan.scan_video` -> :class:`detection.candidates.ValuesDetector` (speed limits 2..51
-deg/s) -> :func:`detection.verify.plan_windows` (candidates and the runs of whole-image change; at most
-12 windows per clip, as ``stationd/stages/verify.py``) -> :class:`detection.verify.MinuteVerifier`
-(:func:`detection.window.read_window`, :meth:`detection.meteors.MeteorDetector.detect_frames` with default
+:func:`detection.scan.minute.scan_video` -> :class:`detection.candidates.ValuesDetector` (speed limits 2..51
+deg/s) -> :func:`detection.meteors.verify.plan_windows` (candidates and the runs of whole-image change; at
+most
+12 windows per clip, as ``stationd/stages/verify.py``) -> :class:`detection.meteors.verify.MinuteVerifier`
+(:func:`detection.video.window.read_window`, :meth:`detection.meteors.detector.MeteorDetector.detect_frames`
+with default
 settings, the persistence check beyond a window's edges, one meteor per track) -> verified meteors. A
 meteor is found when a verified meteor shares frames with it and its points lie within 3 px (median) of
 the meteor's track; every other verified meteor is a false positive.
@@ -68,10 +70,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 from detection.candidates import DetectSettings, ValuesDetector  # noqa: E402
-from detection.decode import open_video  # noqa: E402
-from detection.meteors import Detection, MeteorDetector, MeteorSettings  # noqa: E402
-from detection.scan import ScanSettings, scan_video  # noqa: E402
-from detection.synth import (  # noqa: E402
+from detection.meteors.detector import Detection, MeteorDetector, MeteorSettings  # noqa: E402
+from detection.meteors.verify import MinuteVerifier, VerifySettings, VerifyWindow, frame_runs, plan_windows  # noqa: E402
+from detection.scan.minute import ScanSettings, scan_video  # noqa: E402
+from detection.synth.sky import (  # noqa: E402
     Cloud,
     Flash,
     SkyObject,
@@ -81,7 +83,7 @@ from detection.synth import (  # noqa: E402
     random_meteor,
     random_negatives,
 )
-from detection.verify import MinuteVerifier, VerifySettings, VerifyWindow, frame_runs, plan_windows  # noqa: E402
+from detection.video.decode import open_video  # noqa: E402
 
 WIDTH_PX, HEIGHT_PX, FPS = 640, 360, 25.0
 SLOT_S = 5.0

@@ -19,9 +19,9 @@ import numpy as np
 from _minute import minute_path
 
 from detection.candidates import DetectSettings, ValuesDetector
-from detection.decode import open_video
-from detection.synth import SkySettings, SkyVideo, random_meteor, random_negatives
-from detection.values import ValuesAccumulator
+from detection.scan.values import ValuesAccumulator
+from detection.synth.sky import SkySettings, SkyVideo, random_meteor, random_negatives
+from detection.video.decode import open_video
 
 
 def truth_meteors(seed: int = 7) -> list[tuple[int, int, float]]:

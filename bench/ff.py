@@ -3,9 +3,10 @@
 Prints, measured in the same run on the same block (median of ``--repeat`` interleaved runs):
 
 - numpy ``frames.sum(axis=0, dtype=np.uint32)`` time (the baseline);
-- :func:`detection.ff.compress_block` time (all four planes) and its ratio to the baseline
+- :func:`detection.scan.ff.compress_block` time (all four planes) and its ratio to the baseline
   (target <= 4; the RMS compressor, compiled Cython, measures about 12 on the 2-core reference machine);
-- the same through :class:`detection.ff.FFAccumulator` in chunks of ``--chunk`` frames (as the scan feeds it);
+- the same through :class:`detection.scan.ff.FFAccumulator` in chunks of ``--chunk`` frames (as the scan
+feeds it);
 - peak RSS of the process (the block alone is 236 MB).
 
 Run: ``.venv/bin/python bench/ff.py``
@@ -21,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from detection.ff import FFAccumulator, compress_block
+from detection.scan.ff import FFAccumulator, compress_block
 
 
 def _block(n: int, height: int, width: int, seed: int) -> np.ndarray:

@@ -1,11 +1,12 @@
-"""Benchmark of scan-and-stack on a 60 s 1280x720 25 fps H.264 minute from :mod:`detection.synth`.
+"""Benchmark of scan-and-stack on a 60 s 1280x720 25 fps H.264 minute from :mod:`detection.synth.sky`.
 
 Prints, measured in the same run:
 
-- scan wall time (:func:`detection.scan.scan_video`: FF blocks, values, stack, preview) divided by the
+- scan wall time (:func:`detection.scan.minute.scan_video`: FF blocks, values, stack, preview) divided by the
   decode-only wall time of the same file with the same decoder (luma frames, no copy), medians of
   ``--repeat`` interleaved runs (target <= 1.3);
-- FF compression of one 256-frame 720p block (:func:`detection.ff.compress_block`, the first 256 frames of
+- FF compression of one 256-frame 720p block (:func:`detection.scan.ff.compress_block`, the first 256 frames
+of
   the minute) divided by a plain numpy ``frames.sum(axis=0, dtype=np.uint32)`` of the same block
   (target <= 4);
 - peak RSS of a process that imports stationd and scans the minute (target <= 500 MB).
@@ -31,10 +32,10 @@ from pathlib import Path
 import numpy as np
 from _minute import minute_path
 
-from detection.decode import open_video
-from detection.ff import compress_block
-from detection.scan import ScanSettings, scan_video
-from detection.values import ValuesAccumulator
+from detection.scan.ff import compress_block
+from detection.scan.minute import ScanSettings, scan_video
+from detection.scan.values import ValuesAccumulator
+from detection.video.decode import open_video
 
 
 def warm_up() -> None:
@@ -85,7 +86,7 @@ def child_peak_rss_mb(path: str) -> tuple[float, str]:
     code = (
         "import resource, sys, time\n"
         "sys.path.insert(0, '.')\n"
-        "from detection.scan import scan_video\n"
+        "from detection.scan.minute import scan_video\n"
         "t = time.perf_counter(); r = scan_video(sys.argv[1]); t = time.perf_counter() - t\n"
         "print(r.n_frames, len(r.ff_blocks), f'{t:.2f}',"
         " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"

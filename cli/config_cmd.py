@@ -8,9 +8,9 @@ import click
 import yaml
 
 from cli.options import config_option, json_option, load, print_json, stderr
-from stationd.atomic import atomic_write_text
 from stationd.config import parse_config
 from stationd.config_example import example_config
+from stationd.disk.atomic import atomic_write_text
 from stationd.errors import UsageError
 
 

@@ -8,7 +8,7 @@ import click
 
 from cli.options import stderr
 from stationd.config import load_config
-from stationd.install import CONFIG_PATH, DEFAULT_DATA_DIR, install_service
+from stationd.ops.install import CONFIG_PATH, DEFAULT_DATA_DIR, install_service
 
 
 @click.command("install-service")

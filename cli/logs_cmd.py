@@ -10,7 +10,7 @@ from rich.console import Console
 
 from cli.options import config_option, json_option, load
 from stationd.errors import UsageError
-from stationd.logs import follow_records, render_record, tail_records
+from stationd.ops.logs import follow_records, render_record, tail_records
 
 
 @click.command()

@@ -10,15 +10,15 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.options import config_option, json_option, load, print_json, progress_bar, stderr
-from detection.decode import Backend
 from detection.errors import DetectionError
-from detection.mask import load_mask
-from detection.meteors import MeteorDetector, MeteorSettings
-from detection.video_detect import FileDetections, detect_file
+from detection.formats.mask import load_mask
+from detection.meteors.detector import MeteorDetector, MeteorSettings
+from detection.meteors.video_detect import FileDetections, detect_file
+from detection.video.decode import Backend
+from stationd.disk.exports import export_day
+from stationd.disk.layout import StationLayout, parse_day
+from stationd.disk.records import iter_records
 from stationd.errors import EXIT_FAILURE, UsageError
-from stationd.exports import export_day
-from stationd.layout import StationLayout, parse_day
-from stationd.meteor_records import iter_records
 
 
 @click.command()

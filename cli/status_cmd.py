@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.options import config_option, json_option, load, print_json
-from stationd.layout import parse_day
+from stationd.disk.layout import parse_day
 from stationd.station import Station
 
 _STYLE = {"done": "green", "pending": "yellow", "running": "cyan", "failed": "red", "quarantined": "magenta"}

@@ -9,8 +9,8 @@ import click
 from rich.table import Table
 
 from cli.options import config_option, json_option, load, print_json, progress_bar, stderr
+from stationd.disk.layout import parse_day
 from stationd.errors import EXIT_FAILURE
-from stationd.layout import parse_day
 from stationd.stages import STAGE_ORDER, Outcome
 from stationd.standalone import scan_file
 from stationd.station import Station

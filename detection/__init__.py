@@ -6,12 +6,9 @@ Pure: arrays, dataclasses, paths or file objects in, results out; no clock, netw
 """
 
 from detection.candidates import Candidate, DetectResult, DetectSettings, TrackPoint, ValuesDetector
-from detection.clip import ClipResult, trim_clip
-from detection.decode import Backend, VideoReader, open_video
 from detection.errors import DetectionError, FFFormatError, FTPDetectInfoError, MaskError, VideoError
-from detection.ff import FFAccumulator, FFPlanes, compress_block, compress_block_np
-from detection.ff_format import FFFile, ff_filename, parse_ff_filename, read_ff, write_ff
-from detection.ftpdetectinfo import (
+from detection.formats.ff_file import FFFile, ff_filename, parse_ff_filename, read_ff, write_ff
+from detection.formats.ftpdetectinfo import (
     FTPDetectInfo,
     FTPDetection,
     FTPPoint,
@@ -22,11 +19,30 @@ from detection.ftpdetectinfo import (
     read_ftpdetectinfo,
     write_ftpdetectinfo,
 )
-from detection.mask import load_mask, mask_from_image
-from detection.meteors import Check, Detection, FramePoint, LineFit, MeteorDetector, MeteorSettings
-from detection.scan import ScanResult, ScanSettings, scan_video
-from detection.stack import MaxStack, preview_jpeg
-from detection.synth import (
+from detection.formats.mask import load_mask, mask_from_image
+from detection.meteors.detector import Check, Detection, FramePoint, LineFit, MeteorDetector, MeteorSettings
+from detection.meteors.verify import (
+    MinuteVerifier,
+    Rejection,
+    VerifiedMeteor,
+    VerifyResult,
+    VerifySettings,
+    VerifyWindow,
+    plan_windows,
+)
+from detection.meteors.video_detect import FileDetections, ProgressFn, detect_file
+from detection.scan.ff import FFAccumulator, FFPlanes, compress_block, compress_block_np
+from detection.scan.minute import ScanResult, ScanSettings, scan_video
+from detection.scan.stack import MaxStack, preview_jpeg
+from detection.scan.values import (
+    MinuteValues,
+    ValuesAccumulator,
+    ValuesFormatError,
+    ValuesSettings,
+    load_values,
+    save_values,
+)
+from detection.synth.sky import (
     Cloud,
     Flash,
     HotPixel,
@@ -40,25 +56,9 @@ from detection.synth import (
     random_meteor,
     random_negatives,
 )
-from detection.values import (
-    MinuteValues,
-    ValuesAccumulator,
-    ValuesFormatError,
-    ValuesSettings,
-    load_values,
-    save_values,
-)
-from detection.verify import (
-    MinuteVerifier,
-    Rejection,
-    VerifiedMeteor,
-    VerifyResult,
-    VerifySettings,
-    VerifyWindow,
-    plan_windows,
-)
-from detection.video_detect import FileDetections, ProgressFn, detect_file
-from detection.window import Window, read_window
+from detection.video.clip import ClipResult, trim_clip
+from detection.video.decode import Backend, VideoReader, open_video
+from detection.video.window import Window, read_window
 
 __all__ = [
     "Backend",

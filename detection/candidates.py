@@ -38,7 +38,7 @@ from typing import Literal
 
 import numpy as np
 
-from detection.values import MinuteValues
+from detection.scan.values import MinuteValues
 
 Status = Literal["none", "candidates", "too-many"]
 

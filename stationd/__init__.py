@@ -4,10 +4,10 @@ The only package that reads the clock, the configuration file or the environment
 """
 
 from stationd.config import StationConfig, load_config, parse_config, resolve_config_path
+from stationd.disk.layout import StationLayout, parse_day
+from stationd.disk.state import Minute, StageRun, StateStore, Status
 from stationd.errors import ConfigError, ConfigProblem, LockHeldError, StationError, UsageError
-from stationd.layout import StationLayout, parse_day
 from stationd.stages import STAGE_ORDER, Outcome, StageContext, StageRunner
-from stationd.state import Minute, StageRun, StateStore, Status
 from stationd.station import ReprocessReport, Station
 
 __all__ = [

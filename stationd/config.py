@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+from stationd.disk.layout import DEFAULT_PATTERN, compile_pattern
 from stationd.errors import ConfigError, ConfigProblem
-from stationd.layout import DEFAULT_PATTERN, compile_pattern
 
 DEFAULT_CONFIG_PATH = Path("/etc/stationd/stationd.yaml")
 FF_POLICIES = ("all", "candidates", "none")

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 import yaml
 
-from detection.synth import SkySettings, SkyVideo, default_camera, random_meteor, random_negatives
-from stationd.atomic import atomic_write_json, atomic_write_text
+from detection.synth.sky import SkySettings, SkyVideo, default_camera, random_meteor, random_negatives
 from stationd.config import StationConfig, parse_config
 from stationd.config_example import example_config
+from stationd.disk.atomic import atomic_write_json, atomic_write_text
+from stationd.disk.layout import StationLayout
+from stationd.disk.records import iter_records
 from stationd.errors import UsageError
-from stationd.layout import StationLayout
-from stationd.meteor_records import iter_records
 from stationd.stages import Outcome
 from stationd.station import Station
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from detection.errors import VideoError
-from detection.scan import ScanSettings, scan_video
-from stationd.layout import DEFAULT_PATTERN, compile_pattern, parse_minute_name
-from stationd.products import ProductPaths, write_scan_products
+from detection.scan.minute import ScanSettings, scan_video
+from stationd.disk.layout import DEFAULT_PATTERN, compile_pattern, parse_minute_name
+from stationd.disk.products import ProductPaths, write_scan_products
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stationd.atomic import remove_temporaries
 from stationd.config import StationConfig
-from stationd.health import active_alerts
-from stationd.layout import StationLayout
-from stationd.owner import owner_alive
+from stationd.daemon.owner import owner_alive
+from stationd.disk.atomic import remove_temporaries
+from stationd.disk.layout import StationLayout
+from stationd.disk.state import StateStore
+from stationd.disk.views import day_status, station_status
+from stationd.ops.health import active_alerts
 from stationd.stages import STAGE_ORDER, Outcome, StageContext, StageRunner
-from stationd.state import StateStore
-from stationd.views import day_status, station_status
 
 _OUTPUT_FOLDERS = ("video", "video/hd", "values", "ff", "stacks")
 

@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass, field
 
 from stationd.config import CameraSection, StationConfig
-from stationd.layout import StationLayout
-from stationd.owner import current_owner
-from stationd.state import StateStore
+from stationd.daemon.owner import current_owner
+from stationd.disk.layout import StationLayout
+from stationd.disk.state import StateStore
 
 STAGE_ORDER = ("scan", "detect", "verify")
 """Stages in pipeline order; a stage's completion makes the next one pending."""

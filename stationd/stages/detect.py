@@ -12,11 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 from detection.candidates import DetectSettings, ValuesDetector
-from detection.values import load_values
-from detection.verify import frame_runs
-from stationd.layout import iso_utc
+from detection.meteors.verify import frame_runs
+from detection.scan.values import load_values
+from stationd.disk.layout import iso_utc
+from stationd.disk.state import Minute
 from stationd.stages.context import StageContext
-from stationd.state import Minute
 
 
 def detect_settings(ctx: StageContext, camera_id: str, fps: float) -> DetectSettings:

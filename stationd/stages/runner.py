@@ -17,15 +17,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from detection.errors import VideoError
-from stationd.atomic import atomic_move, atomic_write_text
-from stationd.discover import DiscoverReport, discover_camera
-from stationd.layout import iso_utc
-from stationd.logs import log_event
+from stationd.disk.atomic import atomic_move, atomic_write_text
+from stationd.disk.discover import DiscoverReport, discover_camera
+from stationd.disk.layout import iso_utc
+from stationd.disk.state import Minute
+from stationd.ops.logs import log_event
 from stationd.stages.context import STAGE_ORDER, STAGE_VERSIONS, StageContext
 from stationd.stages.detect import run_detect
 from stationd.stages.scan import locate_original, run_scan
 from stationd.stages.verify import run_verify
-from stationd.state import Minute
 
 StageFunction = Callable[[StageContext, Minute], dict[str, Any]]
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from detection.scan import ScanSettings, scan_video
-from stationd.atomic import atomic_move
-from stationd.discover import find_hd
-from stationd.products import ProductPaths, write_scan_products
+from detection.scan.minute import ScanSettings, scan_video
+from stationd.disk.atomic import atomic_move
+from stationd.disk.discover import find_hd
+from stationd.disk.products import ProductPaths, write_scan_products
+from stationd.disk.state import Minute
 from stationd.stages.context import StageContext
-from stationd.state import Minute
 
 
 def locate_original(ctx: StageContext, minute: Minute) -> Path:

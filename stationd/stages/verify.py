@@ -2,7 +2,7 @@
 
 For each candidate of values detection (and each short run of whole-image change, where a fireball that
 lights the sky hides from values detection), the frames around it are decoded and given to the meteor
-detector (:mod:`detection.verify` does this; this module reads the stage's inputs and writes its
+detector (:mod:`detection.meteors.verify` does this; this module reads the stage's inputs and writes its
 products). A detection that passes every check becomes a meteor record (``meteors/<meteor_id>/``:
 meteor.json, stack.jpg with the track marked, clip.mp4 with margins, clip_hd.mp4 when the minute has an HD
 twin); a candidate that yields none is written to ``rejected/<stem>.json`` with the reasons. Once the new
@@ -22,22 +22,22 @@ from typing import Any, cast
 
 import numpy as np
 
-from detection.clip import ClipResult, trim_clip
-from detection.decode import Backend, open_video
 from detection.errors import DetectionError
-from detection.ff_format import parse_ff_filename
-from detection.mask import load_mask
-from detection.meteors import MeteorDetector, MeteorSettings
-from detection.track_image import track_image
-from detection.verify import MinuteVerifier, Rejection, VerifiedMeteor, plan_windows
-from stationd.atomic import atomic_write_bytes, atomic_write_text
-from stationd.discover import minute_of
-from stationd.exports import FF_BLOCK_FRAMES, export_day
-from stationd.logs import log_event
-from stationd.meteor_records import build_record, remove_minute_records, write_record
+from detection.formats.ff_file import parse_ff_filename
+from detection.formats.mask import load_mask
+from detection.meteors.detector import MeteorDetector, MeteorSettings
+from detection.meteors.track_image import track_image
+from detection.meteors.verify import MinuteVerifier, Rejection, VerifiedMeteor, plan_windows
+from detection.video.clip import ClipResult, trim_clip
+from detection.video.decode import Backend, open_video
+from stationd.disk.atomic import atomic_write_bytes, atomic_write_text
+from stationd.disk.discover import minute_of
+from stationd.disk.exports import FF_BLOCK_FRAMES, export_day
+from stationd.disk.records import build_record, remove_minute_records, write_record
+from stationd.disk.state import Minute
+from stationd.ops.logs import log_event
 from stationd.stages.context import StageContext
 from stationd.stages.scan import locate_original
-from stationd.state import Minute
 
 
 def meteor_settings(ctx: StageContext) -> MeteorSettings:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from detection.synth import Meteor, SkySettings, SkyVideo
+from detection.synth.sky import Meteor, SkySettings, SkyVideo
 from stationd.schemas import detection_schema
 from tests.stationd.station_fixtures import DAY, make_station
 

@@ -72,8 +72,8 @@ def numbered_frames(n: int, h: int = 120, w: int = 160, seed: int = 0) -> np.nda
 
 
 def decode_all(path: Path) -> np.ndarray:
-    """Every frame's luma as the scan numbers them (detection.decode, PyAV)."""
-    from detection.decode import open_video
+    """Every frame's luma as the scan numbers them (detection.video.decode, PyAV)."""
+    from detection.video.decode import open_video
 
     with open_video(path, "pyav") as video:
         return np.stack([f.copy() for f in video.frames()])

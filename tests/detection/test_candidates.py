@@ -1,6 +1,6 @@
 """Values detection: candidates from per-frame values, on a tiny renderer and on synthetic skies.
 
-The slow tests render synthetic minutes with ``detection.synth`` (640x360 fed directly, and 1280x720
+The slow tests render synthetic minutes with ``detection.synth.sky`` (640x360 fed directly, and 1280x720
 through H.264) in two worker processes, and check the targets of issue 2: recall >= 98 % of the meteors
 with peak SNR >= 5 lasting >= 6 frames over >= 100 meteors, at most 20 % of negative-only minutes with a
 candidate, and flash or cloud minutes giving ``too-many`` or ``none``.
@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from detection.candidates import DetectSettings, ValuesDetector
-from detection.values import MinuteValues, ValuesAccumulator
+from detection.scan.values import MinuteValues, ValuesAccumulator
 
 FPS = 25.0
 NOISE_DN = 2.5
@@ -147,7 +147,7 @@ def _synth_minute(
 ) -> tuple[dict[str, Any], MinuteValues, float]:  # fmt: skip
     """Render a minute (or encode it to H.264, at crf 18 or at ``bit_rate`` bit/s, and decode it), return
     truth, values and plate scale."""
-    from detection.synth import SkySettings, SkyVideo, random_meteor, random_negatives
+    from detection.synth.sky import SkySettings, SkyVideo, random_meteor, random_negatives
 
     settings = SkySettings(width_px=width_px, height_px=height_px, duration_s=duration_s, seed=seed)
     rng = np.random.default_rng(seed)

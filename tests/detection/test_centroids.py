@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from detection.centroids import Corridor, centroids_frames, centroids_planes
-from detection.ff import compress_block
-from detection.lines import Track
+from detection.meteors.centroids import Corridor, centroids_frames, centroids_planes
+from detection.meteors.lines import Track
+from detection.scan.ff import compress_block
 
 
 def _spot(h: int, w: int, x: float, y: float, amp: float, sigma: float = 1.0) -> np.ndarray:

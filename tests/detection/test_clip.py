@@ -8,8 +8,8 @@ import av
 import numpy as np
 import pytest
 
-from detection.clip import trim_clip
 from detection.errors import VideoError
+from detection.video.clip import trim_clip
 from tests.detection._videos import (
     best_match,
     decode_all,

@@ -8,8 +8,8 @@ import av
 import numpy as np
 import pytest
 
-from detection.decode import open_video
 from detection.errors import VideoError
+from detection.video.decode import open_video
 
 BACKENDS = ["pyav", "opencv"]
 

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from detection import _ff_kernels as k
-from detection.ff import FFAccumulator, FFPlanes, compress_block, compress_block_np
+from detection.scan import _ff_kernels as k
+from detection.scan.ff import FFAccumulator, FFPlanes, compress_block, compress_block_np
 
 
 def _assert_same(a: FFPlanes, b: FFPlanes) -> None:

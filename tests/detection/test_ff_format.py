@@ -11,8 +11,8 @@ import pytest
 from astropy.io import fits
 
 from detection.errors import FFFormatError
-from detection.ff import compress_block
-from detection.ff_format import FFFile, ff_filename, parse_ff_filename, read_ff, write_ff
+from detection.formats.ff_file import FFFile, ff_filename, parse_ff_filename, read_ff, write_ff
+from detection.scan.ff import compress_block
 
 RMS_DIR = Path("rms/UK0006_20220914")
 RMS_FILES = {

@@ -1,6 +1,6 @@
 """Short all-sky clips of common containers, codecs, sizes and rates: detect_file finds the one meteor.
 
-There are no real AVI or FLV meteor clips in ../shared/data, so the clips are synthetic (detection.synth:
+There are no real AVI or FLV meteor clips in ../shared/data, so the clips are synthetic (detection.synth.sky:
 stars, sky glow, 2.5 DN noise) with one meteor at 20 deg/s, peak SNR 12, lasting 0.8 s, written as AVI
 (MJPEG, MPEG-4 part 2), FLV (Sorenson H.263 "flv1", H.264), MP4 and MKV (H.264) at 320x240, 640x480 and
 1280x960, 25 and 30 frames per second. The 1280x960 clips are marked slow.
@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from detection.meteors import MeteorDetector
-from detection.synth import Meteor, SkySettings, SkyVideo
-from detection.video_detect import detect_file
+from detection.meteors.detector import MeteorDetector
+from detection.meteors.video_detect import detect_file
+from detection.synth.sky import Meteor, SkySettings, SkyVideo
 from tests.detection._videos import FORMATS, SUFFIX, write_clip
 
 SPEED_DEG_S = 20.0

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detection.ftpdetectinfo import (
+from detection.formats.ftpdetectinfo import (
     FTPDetectInfo,
     FTPDetectInfoError,
     FTPDetection,

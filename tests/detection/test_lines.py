@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from detection.ff import compress_block
-from detection.lines import LineSearch, LitPoints, find_tracks, lit_field
+from detection.meteors.lines import LineSearch, LitPoints, find_tracks, lit_field
+from detection.scan.ff import compress_block
 
 
 def _noise(n: int = 64, h: int = 120, w: int = 160, seed: int = 0) -> np.ndarray:

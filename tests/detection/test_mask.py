@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from detection.errors import MaskError
-from detection.mask import load_mask
+from detection.formats.mask import load_mask
 
 
 def _write(path: Path, image: np.ndarray) -> Path:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detection.ff import compress_block
-from detection.meteors import Check, Detection, FramePoint, LineFit, MeteorDetector, MeteorSettings
-from detection.synth import Flash, Meteor, SkySettings, SkyVideo, random_meteor, random_negatives
+from detection.meteors.detector import Check, Detection, FramePoint, LineFit, MeteorDetector, MeteorSettings
+from detection.scan.ff import compress_block
+from detection.synth.sky import Flash, Meteor, SkySettings, SkyVideo, random_meteor, random_negatives
 
 SMALL = {"width_px": 640, "height_px": 360}
 
@@ -163,7 +163,7 @@ def test_recall_and_centroids_on_random_meteors() -> None:
 def test_a_measurement_that_could_not_be_made_is_null_in_json() -> None:
     import json
 
-    from detection.meteors import Check, Detection, FramePoint, LineFit
+    from detection.meteors.detector import Check, Detection, FramePoint, LineFit
 
     nan = float("nan")
     line = LineFit(1.0, 2.0, 1.0, 2.0, 10, 10, nan, nan, 0.0, nan)

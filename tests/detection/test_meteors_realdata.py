@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detection.ff_format import read_ff
-from detection.meteors import MeteorDetector
+from detection.formats.ff_file import read_ff
+from detection.meteors.detector import MeteorDetector
 
 FF_NAMES = ("FF_UK0006_20220914_194911_205_0079616.fits", "FF_UK0006_20220914_200017_020_0096000.fits")
 SCALE_PX_PER_DEG = 15.66  # platepar_cmn2010.cal of the station (README)

@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 import pytest
 
-from detection import scan as scan_module
 from detection.errors import VideoError
-from detection.ff import compress_block_np
-from detection.scan import ScanResult, ScanSettings, scan_video
-from detection.stack import MaxStack, preview_jpeg
+from detection.scan import minute as scan_module
+from detection.scan.ff import compress_block_np
+from detection.scan.minute import ScanResult, ScanSettings, scan_video
+from detection.scan.stack import MaxStack, preview_jpeg
 from tests.detection.test_decode import sky_frames, write_video
 
 N_FRAMES = 600  # blocks of 256, 256 and 88 frames
@@ -155,7 +155,7 @@ def test_max_stack_from_frames_and_planes() -> None:
 @pytest.mark.slow
 def test_synthetic_720p_minute_through_h264(tmp_path: Path) -> None:
     """A 60 s 1280x720 25 fps minute from the generator (as bench/scan.py): 1500 frames, 6 blocks."""
-    from detection.synth import Meteor, SkySettings, SkyVideo
+    from detection.synth.sky import Meteor, SkySettings, SkyVideo
 
     settings = SkySettings(seed=11)
     meteor = Meteor(12.0, 1.0, 300.0, 200.0, 600.0, 400.0, peak_snr=20.0)  # frames 300..324, block 2

@@ -1,4 +1,4 @@
-"""detection.synth: the synthetic sky video, its kernels, objects, truth and H.264 output."""
+"""detection.synth.sky: the synthetic sky video, its kernels, objects, truth and H.264 output."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detection._synth_kernels import compose_frame, compose_frame_np, normal_table
-from detection.synth import (
+from detection.synth._kernels import compose_frame, compose_frame_np, normal_table
+from detection.synth.sky import (
     Cloud,
     Flash,
     HotPixel,

@@ -1,4 +1,5 @@
-"""detection.synth fireballs: a meteor that lights the whole sky (``sky_glow``) and saturates its trail."""
+"""detection.synth.sky fireballs: a meteor that lights the whole sky (``sky_glow``) and saturates its
+trail."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from detection.synth import Meteor, SkySettings, SkyVideo, random_fireball, random_meteor
+from detection.synth.sky import Meteor, SkySettings, SkyVideo, random_fireball, random_meteor
 
 SMALL = SkySettings(width_px=320, height_px=180, duration_s=2.0, seed=11)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detection._values_kernels import values_chunk, values_chunk_np
-from detection.values import (
+from detection.scan._values_kernels import values_chunk, values_chunk_np
+from detection.scan.values import (
     FORMAT,
     ValuesAccumulator,
     ValuesFormatError,

@@ -1,4 +1,4 @@
-"""detection.verify: windows around candidates, and a plane that a window cuts."""
+"""detection.meteors.verify: windows around candidates, and a plane that a window cuts."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from detection.meteors import MeteorDetector
-from detection.synth import Meteor, Plane, SkySettings, SkyVideo
-from detection.verify import MinuteVerifier, VerifySettings, frame_runs, plan_windows
+from detection.meteors.detector import MeteorDetector
+from detection.meteors.verify import MinuteVerifier, VerifySettings, frame_runs, plan_windows
+from detection.synth.sky import Meteor, Plane, SkySettings, SkyVideo
 
 
 def test_windows_join_candidates_and_short_runs_of_whole_image_change() -> None:

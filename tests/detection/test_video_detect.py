@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from detection.errors import FFFormatError, VideoError
-from detection.ff import compress_block
-from detection.ff_format import FFFile, write_ff
-from detection.meteors import Check, Detection, FramePoint, LineFit
-from detection.video_detect import detect_file
+from detection.formats.ff_file import FFFile, write_ff
+from detection.meteors.detector import Check, Detection, FramePoint, LineFit
+from detection.meteors.video_detect import detect_file
+from detection.scan.ff import compress_block
 from tests.detection._videos import write_clip
 
 H, W = 96, 128
@@ -176,7 +176,7 @@ def test_bad_inputs(tmp_path: Path) -> None:
 @pytest.mark.realdata
 def test_rms_ff_files_give_their_meteor(shared_data: Path) -> None:
     """The two RMS FF files of UK0006 each hold one meteor (their FTPdetectinfo lists one per file)."""
-    from detection.meteors import MeteorDetector
+    from detection.meteors.detector import MeteorDetector
 
     folder = shared_data / "rms" / "UK0006_20220914"
     for path in sorted(folder.glob("FF_*.fits")):

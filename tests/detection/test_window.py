@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from detection.errors import VideoError
-from detection.window import SeekFailed, VideoSource, read_window
+from detection.video.window import SeekFailed, VideoSource, read_window
 from tests.detection._videos import (
     FORMATS,
     decode_all,
@@ -65,7 +65,7 @@ def test_when_numbering_after_a_seek_is_uncertain_it_decodes_from_the_start(
 
 
 def test_opencv_backend_numbers_frames_the_same(clips: dict[str, Path]) -> None:
-    from detection.decode import open_video
+    from detection.video.decode import open_video
 
     with open_video(clips["avi-mjpeg"], "opencv") as video:
         full = np.stack([f.copy() for f in video.frames()])

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from stationd.atomic import TMP_PREFIX, atomic_move
+from stationd.disk.atomic import TMP_PREFIX, atomic_move
+from stationd.disk.state import Minute
 from stationd.stages import StageContext
-from stationd.state import Minute
 
 ENTRY_POINTS = {
     "scan": "tests.stationd.daemon_fakes:fake_scan",

@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from stationd.atomic import TMP_PREFIX
-from stationd.state import StateStore
+from stationd.disk.atomic import TMP_PREFIX
+from stationd.disk.state import StateStore
 from tests.stationd.daemon_fakes import install_plugin
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ import yaml
 
 from stationd.config import StationConfig, parse_config
 from stationd.config_example import example_config
-from stationd.layout import StationLayout
-from stationd.state import Minute, StateStore
+from stationd.disk.layout import StationLayout
+from stationd.disk.state import Minute, StateStore
 
 OWNER = "testhost:1:0"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from detection.synth import Meteor, SkySettings, SkyVideo
+from detection.synth.sky import Meteor, SkySettings, SkyVideo
 
 T0 = datetime(2026, 8, 12, 22, 0, 0, tzinfo=UTC)
 DAY = "2026-08-12"

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from stationd.alerts import Alert, AlertEvent, Notifier
 from stationd.config import AlertsSection
+from stationd.ops.alerts import Alert, AlertEvent, Notifier
 
 T = "2026-07-12T23:00:00.000000Z"
 
@@ -122,7 +122,9 @@ def test_webhook_receives_the_events_as_json(hook_server: http.server.HTTPServer
     events = [AlertEvent(_alert(), "raised", T), AlertEvent(_alert("clock", "warning"), "raised", T)]
     assert notifier.notify(events, T)
     (post,) = hook_server.posts  # type: ignore[attr-defined]
-    assert post["schema"] == "stationd.alerts/1" and post["station"] == "XX0001" and post["suppressed"] == 0
+    assert (
+        post["schema"] == "stationd.ops.alerts/1" and post["station"] == "XX0001" and post["suppressed"] == 0
+    )
     assert [e["alert"]["key"] for e in post["events"]] == ["no-video:cam1", "clock"]
     assert post["events"][0]["state"] == "raised"
 
@@ -155,7 +157,7 @@ def test_delivery_failures_are_logged_not_raised(caplog: pytest.LogCaptureFixtur
     settings = AlertsSection(
         webhook_url="http://127.0.0.1:9/x", email_to=("a@b.c",), smtp_host="127.0.0.1", smtp_port=9
     )
-    with caplog.at_level(logging.WARNING, logger="stationd.alerts"):
+    with caplog.at_level(logging.WARNING, logger="stationd.ops.alerts"):
         assert Notifier(settings, "XX0001", timeout_s=2.0).notify([AlertEvent(_alert(), "raised", T)], T)
     text = caplog.text
     assert "webhook http://127.0.0.1:9/x failed" in text and "e-mail through 127.0.0.1:9 failed" in text

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from stationd.state import StateStore
+from stationd.disk.state import StateStore
 from tests.stationd.station_fixtures import make_station, minute_name
 
 REPO = Path(__file__).resolve().parents[2]

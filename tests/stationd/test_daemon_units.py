@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from stationd.config import DaemonSection, parse_config
-from stationd.daemon import periodic_jobs
+from stationd.daemon.loop import periodic_jobs
+from stationd.daemon.watcher import IncomingWatcher, WatchState
+from stationd.daemon.workers import Priority, Task, WorkQueue
 from stationd.errors import ConfigError
-from stationd.watcher import IncomingWatcher, WatchState
-from stationd.workers import Priority, Task, WorkQueue
 
 
 def test_queue_serves_new_scans_newest_first_then_later_stages_then_backlog() -> None:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from stationd.alerts import Alert, AlertEvent, Notifier
 from stationd.config import AlertsSection, HealthSection, RetentionSection
-from stationd.health import ClockState, HealthMonitor, active_alerts, kernel_clock_state, read_status
-from stationd.layout import StationLayout, iso_utc
-from stationd.retention import GB, RetentionReport
-from stationd.state import StateStore
+from stationd.disk.layout import StationLayout, iso_utc
+from stationd.disk.state import StateStore
+from stationd.ops.alerts import Alert, AlertEvent, Notifier
+from stationd.ops.health import ClockState, HealthMonitor, active_alerts, kernel_clock_state, read_status
+from stationd.ops.retention import GB, RetentionReport
 from tests.stationd.ops_helpers import NONE, OWNER, add_minute, candidates, make_config
 
 T0 = datetime(2026, 7, 12, 23, 0, tzinfo=UTC)
@@ -74,7 +74,7 @@ def test_no_video_at_night_is_raised_once_and_cleared_once(
     env: Env, caplog: pytest.LogCaptureFixture
 ) -> None:
     mon = env.monitor(no_video_min=10)
-    with caplog.at_level(logging.INFO, logger="stationd.health"):
+    with caplog.at_level(logging.INFO, logger="stationd.ops.health"):
         assert mon.check(T0 + timedelta(minutes=5)) == []
         for m in (11, 12, 13):
             assert _keys(mon.check(T0 + timedelta(minutes=m))) == {"no-video:cam1"}
@@ -177,14 +177,14 @@ def test_hooks_add_alerts_and_a_broken_hook_does_not_stop_the_others(
 
     mon.add_check(broken)
     mon.add_check(calibration_health)
-    with caplog.at_level(logging.ERROR, logger="stationd.health"):
+    with caplog.at_level(logging.ERROR, logger="stationd.ops.health"):
         assert _keys(mon.check(T0)) == {"calibration:cam1"}
     assert "check broken failed" in caplog.text
 
 
 def test_status_file_and_restart_do_not_log_twice(env: Env, caplog: pytest.LogCaptureFixture) -> None:
     env.synced = False
-    with caplog.at_level(logging.INFO, logger="stationd.health"):
+    with caplog.at_level(logging.INFO, logger="stationd.ops.health"):
         env.monitor().check(T0)
         status = read_status(env.data_dir)
         assert status is not None and status["schema"] == "stationd.status/1" and status["daytime"] is False
@@ -208,7 +208,7 @@ def test_night_summary_is_logged_once_at_dawn(env: Env, caplog: pytest.LogCaptur
         add_minute(env.store, env.layout, night + timedelta(minutes=i), NONE)
     add_minute(env.store, env.layout, night + timedelta(minutes=3), candidates(2))
     mon = env.monitor(no_video_min=1000)
-    with caplog.at_level(logging.INFO, logger="stationd.health"):
+    with caplog.at_level(logging.INFO, logger="stationd.ops.health"):
         mon.check(datetime(2026, 7, 13, 3, 0, tzinfo=UTC))
         env.day = True
         for minute in (0, 1):

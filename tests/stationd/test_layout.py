@@ -8,9 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from stationd.atomic import TMP_PREFIX, atomic_move, atomic_write_bytes, atomic_write_with, remove_temporaries
+from stationd.disk.atomic import (
+    TMP_PREFIX,
+    atomic_move,
+    atomic_write_bytes,
+    atomic_write_with,
+    remove_temporaries,
+)
+from stationd.disk.layout import DEFAULT_PATTERN, compile_pattern, iso_utc, parse_day, parse_minute_name
 from stationd.errors import UsageError
-from stationd.layout import DEFAULT_PATTERN, compile_pattern, iso_utc, parse_day, parse_minute_name
 
 
 def test_allskycams_names_parse_to_utc_minutes() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from stationd.daemon.lock import StationLock
 from stationd.errors import EXIT_LOCKED, LockHeldError
-from stationd.lock import StationLock
 
 
 def _hold(path: str, conn: Connection) -> None:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from cli.logs_cmd import logs
 from stationd.config_example import example_config
 from stationd.errors import UsageError
-from stationd.logs import (
+from stationd.ops.logs import (
     JsonLinesFormatter,
     PlainFormatter,
     configure_logging,

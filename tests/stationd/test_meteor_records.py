@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from stationd.layout import StationLayout
-from stationd.meteor_records import (
+from stationd.disk.layout import StationLayout
+from stationd.disk.records import (
     build_record,
     iter_records,
     meteor_id,

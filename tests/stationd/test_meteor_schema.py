@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from detection.meteors import Check, Detection, FramePoint, LineFit
+from detection.meteors.detector import Check, Detection, FramePoint, LineFit
 from stationd.schemas import METEOR_SCHEMA_ID, detection_schema, meteor_schema
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from stationd.notify import Notifier
+from stationd.daemon.notify import Notifier
 
 
 @pytest.fixture

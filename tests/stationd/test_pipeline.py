@@ -17,8 +17,8 @@ import yaml
 from click.testing import CliRunner
 
 from cli.main import cli
-from stationd.atomic import TMP_PREFIX
 from stationd.config import load_config
+from stationd.disk.atomic import TMP_PREFIX
 from stationd.station import Station
 from tests.stationd.station_fixtures import DAY, SmallStation, make_station, minute_name
 
@@ -174,7 +174,7 @@ def test_bad_inputs_are_quarantined_with_reasons_and_the_rest_is_processed(tmp_p
 def test_ff_policy_candidates_keeps_only_blocks_of_minutes_with_candidates(tmp_path: Path) -> None:
     station = make_station(tmp_path, 1, ff_policy="candidates")
     # A minute without a meteor: rendered with no objects.
-    from detection.synth import SkySettings, SkyVideo
+    from detection.synth.sky import SkySettings, SkyVideo
     from tests.stationd.station_fixtures import HEIGHT, T0, WIDTH
 
     quiet = station.incoming / minute_name(1)
@@ -242,8 +242,8 @@ def test_standalone_scan_names_unreadable_files_and_scans_the_rest(tmp_path: Pat
 
 
 def test_reprocessing_a_day_after_retention_leaves_pruned_minutes_alone(tmp_path: Path) -> None:
-    from detection.synth import SkySettings, SkyVideo
-    from stationd.retention import enforce_retention
+    from detection.synth.sky import SkySettings, SkyVideo
+    from stationd.ops.retention import enforce_retention
     from tests.stationd.station_fixtures import HEIGHT, T0, WIDTH
 
     station = make_station(tmp_path, 1)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from stationd.config import RetentionSection, StationConfig
-from stationd.layout import StationLayout
-from stationd.retention import GB, _deletable, enforce_retention, tree_size
-from stationd.state import Minute, StateStore
+from stationd.disk.layout import StationLayout
+from stationd.disk.state import Minute, StateStore
+from stationd.ops.retention import GB, _deletable, enforce_retention, tree_size
 from tests.stationd.ops_helpers import NONE, TOO_MANY, add_minute, candidates, make_config, write
 
 DAY1 = datetime(2026, 7, 10, 22, 0, tzinfo=UTC)
@@ -85,7 +85,7 @@ def test_one_byte_over_deletes_the_oldest_minute_without_candidates(
     station: Station, caplog: pytest.LogCaptureFixture
 ) -> None:
     used = tree_size(station.data_dir)
-    with caplog.at_level(logging.INFO, logger="stationd.retention"):
+    with caplog.at_level(logging.INFO, logger="stationd.ops.retention"):
         report = _run(station, station.config(max_disk_gb=(used - 1) / GB))
     assert [d.minute for d in report.deleted] == [station.m1.name]
     assert report.ok and report.freed_bytes == 4000

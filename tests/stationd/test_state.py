@@ -6,8 +6,8 @@ import multiprocessing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from stationd.owner import current_owner, owner_alive
-from stationd.state import StateStore, Status
+from stationd.daemon.owner import current_owner, owner_alive
+from stationd.disk.state import StateStore, Status
 
 T0 = datetime(2026, 7, 12, 22, 0, 0, tzinfo=UTC)
 

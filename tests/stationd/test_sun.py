@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stationd.sun import is_daytime, is_daytime_for, last_night, sun_altitude_deg
+from stationd.ops.sun import is_daytime, is_daytime_for, last_night, sun_altitude_deg
 from tests.stationd.ops_helpers import make_config
 
 OXFORD = (51.8831, -1.30616, 80.0)

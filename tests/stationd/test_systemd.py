@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from cli.install_cmd import install_service_cmd
 from stationd.config_example import example_config
-from stationd.install import CONFIG_PATH, SYSUSERS_PATH, UNIT_PATH, install_service, render_unit
+from stationd.ops.install import CONFIG_PATH, SYSUSERS_PATH, UNIT_PATH, install_service, render_unit
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT_FILE = REPO / "systemd" / "stationd.service"

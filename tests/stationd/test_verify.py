@@ -16,9 +16,9 @@ import yaml
 from click.testing import CliRunner
 
 from cli.main import cli
-from detection.decode import open_video
-from detection.ftpdetectinfo import read_ftpdetectinfo
-from detection.synth import Flash, Meteor, Plane, Satellite
+from detection.formats.ftpdetectinfo import read_ftpdetectinfo
+from detection.synth.sky import Flash, Meteor, Plane, Satellite
+from detection.video.decode import open_video
 from stationd.schemas import meteor_schema
 from tests.stationd.station_fixtures import DAY, HEIGHT, WIDTH, SmallStation, make_station
 

@@ -1,0 +1,16 @@
+"""Meteor verification: lit pixels, lines in (x, y, frame), centroids, checks, the detector, windows.
+
+A room of ``detection``: its modules are imported by their full names; the package's public face
+is ``detection/__init__.py``.
+
+- ``centroids``: Per-frame centroids of a moving head, in FF planes or in decoded frames, and the line
+  through them.
+- ``checks``: The verification checks of a meteor detection, each a :class:`Check` with its value and limit.
+- ``detector``: Meteor verification: find meteors in FF planes or decoded frames and say how each one fared.
+- ``lines``: Lit pixels of an FF block and straight tracks through them in (x, y, frame) space.
+- ``track_image``: The picture of a meteor: a stack of its frames with the detected track marked, as a JPEG.
+- ``verify``: Verification of a minute's candidates: decode the frames around each one and detect meteors
+  there.
+- ``video_detect``: Meteor detection on a whole file: an FF block (``FF_*.fits``) or a video of any container
+  and size.
+"""

@@ -13,7 +13,7 @@ of 6 Mbit/s at 720p):
   of 0.12, nothing else), ``noise`` (no stars, nothing). Every class but ``noise`` has the star field.
 
 Pipeline per clip, as the station's verify stage runs it: :meth:`SkyVideo.write` ->
-:func:`detection.scan.minute.scan_video` -> :class:`detection.candidates.ValuesDetector` (speed limits 2..51
+:func:`detection.scan.minute.scan_video` -> :class:`detection.candidates.CandidateFinder` (speed limits 2..51
 deg/s) -> :func:`detection.meteors.verify.plan_windows` (candidates and the runs of whole-image change; at
 most
 12 windows per clip, as ``stationd/stages/verify.py``) -> :class:`detection.meteors.verify.MinuteVerifier`
@@ -69,7 +69,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
-from detection.candidates import DetectSettings, ValuesDetector  # noqa: E402
+from detection.candidates import CandidateFinder, CandidateSettings  # noqa: E402
 from detection.meteors.detector import Detection, MeteorDetector, MeteorSettings  # noqa: E402
 from detection.meteors.verify import MinuteVerifier, VerifySettings, VerifyWindow, frame_runs, plan_windows  # noqa: E402
 from detection.scan.minute import ScanSettings, scan_video  # noqa: E402
@@ -213,7 +213,9 @@ def run_clip(clip: Clip, cfg: RunConfig) -> ClipResult:
     t["scan_s"] = time.perf_counter() - t0
     px_frame = s.cam.scale_px_per_deg / s.fps
     t0 = time.perf_counter()
-    values = ValuesDetector(DetectSettings(min_speed_px_frame=2 * px_frame, max_speed_px_frame=51 * px_frame))
+    values = CandidateFinder(
+        CandidateSettings(min_speed_px_frame=2 * px_frame, max_speed_px_frame=51 * px_frame)
+    )
     result = values(scan.values)
     t["values_s"] = time.perf_counter() - t0
     candidates = [(c.frame_start, c.frame_end) for c in result.candidates]

@@ -18,7 +18,7 @@ import tempfile
 import numpy as np
 from _minute import minute_path
 
-from detection.candidates import DetectSettings, ValuesDetector
+from detection.candidates import CandidateFinder, CandidateSettings
 from detection.scan.values import ValuesAccumulator
 from detection.synth.sky import SkySettings, SkyVideo, random_meteor, random_negatives
 from detection.video.decode import open_video
@@ -56,8 +56,8 @@ def main() -> None:
     print(f"  bins with z > 3: frames 0-31 {first:.2f} %, median {median:.2f} %, 99th percentile {p99:.2f} %")
     print("  (Gaussian noise: 0.13 %)")
     px_frame = 14.55 / 25.0
-    detector = ValuesDetector(
-        DetectSettings(min_speed_px_frame=2 * px_frame, max_speed_px_frame=51 * px_frame)
+    detector = CandidateFinder(
+        CandidateSettings(min_speed_px_frame=2 * px_frame, max_speed_px_frame=51 * px_frame)
     )
     result = detector(values)
     print(f"  status {result.status} {result.reason}, {len(result.widespread_frames)} widespread frames")

@@ -5,7 +5,7 @@ synthetic sky video.
 Pure: arrays, dataclasses, paths or file objects in, results out; no clock, network or configuration.
 """
 
-from detection.candidates import Candidate, DetectResult, DetectSettings, TrackPoint, ValuesDetector
+from detection.candidates import Candidate, CandidateFinder, CandidateResult, CandidateSettings, TrackPoint
 from detection.errors import DetectionError, FFFormatError, FTPDetectInfoError, MaskError, VideoError
 from detection.formats.ff_file import FFFile, ff_filename, parse_ff_filename, read_ff, write_ff
 from detection.formats.ftpdetectinfo import (
@@ -66,8 +66,8 @@ __all__ = [
     "Check",
     "ClipResult",
     "Cloud",
-    "DetectResult",
-    "DetectSettings",
+    "CandidateResult",
+    "CandidateSettings",
     "Detection",
     "DetectionError",
     "FFAccumulator",
@@ -100,7 +100,7 @@ __all__ = [
     "SkyVideo",
     "TrackPoint",
     "ValuesAccumulator",
-    "ValuesDetector",
+    "CandidateFinder",
     "ValuesFormatError",
     "ValuesSettings",
     "VerifiedMeteor",

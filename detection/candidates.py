@@ -1,7 +1,7 @@
 """Values detection: candidate meteors from a minute's per-frame values.
 
 A meteor shows in the values as a run of frames whose peaks rise clearly above the noise of their block
-and move along a straight line at a plausible speed. :class:`ValuesDetector` finds such runs:
+and move along a straight line at a plausible speed. :class:`CandidateFinder` finds such runs:
 
 1. **Noise per block.** For every block of the coarse grid, the median and the MAD of its per-frame
    maximum z (over the minute, and over windows of a few seconds) give thresholds that adapt to what the
@@ -44,7 +44,7 @@ Status = Literal["none", "candidates", "too-many"]
 
 
 @dataclass(frozen=True)
-class DetectSettings:
+class CandidateSettings:
     """Settings of values detection. Speeds in px/frame (the station derives them from deg/s)."""
 
     min_speed_px_frame: float = 0.5
@@ -81,7 +81,7 @@ class DetectSettings:
     def __post_init__(self) -> None:
         def need(ok: bool, name: str, expected: str) -> None:
             if not ok:
-                raise ValueError(f"DetectSettings.{name}={getattr(self, name)!r}: expected {expected}")
+                raise ValueError(f"CandidateSettings.{name}={getattr(self, name)!r}: expected {expected}")
 
         need(self.min_speed_px_frame >= 0, "min_speed_px_frame", ">= 0 px/frame")
         need(
@@ -148,7 +148,7 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class DetectResult:
+class CandidateResult:
     """The detect result of a minute and the noise figures it used (z thresholds are medians over blocks).
 
     With ``too-many`` the tracks found are still listed, for information.
@@ -181,26 +181,26 @@ class _Points:
     all_starts: np.ndarray
 
 
-class ValuesDetector:
-    """Find candidate meteors in a minute's values: ``ValuesDetector(settings)(values) -> DetectResult``.
+class CandidateFinder:
+    """Find candidate meteors in a minute's values: ``CandidateFinder(settings)(values) -> CandidateResult``.
 
     Examples
     --------
-    >>> detector = ValuesDetector(DetectSettings(min_speed_px_frame=1.0, max_speed_px_frame=30.0))
+    >>> detector = CandidateFinder(CandidateSettings(min_speed_px_frame=1.0, max_speed_px_frame=30.0))
     >>> detector.settings.min_points
     4
     """
 
-    def __init__(self, settings: DetectSettings | None = None) -> None:
-        self.settings = settings or DetectSettings()
+    def __init__(self, settings: CandidateSettings | None = None) -> None:
+        self.settings = settings or CandidateSettings()
 
-    def __call__(self, values: MinuteValues) -> DetectResult:
+    def __call__(self, values: MinuteValues) -> CandidateResult:
         s = self.settings
         n = values.n_frames
         seed_thr, point_thr = block_thresholds(values, s)
         wide = widespread_frames(values, point_thr, s)
         pts = self._points(values, seed_thr, point_thr, wide)
-        result = DetectResult(
+        result = CandidateResult(
             status="none",
             candidates=[],
             n_frames=n,
@@ -254,7 +254,7 @@ class ValuesDetector:
         )
 
 
-def block_thresholds(values: MinuteValues, settings: DetectSettings) -> tuple[np.ndarray, np.ndarray]:
+def block_thresholds(values: MinuteValues, settings: CandidateSettings) -> tuple[np.ndarray, np.ndarray]:
     """Seed and point z thresholds per frame and block, ``(n_frames, By * Bx)`` each.
 
     From the median and MAD of each block's maximum z over the minute and over windows of
@@ -277,7 +277,7 @@ def block_thresholds(values: MinuteValues, settings: DetectSettings) -> tuple[np
     return np.maximum(seed[window], seed[-1]), np.maximum(point[window], point[-1])
 
 
-def widespread_frames(values: MinuteValues, point_thr: np.ndarray, settings: DetectSettings) -> np.ndarray:
+def widespread_frames(values: MinuteValues, point_thr: np.ndarray, settings: CandidateSettings) -> np.ndarray:
     """Boolean per frame: many bins changed, or many blocks above their point threshold at once.
 
     "Many bins" is more than ``widespread_bin_fraction`` of them and more than
@@ -348,7 +348,7 @@ class _Track:
         return math.hypot(self.vx, self.vy)
 
 
-def _find_tracks(pts: _Points, s: DetectSettings, n_frames: int) -> list[_Track]:
+def _find_tracks(pts: _Points, s: CandidateSettings, n_frames: int) -> list[_Track]:
     used = np.zeros(pts.frame.size, bool)
     tried = ~pts.seed
     order = np.argsort(-pts.z, kind="stable")
@@ -370,7 +370,7 @@ def _find_tracks(pts: _Points, s: DetectSettings, n_frames: int) -> list[_Track]
 
 
 def _best_track(
-    i: int, pts: _Points, used: np.ndarray, s: DetectSettings, n: int
+    i: int, pts: _Points, used: np.ndarray, s: CandidateSettings, n: int
 ) -> tuple[_Track | None, _Track | None]:
     """The longest acceptable track through seed ``i`` (trying the strongest partners near it) and the
     longest track tried, acceptable or not."""
@@ -405,7 +405,7 @@ def _best_track(
     return best, longest
 
 
-def _grow(track: _Track, pts: _Points, used: np.ndarray, s: DetectSettings, n: int) -> None:
+def _grow(track: _Track, pts: _Points, used: np.ndarray, s: CandidateSettings, n: int) -> None:
     for direction in (1, -1):
         while True:
             end = int(pts.frame[track.idx[-1] if direction > 0 else track.idx[0]])
@@ -418,7 +418,7 @@ def _grow(track: _Track, pts: _Points, used: np.ndarray, s: DetectSettings, n: i
 
 
 def _next_point(
-    track: _Track, end: int, direction: int, pts: _Points, used: np.ndarray, s: DetectSettings, n: int
+    track: _Track, end: int, direction: int, pts: _Points, used: np.ndarray, s: CandidateSettings, n: int
 ) -> int | None:
     speed = track.speed
     if speed <= 0:
@@ -449,7 +449,7 @@ def _span(track: _Track, pts: _Points) -> int:
     return int(pts.frame[track.idx[-1]] - pts.frame[track.idx[0]]) + 1
 
 
-def _enough_points(track: _Track, pts: _Points, s: DetectSettings) -> bool:
+def _enough_points(track: _Track, pts: _Points, s: CandidateSettings) -> bool:
     """``min_points`` points with ``min_seeds`` seeds (and one bright point when fewer than
     ``bright_below_points``: gapped noise tracks of four points are common in compressed video), or
     ``short_points`` in consecutive frames moving ``min_track_px`` with one bright point or all of them
@@ -475,7 +475,7 @@ def _enough_points(track: _Track, pts: _Points, s: DetectSettings) -> bool:
     return n >= s.short_points and _span(track, pts) == n and strong and moved
 
 
-def _acceptable(track: _Track, pts: _Points, s: DetectSettings) -> bool:
+def _acceptable(track: _Track, pts: _Points, s: CandidateSettings) -> bool:
     return (
         _enough_points(track, pts, s)
         and s.min_speed_px_frame <= track.speed <= s.max_speed_px_frame
@@ -486,7 +486,7 @@ def _acceptable(track: _Track, pts: _Points, s: DetectSettings) -> bool:
     )
 
 
-def _occupied_site(track: _Track, pts: _Points, s: DetectSettings) -> bool:
+def _occupied_site(track: _Track, pts: _Points, s: CandidateSettings) -> bool:
     """Whether most points of the track sit where peaks also are long before or after it passes.
 
     A point is *static* when more than ``site_max_points`` peaks of at least ``site_z_fraction`` of its
@@ -512,7 +512,7 @@ def _occupied_site(track: _Track, pts: _Points, s: DetectSettings) -> bool:
     return 2 * n_static >= len(track.idx)
 
 
-def _absorb(track: _Track, pts: _Points, used: np.ndarray, s: DetectSettings) -> None:
+def _absorb(track: _Track, pts: _Points, used: np.ndarray, s: CandidateSettings) -> None:
     """Mark the peaks along a kept track (the other blocks of a long streak) as used."""
     first = int(pts.frame[track.idx[0]]) - 1
     last = int(pts.frame[track.idx[-1]]) + 1
@@ -538,7 +538,7 @@ def _frames_to_edge(x: float, y: float, vx: float, vy: float, width: int, height
     return max(t, 0.0)
 
 
-def _candidate(track: _Track, pts: _Points, values: MinuteValues, s: DetectSettings) -> Candidate:
+def _candidate(track: _Track, pts: _Points, values: MinuteValues, s: CandidateSettings) -> Candidate:
     idx = track.idx
     f_first, f_last = int(pts.frame[idx[0]]), int(pts.frame[idx[-1]])
     w, h = values.width_px, values.height_px

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from detection.candidates import DetectSettings, ValuesDetector
+from detection.candidates import CandidateFinder, CandidateSettings
 from detection.meteors.verify import frame_runs
 from detection.scan.values import load_values
 from stationd.disk.layout import iso_utc
@@ -19,12 +19,12 @@ from stationd.disk.state import Minute
 from stationd.stages.context import StageContext
 
 
-def detect_settings(ctx: StageContext, camera_id: str, fps: float) -> DetectSettings:
+def detect_settings(ctx: StageContext, camera_id: str, fps: float) -> CandidateSettings:
     """Speed limits in px/frame from the configured deg/s and the camera's plate scale."""
     camera = ctx.camera(camera_id)
     proc = ctx.config.processing
     px_per_frame = camera.scale_px_per_deg / fps
-    return DetectSettings(
+    return CandidateSettings(
         min_speed_px_frame=proc.min_speed_deg_s * px_per_frame,
         max_speed_px_frame=proc.max_speed_deg_s * px_per_frame,
         min_points=proc.min_points,
@@ -36,7 +36,7 @@ def run_detect(ctx: StageContext, minute: Minute) -> dict[str, Any]:
     values_path = ctx.layout.values(minute.day, minute.camera, minute.stem)
     with values_path.open("rb") as f:
         values = load_values(f)
-    detection = ValuesDetector(detect_settings(ctx, minute.camera, values.fps))(values)
+    detection = CandidateFinder(detect_settings(ctx, minute.camera, values.fps))(values)
     fps = values.fps
     candidates = [
         {

@@ -18,18 +18,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-from detection.candidates import DetectSettings, ValuesDetector
+from detection.candidates import CandidateFinder, CandidateSettings
 from detection.scan.values import MinuteValues, ValuesAccumulator
 
 FPS = 25.0
 NOISE_DN = 2.5
 
 
-def _detector(scale_px_per_deg: float) -> ValuesDetector:
+def _detector(scale_px_per_deg: float) -> CandidateFinder:
     """Meteors move at 3-45 deg/s (the synthetic range); the station allows 30 % either side."""
     px_frame = scale_px_per_deg / FPS
-    return ValuesDetector(
-        DetectSettings(min_speed_px_frame=0.7 * 3.0 * px_frame, max_speed_px_frame=1.3 * 45.0 * px_frame)
+    return CandidateFinder(
+        CandidateSettings(min_speed_px_frame=0.7 * 3.0 * px_frame, max_speed_px_frame=1.3 * 45.0 * px_frame)
     )
 
 
@@ -68,7 +68,7 @@ def _tiny_minute(
 
 def test_a_meteor_gives_a_candidate_covering_it() -> None:
     values = _tiny_minute(1, meteor=(150, 12, 40.0, 30.0, 6.0, 3.0, 8.0))
-    result = ValuesDetector(DetectSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0))(values)
+    result = CandidateFinder(CandidateSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0))(values)
     assert result.status == "candidates", result
     (cand,) = result.candidates
     assert cand.frame_start <= 150 and cand.frame_end >= 161
@@ -80,7 +80,7 @@ def test_a_meteor_gives_a_candidate_covering_it() -> None:
 
 
 def test_noise_blinking_light_and_slow_mover_give_none() -> None:
-    detector = ValuesDetector(DetectSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0))
+    detector = CandidateFinder(CandidateSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0))
     assert detector(_tiny_minute(2)).status == "none"
     assert detector(_tiny_minute(3, blink_at=(100, 60))).status == "none"
     slow = _tiny_minute(4, meteor=(40, 250, 20.0, 50.0, 0.3, 0.05, 10.0))  # a satellite at 0.3 px/frame
@@ -88,7 +88,7 @@ def test_noise_blinking_light_and_slow_mover_give_none() -> None:
 
 
 def test_flash_is_none_or_too_many() -> None:
-    detector = ValuesDetector(DetectSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0))
+    detector = CandidateFinder(CandidateSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0))
     short = detector(_tiny_minute(5, flash=(100, 105)))
     assert short.status == "none" and len(short.widespread_frames) >= 5
     long = detector(_tiny_minute(6, flash=(100, 140)))
@@ -98,19 +98,19 @@ def test_flash_is_none_or_too_many() -> None:
 def test_slow_short_meteor_moving_four_px_is_a_candidate() -> None:
     # 1.5 px/frame for 4 frames (a 5 deg/s meteor at 7.3 px/deg): 4.5 px from first to last point.
     values = _tiny_minute(7, meteor=(150, 4, 60.0, 60.0, 1.45, 0.4, 9.0))
-    settings = DetectSettings(min_speed_px_frame=0.5, max_speed_px_frame=20.0)
-    found = ValuesDetector(settings)(values)
+    settings = CandidateSettings(min_speed_px_frame=0.5, max_speed_px_frame=20.0)
+    found = CandidateFinder(settings)(values)
     assert found.status == "candidates", found
     assert found.candidates[0].frame_start <= 150 <= found.candidates[0].frame_end
-    assert ValuesDetector(replace(settings, min_track_px=6.0))(values).status == "none"
+    assert CandidateFinder(replace(settings, min_track_px=6.0))(values).status == "none"
 
 
 def test_three_consecutive_seeds_without_a_bright_one_are_a_candidate() -> None:
     # A short meteor (3 frames at 4 px/frame) whose points all reach the seed threshold and none the
     # "bright" level: only the all-seeds rule for short tracks takes it.
     values = _tiny_minute(10, meteor=(150, 3, 60.0, 60.0, 4.0, 1.0, 5.0))
-    settings = DetectSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0)
-    (cand,) = ValuesDetector(settings)(values).candidates
+    settings = CandidateSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0)
+    (cand,) = CandidateFinder(settings)(values).candidates
     assert cand.n_points == 3 and cand.frame_start <= 150 <= cand.frame_end
     assert max(p.z for p in cand.points) < settings.short_min_z
 
@@ -119,23 +119,27 @@ def test_faint_flickering_site_does_not_hide_a_bright_meteor_crossing_it() -> No
     # A faint source at (100, 60) flickering to z ~ 4-5 in one frame of three, and a short fast meteor
     # whose brightest frame lands on it: the flicker is far too faint to explain the meteor's points.
     values = _tiny_minute(8, meteor=(150, 3, 94.0, 58.0, 3.0, 1.0, 30.0), flicker_at=(100, 60))
-    settings = DetectSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0)
-    assert ValuesDetector(settings)(values).status == "candidates"
-    assert ValuesDetector(replace(settings, site_z_fraction=0.0))(values).status == "none"
+    settings = CandidateSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0)
+    assert CandidateFinder(settings)(values).status == "candidates"
+    assert CandidateFinder(replace(settings, site_z_fraction=0.0))(values).status == "none"
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("max_speed_px_frame", 0.1, "DetectSettings.max_speed_px_frame=0.1: expected > min_speed_px_frame"),
-        ("min_points", 1, "DetectSettings.min_points=1"),
-        ("min_point_z", 9.0, "DetectSettings.min_point_z=9.0: expected <= min_seed_z"),
-        ("widespread_bin_fraction", 0.0, "DetectSettings.widespread_bin_fraction=0.0"),
+        (
+            "max_speed_px_frame",
+            0.1,
+            "CandidateSettings.max_speed_px_frame=0.1: expected > min_speed_px_frame",
+        ),
+        ("min_points", 1, "CandidateSettings.min_points=1"),
+        ("min_point_z", 9.0, "CandidateSettings.min_point_z=9.0: expected <= min_seed_z"),
+        ("widespread_bin_fraction", 0.0, "CandidateSettings.widespread_bin_fraction=0.0"),
     ],
 )
 def test_settings_errors_name_the_field(field: str, value: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        DetectSettings(**{field: value})  # type: ignore[arg-type]
+        CandidateSettings(**{field: value})  # type: ignore[arg-type]
 
 
 # --- synthetic skies ----------------------------------------------------------------------------------
@@ -251,6 +255,6 @@ def test_widespread_change_is_relative_to_the_minutes_noise_floor() -> None:
     n_changed = np.full(values.n_frames, int(0.03 * values.n_bins), np.int32)
     n_changed[60] = int(0.4 * values.n_bins)
     noisy = replace(values, n_changed=n_changed)
-    settings = DetectSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0)
+    settings = CandidateSettings(min_speed_px_frame=1.0, max_speed_px_frame=20.0)
     _, point_thr = block_thresholds(noisy, settings)
     assert np.flatnonzero(widespread_frames(noisy, point_thr, settings)).tolist() == [60]

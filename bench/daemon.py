@@ -100,8 +100,8 @@ def _done(store: StateStore) -> dict[str, tuple[float, float]]:
     out = {}
     for m in store.minutes():
         runs = store.runs(m.id)
-        if runs.get("detect") and runs["detect"].status.value == "done":
-            out[m.name] = (runs["scan"].duration_s or 0.0, runs["detect"].duration_s or 0.0)
+        if runs.get("candidates") and runs["candidates"].status.value == "done":
+            out[m.name] = (runs["scan"].duration_s or 0.0, runs["candidates"].duration_s or 0.0)
     return out
 
 

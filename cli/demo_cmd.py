@@ -73,14 +73,14 @@ def _render(report: DemoReport, rows: list[dict[str, Any]]) -> None:
         table.add_row(_clock(r["minute"]), f"{r['first_frame']}-{r['last_frame']}", f"{r['peak_snr']:.1f}",
                       cell, verified, error, ident)  # fmt: skip
     console.print(table)
-    neg = Table(title="minutes: hard negatives, the detect result and meteors verified in error")
-    for col in ("minute (UTC)", "negatives", "detect", "candidates", "false meteors"):
+    neg = Table(title="minutes: hard negatives, their candidates and meteors verified in error")
+    for col in ("minute (UTC)", "negatives", "values detection", "candidates", "false meteors"):
         neg.add_column(col)
     for r in report.negative_rows():
-        detect = r["detect"] or {}
-        spans = ", ".join(f"{c['frame_start']}-{c['frame_end']}" for c in detect.get("candidates", []))
+        found = r["candidates"] or {}
+        spans = ", ".join(f"{c['frame_start']}-{c['frame_end']}" for c in found.get("candidates", []))
         wrong = ", ".join(r["false_meteors"]) or "none"
-        neg.add_row(_clock(r["minute"]), ", ".join(r["negatives"]), detect.get("status", "-"), spans, wrong)
+        neg.add_row(_clock(r["minute"]), ", ".join(r["negatives"]), found.get("status", "-"), spans, wrong)
     console.print(neg)
     found = sum(1 for r in rows if r["found"])
     n_verified = sum(1 for r in rows if r["meteor"])

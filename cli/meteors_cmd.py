@@ -14,6 +14,7 @@ from detection.errors import DetectionError
 from detection.formats.mask import load_mask
 from detection.meteors.detector import MeteorDetector, MeteorSettings
 from detection.meteors.video_detect import FileDetections, detect_file
+from detection.timing import iso_utc
 from detection.video.decode import Backend
 from stationd.disk.exports import export_day
 from stationd.disk.layout import StationLayout, parse_day
@@ -149,7 +150,7 @@ def _file_json(found: FileDetections, show_rejected: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
         "path": found.path, "ok": True, "kind": found.kind, "width_px": found.width_px,
         "height_px": found.height_px, "fps": found.fps, "n_frames": found.n_frames,
-        "start_utc": found.start_utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if found.start_utc else None,
+        "start_utc": iso_utc(found.start_utc) if found.start_utc else None,
         "detections": [d.to_json() for d in found.detections if d.passed],
     }  # fmt: skip
     if show_rejected:

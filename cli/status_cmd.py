@@ -21,7 +21,7 @@ _STYLE = {"done": "green", "pending": "yellow", "running": "cyan", "failed": "re
 @config_option
 @json_option
 def status(day: str | None, config_path: Path | None, as_json: bool) -> None:
-    """Show the station's state: every day's counts, or every minute of DAY with its detect result."""
+    """Show the station's state: every day's counts, or every minute of DAY with its candidates."""
     cfg = load(config_path)
     the_day = parse_day(day).isoformat() if day else None
     with Station(cfg) as station:
@@ -42,10 +42,10 @@ def _cell(stage: dict[str, Any] | None) -> str:
 
 def _render_day(data: dict[str, Any]) -> None:
     table = Table(title=f"{data['station']} {data['day']}")
-    for col in ("start (UTC)", "camera", "file", "scan", "detect", "verify", "result"):
+    for col in ("start (UTC)", "camera", "file", "scan", "candidates", "verify", "result"):
         table.add_column(col)
     for m in data["minutes"]:
-        result = m["detect"] or {}
+        result = m["candidates"] or {}
         text = result.get("status", "")
         if result.get("candidates"):
             spans = ", ".join(f"{c['start_utc'][11:22]} ({c['frame_start']}-{c['frame_end']})"
@@ -56,22 +56,22 @@ def _render_day(data: dict[str, Any]) -> None:
             text = f"{text}; meteors: {', '.join(verified)}"
         error = next((s["error"] for s in m["stages"].values() if s["error"]), None)
         table.add_row(m["start_utc"][11:19], m["camera"], m["file"], _cell(m["stages"].get("scan")),
-                      _cell(m["stages"].get("detect")), _cell(m["stages"].get("verify")),
+                      _cell(m["stages"].get("candidates")), _cell(m["stages"].get("verify")),
                       text or (error or ""))  # fmt: skip
     Console().print(table)
-    Console().print(f"detect: {data['detect_counts']}; verified meteors: {data['meteors']}")
+    Console().print(f"candidates: {data['candidate_counts']}; verified meteors: {data['meteors']}")
 
 
 def _render_station(data: dict[str, Any]) -> None:
     table = Table(title=f"station {data['station']}")
     table.add_column("day")
     table.add_column("scan")
-    table.add_column("detect")
+    table.add_column("candidates")
     table.add_column("verify")
     for d in data["days"]:
         cells = [
             ", ".join(f"{k} {v}" for k, v in sorted(d["counts"].get(s, {}).items()))
-            for s in ("scan", "detect", "verify")
+            for s in ("scan", "candidates", "verify")
         ]
         table.add_row(d["day"], *cells)
     Console().print(table)

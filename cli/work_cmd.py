@@ -64,10 +64,10 @@ def scan(files: tuple[Path, ...], out_dir: Path, station_id: str, as_json: bool)
 @click.option(
     "--stage",
     "from_stage",
-    type=click.Choice(STAGE_ORDER),
+    type=click.Choice([*STAGE_ORDER, "detect"]),
     default=STAGE_ORDER[0],
     show_default=True,
-    help="Rerun from this stage on (every later stage follows).",
+    help="Rerun from this stage on (every later stage follows); 'detect': the old name of 'candidates'.",
 )
 @click.option(
     "--settle",
@@ -86,6 +86,9 @@ def reprocess(day: str, from_stage: str, settle_s: float, config_path: Path | No
     daemon is working on is left to it. Exits 1 when any minute failed or was quarantined.
     """
     the_day = parse_day(day).isoformat()
+    if from_stage == "detect":
+        stderr.print("[yellow]--stage detect is now called --stage candidates[/] (the old name still works)")
+        from_stage = "candidates"
     cfg = load(config_path)
     with Station(cfg) as station, progress_bar() as progress:
         task = progress.add_task(f"reprocess {the_day}", total=None)

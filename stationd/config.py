@@ -10,6 +10,7 @@ Each section becomes a small frozen dataclass; components receive only their own
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -21,6 +22,8 @@ import yaml
 
 from stationd.disk.layout import DEFAULT_PATTERN, compile_pattern
 from stationd.errors import ConfigError, ConfigProblem
+
+log = logging.getLogger("stationd.config")
 
 DEFAULT_CONFIG_PATH = Path("/etc/stationd/stationd.yaml")
 FF_POLICIES = ("all", "candidates", "none")
@@ -77,10 +80,10 @@ class ProcessingSection:
     daytime: str = "process"
     min_speed_deg_s: float = 2.0
     max_speed_deg_s: float = 51.0
-    min_points: int = 4
+    min_frames: int = 4  # frames a candidate and a verified meteor must be seen in
     daytime_sun_alt_deg: float = -6.0  # the sun above this altitude means day (-6: civil twilight)
-    threshold_k: float | None = None  # verification: lit when max - mean > k * std + j (None: detector's)
-    threshold_j_dn: float | None = None
+    k_std: float | None = None  # verification: lit when max - mean > k_std * std + j_dn (None: detector's)
+    j_dn: float | None = None
     clip_margin_s: float = 1.0  # video kept before and after a meteor in its clip
 
 
@@ -157,6 +160,7 @@ class StationConfig:
     health: HealthSection = field(default_factory=HealthSection)
     daemon: DaemonSection = field(default_factory=DaemonSection)
     source: str = "<memory>"
+    warnings: tuple[str, ...] = ()  # deprecated keys that still loaded
 
     def camera(self, camera_id: str) -> CameraSection:
         for cam in self.cameras:
@@ -168,6 +172,7 @@ class StationConfig:
         """The configuration as plain data (paths as strings), for ``config show``."""
         raw = asdict(self)
         raw.pop("source")
+        raw.pop("warnings")
         return _plain(raw)  # type: ignore[no-any-return]
 
 
@@ -189,6 +194,26 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[ConfigProblem] = []
+        self.warnings: list[str] = []
+
+    def renamed(
+        self, section: Mapping[str, Any], where: str, renames: Mapping[str, str]
+    ) -> Mapping[str, Any]:
+        """The section with keys of earlier versions under their new names, each with a warning."""
+        out = dict(section)
+        for old, new in renames.items():
+            if old not in out:
+                continue
+            if new in out:
+                self.problems.append(
+                    ConfigProblem(f"{where}.{old}", out[old], f"only {where}.{new} (the same setting)")
+                )
+                continue
+            self.warnings.append(
+                f"{where}.{old} is now called {where}.{new}: rename it (the old name still works)"
+            )
+            out[new] = out.pop(old)
+        return out
 
     def get(
         self,
@@ -349,11 +374,16 @@ def _read_camera(r: _Reader, c: Any, i: int, data_dir: Path | None) -> CameraSec
     )
 
 
+_RENAMED_PROCESSING = {"threshold_k": "k_std", "threshold_j_dn": "j_dn", "min_points": "min_frames"}
+"""Keys of earlier versions (old: new): they still load, with a warning naming the new key."""
+
+
 def _read_processing(r: _Reader, raw: Mapping[str, Any]) -> ProcessingSection:
     p = r.mapping(raw, "processing", "")
     w = "processing"
-    known = {"workers", "ff_policy", "decoder", "daytime", "min_speed_deg_s", "max_speed_deg_s", "min_points",
-             "daytime_sun_alt_deg", "threshold_k", "threshold_j_dn", "clip_margin_s"}  # fmt: skip
+    p = r.renamed(p, w, _RENAMED_PROCESSING)
+    known = {"workers", "ff_policy", "decoder", "daytime", "min_speed_deg_s", "max_speed_deg_s", "min_frames",
+             "daytime_sun_alt_deg", "k_std", "j_dn", "clip_margin_s"}  # fmt: skip
     r.unknown(p, known, w)
     workers = p.get("workers", "auto")
     section = ProcessingSection(
@@ -365,10 +395,10 @@ def _read_processing(r: _Reader, raw: Mapping[str, Any]) -> ProcessingSection:
         daytime=r.get(p, "daytime", w, _choice(DAYTIME_POLICIES), f"one of {DAYTIME_POLICIES}", "process"),
         min_speed_deg_s=r.get(p, "min_speed_deg_s", w, _number(above=0), "deg/s > 0", 2.0),
         max_speed_deg_s=r.get(p, "max_speed_deg_s", w, _number(above=0), "deg/s > 0", 51.0),
-        min_points=r.get(p, "min_points", w, _integer(3), "an integer >= 3", 4),
+        min_frames=r.get(p, "min_frames", w, _integer(3), "an integer >= 3", 4),
         daytime_sun_alt_deg=r.get(p, "daytime_sun_alt_deg", w, _number(-18, 10), "degrees, -18..10", -6.0),
-        threshold_k=r.get(p, "threshold_k", w, _number(above=0, high=50), "a number in (0, 50]", None),
-        threshold_j_dn=r.get(p, "threshold_j_dn", w, _number(0, 255), "DN in [0, 255]", None),
+        k_std=r.get(p, "k_std", w, _number(above=0, high=50), "a number in (0, 50]", None),
+        j_dn=r.get(p, "j_dn", w, _number(0, 255), "DN in [0, 255]", None),
         clip_margin_s=r.get(p, "clip_margin_s", w, _number(0, 30), "seconds in [0, 30]", 1.0),
     )
     if (
@@ -525,9 +555,12 @@ def parse_config(raw: Any, source: str = "<memory>") -> StationConfig:
         health=_read_health(r, raw),
         daemon=_read_daemon(r, raw),
         source=source,
+        warnings=tuple(r.warnings),
     )
     if r.problems:
         raise ConfigError(source, r.problems)
+    for text in config.warnings:
+        log.warning("%s: %s", source, text)
     return config
 
 

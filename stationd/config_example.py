@@ -40,9 +40,9 @@ processing:
   daytime_sun_alt_deg: -6.0      # the sun above this altitude means day (-6: end of civil twilight)
   min_speed_deg_s: 2.0           # meteors move at least this fast on the sky
   max_speed_deg_s: 51.0          # and at most this fast
-  min_points: 4                  # frames a candidate (and a verified meteor) must be seen in
-  # threshold_k: 2.0             # verification: a pixel is lit when max - mean > k * std + j
-  # threshold_j_dn: 4.0          #   (unset: the detector defaults, shown here)
+  min_frames: 4                  # frames a candidate (and a verified meteor) must be seen in
+  # k_std: 2.0                   # verification: a pixel is lit when max - mean > k_std * std + j_dn
+  # j_dn: 4.0                    #   (unset: the detector defaults, shown here)
   clip_margin_s: 1.0             # video kept before and after a meteor in its clip
 
 storage:

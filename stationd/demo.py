@@ -51,7 +51,7 @@ class DemoSettings:
 class DemoMinute:
     name: str
     truth: dict[str, Any]
-    detect: dict[str, Any] | None = None
+    candidates: dict[str, Any] | None = None
     meteors: list[dict[str, Any]] = field(default_factory=list)  # verified meteor records of the minute
 
     def true_meteors(self) -> list[dict[str, Any]]:
@@ -86,7 +86,7 @@ class DemoReport:
         """One row per injected meteor: its truth, the candidate that covers it and the verified record."""
         rows = []
         for minute in self.minutes:
-            candidates = (minute.detect or {}).get("candidates", [])
+            candidates = (minute.candidates or {}).get("candidates", [])
             for obj in minute.true_meteors():
                 first, last = obj["first_frame"], obj["last_frame"]
                 found = next(
@@ -104,7 +104,7 @@ class DemoReport:
         for minute in self.minutes:
             kinds = [o["kind"] for o in minute.truth["objects"] if o["kind"] != "meteor"]
             false = [r["meteor_id"] for r in minute.false_meteors()]
-            rows.append({"minute": minute.name, "negatives": kinds, "detect": minute.detect,
+            rows.append({"minute": minute.name, "negatives": kinds, "candidates": minute.candidates,
                          "false_meteors": false})  # fmt: skip
         return rows
 
@@ -190,9 +190,9 @@ def run_demo(
     with Station(config) as station:
         report.outcomes = station.reprocess(day, on_outcome=on_outcome, settle_s=0.0).outcomes
         status = station.status(day)
-    by_name = {m["file"]: m["detect"] for m in status["minutes"]}
+    by_name = {m["file"]: m["candidates"] for m in status["minutes"]}
     records = list(iter_records(StationLayout(config.station.data_dir), day))
     for minute in report.minutes:
-        minute.detect = by_name.get(minute.name)
+        minute.candidates = by_name.get(minute.name)
         minute.meteors = [r for r in records if r["source"]["video"] == minute.name]
     return report

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from detection.errors import VideoError
 from detection.scan.minute import ScanSettings, scan_video
+from detection.timing import VideoTime
 from stationd.disk.layout import DEFAULT_PATTERN, compile_pattern, parse_minute_name
 from stationd.disk.products import ProductPaths, write_scan_products
 
@@ -51,7 +52,8 @@ def scan_file(path: Path, out_dir: Path, station: str = "XX0001", decoder: str =
         stack=out_dir / f"{stem}_stack.jpg",
         preview=out_dir / f"{stem}_preview.jpg",
     )
-    names = write_scan_products(result, paths, station, _start_time(path))
+    clock = VideoTime(_start_time(path), result.fps, result.n_frames)
+    names = write_scan_products(result, paths, station, clock)
     return StandaloneScan(
         path, True, None, result.n_frames, result.width, result.height, result.fps, tuple(names),
         result.decode_s + result.compute_s,

@@ -14,12 +14,11 @@ from stationd.config import StationConfig
 from stationd.daemon.owner import owner_alive
 from stationd.disk.atomic import remove_temporaries
 from stationd.disk.layout import StationLayout
+from stationd.disk.records import recover_records
 from stationd.disk.state import StateStore
 from stationd.disk.views import day_status, station_status
 from stationd.ops.health import active_alerts
 from stationd.stages import STAGE_ORDER, Outcome, StageContext, StageRunner
-
-_OUTPUT_FOLDERS = ("video", "video/hd", "values", "ff", "stacks")
 
 
 @dataclass
@@ -67,11 +66,12 @@ class Station:
             self.ctx.log.warning("recovered stale %s claim of minute %d held by %s", stage, minute_id, owner)
         days = [day] if day else self.store.days()
         for d in days:
-            for camera in self.config.cameras:
-                base = self.layout.day_camera(d, camera.id)
-                for sub in _OUTPUT_FOLDERS:
-                    remove_temporaries(base / sub)
+            for camera in self.config.cameras:  # first: a record caught between its renames is put back
+                recover_records(self.layout.meteors_dir(d, camera.id))
+            remove_temporaries(self.layout.days_root() / d, recursive=True)
+            remove_temporaries(self.layout.exports(d), recursive=True)
         remove_temporaries(self.layout.quarantine)
+        remove_temporaries(self.layout.data_dir)
         return len(stale)
 
     def reprocess(

@@ -20,8 +20,9 @@ Frame numbers are those of :mod:`detection.video.window` (decode order from 0, a
 result,
 a :class:`ClipResult`, says which frames of the source the clip holds.
 
-The file appears atomically: the clip is written under a temporary name in ``dst``'s folder, synced, and
-renamed to ``dst`` (replacing it); on failure nothing is left behind.
+``dst`` is written in place and synced; on failure it is removed, so nothing half-written is left. Publishing
+it atomically is the caller's part (the station writes clips inside a meteor record's temporary folder,
+which is renamed into place whole: one temporary-file scheme for every writer, in ``stationd.disk.atomic``).
 
 Example
 -------
@@ -34,7 +35,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -129,16 +129,16 @@ def trim_clip(
     dst = Path(dst)
     with open_container(src) as source:
         if allow_copy:
-            with _atomic(dst) as tmp:
-                copied = _copy(source, tmp, first_frame, int(last_frame))
+            with _written(dst) as out:
+                copied = _copy(source, out, first_frame, int(last_frame))
                 if copied is not None:
                     return ClipResult("copy", copied[0], copied[1], str(dst))
                 raise _Discard
         rate = Fraction(fps or source.fps or _DEFAULT_FPS).limit_denominator(1001)
         for seek in (True, False):
             try:
-                with _atomic(dst) as tmp:
-                    first, last = _encode(source, tmp, first_frame, int(last_frame), rate, crf, seek)
+                with _written(dst) as out:
+                    first, last = _encode(source, out, first_frame, int(last_frame), rate, crf, seek)
                 return ClipResult("encode", first, last, str(dst))
             except SeekFailed:
                 continue
@@ -146,23 +146,21 @@ def trim_clip(
 
 
 class _Discard(Exception):
-    """Leave the temporary file unpublished (the copy was not possible)."""
+    """Remove what was written (the copy was not possible)."""
 
 
 @contextlib.contextmanager
-def _atomic(dst: Path) -> Iterator[str]:
-    """A temporary path beside ``dst``; renamed to ``dst`` when the block ends normally, else removed."""
-    tmp = dst.parent / f".{dst.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+def _written(dst: Path) -> Iterator[str]:
+    """``dst`` to write; synced when the block ends normally, removed when it raises (or discards)."""
     try:
-        yield str(tmp)
-        with open(tmp, "rb+") as f:
+        yield str(dst)
+        with open(dst, "rb+") as f:
             os.fsync(f.fileno())
-        os.replace(tmp, dst)
     except _Discard:
-        pass
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        dst.unlink(missing_ok=True)
+    except BaseException:
+        dst.unlink(missing_ok=True)
+        raise
 
 
 def _copy(source: VideoSource, tmp: str, first: int, last: int) -> tuple[int, int] | None:

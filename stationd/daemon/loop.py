@@ -35,6 +35,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from detection.timing import iso_utc
 from stationd.config import StationConfig
 from stationd.daemon.lock import StationLock
 from stationd.daemon.notify import Notifier
@@ -42,7 +43,7 @@ from stationd.daemon.watcher import IncomingWatcher
 from stationd.daemon.workers import Priority, Task, TaskResult, WorkerPool, WorkQueue
 from stationd.disk.atomic import atomic_move
 from stationd.disk.discover import discover_camera, minute_of
-from stationd.disk.layout import StationLayout, iso_utc
+from stationd.disk.layout import StationLayout
 from stationd.disk.state import Minute
 from stationd.errors import EXIT_FAILURE, EXIT_OK
 from stationd.ops.health import HealthMonitor

@@ -1,13 +1,20 @@
 """Atomic file writes and moves: write to a temporary name in the same folder, fsync, rename.
 
-A crash at any point leaves either the old file or the new one, never half of one. Temporary names start
-with ``.tmp-`` so that sweeps and retention can recognise and remove leftovers.
+A crash at any point leaves either the old file or the new one, never half of one.
+
+One naming scheme for every temporary the station makes (files, FF blocks, exports, meteor record folders,
+with the clips written inside them): ``.tmp-<pid>-<random>-<final name>`` in the folder of the final path
+(:func:`temporary_path`). Watchers and sweeps skip such names; start-up recovery
+(:func:`remove_temporaries`) removes those whose process is gone, and leaves alone those of a live process
+(a manual ``stationd reprocess`` recovers while the daemon may be writing).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -15,6 +22,29 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 TMP_PREFIX = ".tmp-"
+_TMP_NAME = re.compile(r"\.tmp-(?P<pid>\d+)-[0-9a-z_]+-(?P<final>.+)")
+
+
+def temporary_path(final: Path) -> Path:
+    """A fresh temporary name beside ``final`` in the station's one scheme."""
+    return final.with_name(f"{TMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}-{final.name}")
+
+
+def parse_temporary(name: str) -> tuple[int, str] | None:
+    """The writer's pid and the final name of a temporary of this scheme; None for other names."""
+    m = _TMP_NAME.fullmatch(name)
+    return (int(m["pid"]), m["final"]) if m else None
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this id runs (one of another user counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def fsync_dir(folder: Path) -> None:
@@ -29,7 +59,9 @@ def fsync_dir(folder: Path) -> None:
 def atomic_write_with(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Create or replace ``path`` with what ``write`` puts into the binary file object it is given."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix=f"-{path.name}", dir=path.parent
+    )
     try:
         with os.fdopen(fd, "wb") as tmp:
             write(tmp)
@@ -75,12 +107,26 @@ def atomic_move(src: Path, dst: Path) -> None:
     fsync_dir(dst.parent)
 
 
-def remove_temporaries(folder: Path) -> int:
-    """Delete leftover temporary files (of a crash) directly inside ``folder``; returns how many."""
+def remove_temporaries(folder: Path, recursive: bool = False) -> int:
+    """Delete the temporaries a crash left in ``folder`` (and below it); returns how many.
+
+    Temporaries of a live process are left alone; names of an earlier scheme (``.tmp-<random>``, without
+    a pid) are removed as before.
+    """
     if not folder.is_dir():
         return 0
     count = 0
-    for leftover in folder.glob(TMP_PREFIX + "*"):
-        leftover.unlink(missing_ok=True)
-        count += 1
+    with os.scandir(folder) as entries:
+        for entry in list(entries):
+            if entry.name.startswith(TMP_PREFIX):
+                parsed = parse_temporary(entry.name)
+                if parsed is not None and pid_alive(parsed[0]):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    Path(entry.path).unlink(missing_ok=True)
+                count += 1
+            elif recursive and entry.is_dir(follow_symlinks=False):
+                count += remove_temporaries(Path(entry.path), recursive=True)
     return count

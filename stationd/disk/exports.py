@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fcntl
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,36 +30,22 @@ from detection.scan.ff import MAX_FRAMES
 from stationd.config import StationConfig
 from stationd.disk.atomic import atomic_write_text
 from stationd.disk.layout import StationLayout
-from stationd.disk.records import iter_records
-
-FF_BLOCK_FRAMES = MAX_FRAMES
-"""Frames of one FF block as the scan writes them."""
-
-
-def _parse_utc(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-def _round_ms(t: datetime) -> datetime:
-    """Minute files start on whole milliseconds (their names say so); undo microsecond rounding."""
-    ms = round(t.microsecond / 1000)
-    return t.replace(microsecond=0) + timedelta(milliseconds=ms)
+from stationd.disk.records import iter_records, video_clock
 
 
 def ff_name_of(record: dict[str, Any]) -> tuple[str, int]:
     """The FF file name of the block holding a record's first frame, and that block's first frame.
 
-    The name the scan gave the file (``source.ff_files``) when it is listed; else it is made the same way.
+    The name the scan gave the file (``source.ff_files``) when it is listed; else it is made the same way
+    from the clock of the record's video.
     """
-    fps = float(record["fps"])
     first = int(record["frames"][0]["frame"])
-    block_first = first // FF_BLOCK_FRAMES * FF_BLOCK_FRAMES
+    block_first = first // MAX_FRAMES * MAX_FRAMES
     for name in record.get("source", {}).get("ff_files", []):
         if parse_ff_filename(name)[2] == block_first:
             return name, block_first
-    minute_start = _round_ms(_parse_utc(record["start_utc"]) - timedelta(seconds=first / fps))
-    ff_start = minute_start + timedelta(seconds=block_first / fps)
-    return ff_filename(record["station"], ff_start, block_first), block_first
+    block_start = video_clock(record).frame_utc(block_first)
+    return ff_filename(record["station"], block_start, block_first), block_first
 
 
 def ftp_detection(record: dict[str, Any], meteor_no: int, width_px: int, height_px: int) -> FTPDetection:

@@ -110,11 +110,6 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def iso_utc(t: datetime) -> str:
-    """ISO 8601 in UTC with microseconds and ``Z`` (DESIGN 4)."""
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 @dataclass(frozen=True)
 class StationLayout:
     """Paths of one station's data directory."""

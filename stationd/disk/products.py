@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import cv2
 from detection.formats.ff_file import FFFile, ff_filename, write_ff
 from detection.scan.minute import ScanResult
 from detection.scan.values import save_values
+from detection.timing import VideoTime
 from stationd.disk.atomic import atomic_write_bytes, atomic_write_with
 
 
@@ -24,14 +24,14 @@ class ProductPaths:
 
 
 def write_scan_products(
-    result: ScanResult, paths: ProductPaths, station: str, start_utc: datetime, camno: int = 0
+    result: ScanResult, paths: ProductPaths, station: str, clock: VideoTime, camno: int = 0
 ) -> list[str]:
     """Write values, FF blocks, stack and preview atomically; returns the FF file names."""
     atomic_write_with(paths.values, lambda f: save_values(f, result.values))
     names: list[str] = []
     if paths.ff_dir is not None:
         for first_frame, planes in result.ff_blocks:
-            t0 = start_utc + timedelta(seconds=first_frame / result.fps)
+            t0 = clock.frame_utc(first_frame)
             ff = FFFile(planes=planes, station=station, start_utc=t0, first_frame=first_frame, fps=result.fps,
                         camno=camno)  # fmt: skip
             name = ff_filename(station, t0, first_frame)

@@ -5,8 +5,8 @@ Meteor ids are deterministic, ``<station>_<camera>_<YYYYMMDD>_<HHMMSS>_<mmm>`` o
 frame, so reprocessing a minute gives the same ids; the verify stage first removes the records that came from
 the minute, then writes the new ones, so a rerun replaces and never duplicates.
 
-A record's folder is assembled under a temporary name beside its final one and renamed into place, so a
-reader never sees half a record.
+A record's folder is assembled under a temporary name beside its final one (the scheme of
+:mod:`stationd.disk.atomic`) and renamed into place, so a reader never sees half a record.
 """
 
 from __future__ import annotations
@@ -14,13 +14,21 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from stationd.disk.atomic import atomic_write_text, fsync_dir
-from stationd.disk.layout import StationLayout, iso_utc
+from detection.timing import VideoTime, iso_utc, parse_iso_utc
+from stationd.disk.atomic import (
+    atomic_write_text,
+    fsync_dir,
+    parse_temporary,
+    pid_alive,
+    remove_temporaries,
+    temporary_path,
+)
+from stationd.disk.layout import StationLayout
 
 log = logging.getLogger("stationd.records")
 
@@ -38,47 +46,70 @@ def meteor_id(station: str, camera: str, t_utc: datetime) -> str:
     return f"{station}_{camera}_{t_utc:%Y%m%d_%H%M%S}_{t_utc.microsecond // 1000:03d}"
 
 
-def frame_time(start_utc: datetime, frame: int, fps: float) -> datetime:
-    """UTC time of ``frame`` of a video that starts at ``start_utc``: start + frame / fps (DESIGN 4)."""
-    return start_utc + timedelta(seconds=frame / fps)
+def unique_meteor_id(meteor_id: str, taken: Collection[str]) -> str:
+    """``meteor_id``, or with ``_2``, ``_3``... when an earlier meteor of the same minute starts in the same
+    frame (ids are given in the detector's order, which is deterministic).
+
+    >>> unique_meteor_id("XX0001_cam1_20260812_221506_120", ["XX0001_cam1_20260812_221506_120"])
+    'XX0001_cam1_20260812_221506_120_2'
+    """
+    candidate, k = meteor_id, 1
+    while candidate in taken:
+        k += 1
+        candidate = f"{meteor_id}_{k}"
+    return candidate
 
 
 def build_record(
     *,
     station: str,
     camera: str,
-    minute_start_utc: datetime,
-    fps: float,
+    clock: VideoTime,
     detection: dict[str, Any],
     source: dict[str, Any],
     products: dict[str, Any],
+    taken: Collection[str] = (),
 ) -> dict[str, Any]:
     """The meteor.json of one verified detection.
 
     ``detection`` is the detector's JSON (``frames``, ``line``, ``checks``, ``fireball``) with frame numbers
-    counted from the first frame of the minute video; ``source`` names the video, FF files and HD video.
+    counted from the first frame of the video whose clock is ``clock``; ``source`` names the video, FF
+    files and HD video (the video's start time is added to it); ``taken`` are the ids of the minute's
+    meteors written before this one.
     """
     frames = detection["frames"]
     first, last = frames[0]["frame"], frames[-1]["frame"]
-    t_first = frame_time(minute_start_utc, first, fps)
-    t_last = frame_time(minute_start_utc, last, fps)
+    t_first = clock.frame_utc(first)
     return {
         "schema": SCHEMA,
-        "meteor_id": meteor_id(station, camera, t_first),
+        "meteor_id": unique_meteor_id(meteor_id(station, camera, t_first), taken),
         "station": station,
         "camera": camera,
         "start_utc": iso_utc(t_first),
-        "end_utc": iso_utc(t_last),
-        "duration_s": round((last - first) / fps, 6),
-        "fps": fps,
-        "source": source,
-        "frames": [{**p, "t_utc": iso_utc(frame_time(minute_start_utc, p["frame"], fps))} for p in frames],
+        "end_utc": clock.frame_iso(last),
+        "duration_s": round((last - first) / clock.fps, 6),
+        "fps": clock.fps,
+        "source": {**source, "video_start_utc": iso_utc(clock.start_utc)},
+        "frames": [{**p, "t_utc": clock.frame_iso(p["frame"])} for p in frames],
         "line": detection["line"],
         "checks": detection["checks"],
         "fireball": bool(detection["fireball"]),
         "calibration": None,
         "products": products,
     }
+
+
+def video_clock(record: dict[str, Any]) -> VideoTime:
+    """The clock of the video a record's frame numbers count: from ``source.video_start_utc``; records
+    written before that field existed give it from their first point (start - frame / fps, to the ms)."""
+    fps = float(record["fps"])
+    start = record.get("source", {}).get("video_start_utc")
+    if start is not None:
+        return VideoTime(parse_iso_utc(start), fps)
+    first = record["frames"][0]
+    t = parse_iso_utc(first["t_utc"]) - timedelta(seconds=first["frame"] / fps)
+    ms = round(t.microsecond / 1000)  # minute files start on whole milliseconds (their names say so)
+    return VideoTime(t.replace(microsecond=0) + timedelta(milliseconds=ms), fps)
 
 
 def write_record(
@@ -90,11 +121,8 @@ def write_record(
     """Write a record's folder: ``write_products(tmp_dir)`` writes clip and stack and returns the record's
     ``products``; then meteor.json; the folder replaces any earlier one of the same id in one rename."""
     final = layout.meteor_dir(day, record["camera"], record["meteor_id"])
-    tmp, old = final.with_name(f".{final.name}.tmp"), final.with_name(f".{final.name}.old")
-    if old.exists() and not final.exists():  # a crash between the two renames below: the old one stands
-        old.rename(final)
-    for leftover in (tmp, old):
-        shutil.rmtree(leftover, ignore_errors=True)
+    recover_records(final.parent)
+    tmp, old = temporary_path(final), temporary_path(final.with_name(_OLD + final.name))
     tmp.mkdir(parents=True)
     try:
         record["products"] = write_products(tmp)
@@ -107,6 +135,24 @@ def write_record(
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+def recover_records(meteors_dir: Path) -> int:
+    """Put back a record whose replacement a crash interrupted between its two renames (the old folder
+    stands), then remove the temporaries of dead writers; returns how many were removed."""
+    if not meteors_dir.is_dir():
+        return 0
+    for leftover in meteors_dir.iterdir():
+        parsed = parse_temporary(leftover.name)
+        if parsed is None or not parsed[1].startswith(_OLD):
+            continue
+        final = meteors_dir / parsed[1].removeprefix(_OLD)
+        if not final.exists() and not pid_alive(parsed[0]):
+            leftover.rename(final)
+    return remove_temporaries(meteors_dir)
+
+
+_OLD = "old-"  # a replaced record's folder, between the two renames of write_record
 
 
 def read_record(path: Path) -> dict[str, Any]:
@@ -144,7 +190,7 @@ def remove_minute_records(layout: StationLayout, day: str, camera: str, video_na
     for record in list(iter_records(layout, day, camera)):
         if record.get("source", {}).get("video") == video_name:
             folder = layout.meteor_dir(day, camera, record["meteor_id"])
-            gone = folder.with_name(f".{folder.name}.del")  # out of sight at once, then deleted
+            gone = temporary_path(folder)  # out of sight at once, then deleted
             shutil.rmtree(gone, ignore_errors=True)
             folder.rename(gone)
             shutil.rmtree(gone, ignore_errors=True)

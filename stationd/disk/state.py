@@ -26,12 +26,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from stationd.disk.layout import iso_utc
+from detection.timing import iso_utc
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS = {
     2: ["ALTER TABLE minutes ADD COLUMN pruned_utc TEXT"],
+    # values detection's stage is called "candidates" (it was "detect", which also named the command)
+    3: [
+        "UPDATE stage_runs SET stage='candidates', version=replace(version, 'detect/', 'candidates/') "
+        "WHERE stage='detect'"
+    ],
 }
 """Statements that bring a store of version ``v - 1`` to version ``v`` (new stores get the full schema)."""
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from stationd.disk.layout import iso_utc
+from detection.timing import iso_utc
 from stationd.disk.state import StageRun, StateStore
 from stationd.stages.context import STAGE_ORDER
+from stationd.stages.results import CandidatesStageResult, VerifyStageResult, read_result
 
 
 def _run_view(run: StageRun) -> dict[str, Any]:
@@ -24,13 +25,13 @@ def _run_view(run: StageRun) -> dict[str, Any]:
 
 
 def day_status(store: StateStore, station: str, day: str) -> dict[str, Any]:
-    """Every minute of ``day`` with its file, per-stage status, its detect and verify results."""
+    """Every minute of ``day`` with its file, per-stage status, its candidates and verify results."""
     runs = store.runs_of_day(day)
     minutes = []
     for m in store.minutes(day=day):
         stages = runs.get(m.id, {})
-        detect = stages.get("detect")
-        verify = stages.get("verify")
+        found = read_result(stages, CandidatesStageResult)
+        verified = read_result(stages, VerifyStageResult)
         entry: dict[str, Any] = {
             "camera": m.camera,
             "start_utc": iso_utc(m.start_utc),
@@ -39,24 +40,24 @@ def day_status(store: StateStore, station: str, day: str) -> dict[str, Any]:
             "hd_path": str(m.hd_path) if m.hd_path else None,
             "pruned_utc": m.pruned_utc,
             "stages": {name: _run_view(stages[name]) for name in STAGE_ORDER if name in stages},
-            "detect": detect.result if detect is not None and detect.result is not None else None,
-            "verify": verify.result if verify is not None and verify.result is not None else None,
+            "candidates": found.to_json() if found is not None else None,
+            "verify": verified.to_json() if verified is not None else None,
         }
         minutes.append(entry)
     return {
         "station": station,
         "day": day,
         "counts": store.counts(day),
-        "detect_counts": _detect_counts(minutes),
+        "candidate_counts": _candidate_counts(minutes),
         "meteors": sum(len((m["verify"] or {}).get("meteors", [])) for m in minutes),
         "minutes": minutes,
     }
 
 
-def _detect_counts(minutes: list[dict[str, Any]]) -> dict[str, int]:
+def _candidate_counts(minutes: list[dict[str, Any]]) -> dict[str, int]:
     counts = {"none": 0, "candidates": 0, "too-many": 0, "candidate_events": 0}
     for entry in minutes:
-        result = entry["detect"]
+        result = entry["candidates"]
         if result is None:
             continue
         counts[result["status"]] = counts.get(result["status"], 0) + 1

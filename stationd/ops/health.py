@@ -35,15 +35,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from detection.timing import iso_utc
 from stationd.config import StationConfig
 from stationd.disk.atomic import atomic_write_json
-from stationd.disk.layout import StationLayout, iso_utc
+from stationd.disk.layout import StationLayout
 from stationd.disk.state import Minute, StageRun, StateStore, Status
 from stationd.ops.alerts import Alert, AlertEvent, Notifier
 from stationd.ops.logs import log_event
 from stationd.ops.night import summarize_night
 from stationd.ops.retention import GB, RetentionReport
 from stationd.ops.sun import is_daytime_for, last_night
+from stationd.stages.results import CandidatesStageResult, read_result
 
 STATUS_FILE = "status.json"
 STATUS_SCHEMA = "stationd.status/1"
@@ -235,9 +237,8 @@ class HealthMonitor:
         limit = self.config.health.max_candidates_per_hour
         per_cam: dict[str, int] = {}
         for m, runs in self._recent(now, timedelta(hours=1)):
-            detect = runs.get("detect")
-            result = (detect.result or {}) if detect is not None else {}
-            per_cam[m.camera] = per_cam.get(m.camera, 0) + len(result.get("candidates", []))
+            found = read_result(runs, CandidatesStageResult)
+            per_cam[m.camera] = per_cam.get(m.camera, 0) + (len(found.candidates) if found else 0)
         return [
             Alert(f"candidates:{cam}", "candidates", "warning",
                   f"{n} candidates from {cam} in the last hour (limit {limit}): rain, insects or lights?",

@@ -31,6 +31,8 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.text import Text
 
+from detection.timing import iso_utc
+
 if TYPE_CHECKING:
     from stationd.config import StationConfig
 
@@ -81,7 +83,7 @@ class PlainFormatter(logging.Formatter):
         )
         if self.timestamps:
             t = datetime.fromtimestamp(record.created, UTC)
-            text = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z " + text
+            text = iso_utc(t, digits=3) + " " + text
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         if self.syslog_prefix:
@@ -100,7 +102,7 @@ class JsonLinesFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         t = datetime.fromtimestamp(record.created, UTC)
         obj: dict[str, Any] = {
-            "t_utc": t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "t_utc": iso_utc(t),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from stationd.disk.layout import iso_utc
+from detection.timing import iso_utc
 from stationd.disk.state import StateStore, Status
+from stationd.stages.results import CandidatesStageResult, read_result
 
 
 @dataclass
@@ -68,11 +69,10 @@ def summarize_night(
             c.failed += Status.FAILED in statuses
             c.quarantined += Status.QUARANTINED in statuses
             c.pending += bool(statuses & {Status.PENDING, Status.RUNNING})
-            detect = stages.get("detect")
-            result = (detect.result or {}) if detect is not None else {}
-            if result.get("status") == "candidates":
+            found = read_result(stages, CandidatesStageResult)
+            if found is not None and found.status == "candidates":
                 c.with_candidates += 1
-                c.candidates += len(result.get("candidates", []))
-            elif result.get("status") == "too-many":
+                c.candidates += len(found.candidates)
+            elif found is not None and found.status == "too-many":
                 c.too_many += 1
     return summary

@@ -9,7 +9,7 @@ before it is exhausted, and deletion stops as soon as enough space is free):
 2. **ff**: FF blocks of processed minutes (those with candidates too).
 3. **previews**: stack and preview images of processed minutes of days before the current UTC day.
 
-Never deleted: minutes not yet through detection (``scan`` or ``detect`` pending, running, failed or
+Never deleted: minutes not yet through detection (``scan`` or ``candidates`` pending, running, failed or
 quarantined), the videos and values of minutes with candidates, anything under ``days/*/*/meteors/`` (meteor
 records and clips), ``incoming/``, ``quarantine/``, ``calibration/``, ``index/``, ``exports/``, the state
 store and the local object store. Only files inside ``days/<day>/<camera>/{video,values,stacks,ff}/`` are
@@ -33,6 +33,7 @@ from pathlib import Path
 from stationd.config import StationConfig
 from stationd.disk.layout import StationLayout
 from stationd.disk.state import Minute, StageRun, StateStore, Status
+from stationd.stages.results import CandidatesStageResult, ScanStageResult, read_result
 
 GB = 1_000_000_000
 _DELETABLE_FOLDERS = frozenset({"video", "values", "stacks", "ff"})
@@ -124,8 +125,8 @@ class _Planner:
             runs = self.store.runs_of_day(day)
             for minute in self.store.minutes(day=day):
                 stages = runs.get(minute.id, {})
-                detect = stages.get("detect")
-                if detect is not None and detect.status == Status.DONE and detect.result is not None:
+                run = stages.get(CandidatesStageResult.STAGE)
+                if run is not None and run.status == Status.DONE and run.result is not None:
                     yield minute, stages
 
     def _video_files(self, m: Minute) -> list[Path]:
@@ -138,16 +139,17 @@ class _Planner:
         return [self.layout.stack(m.day, m.camera, m.stem), self.layout.preview(m.day, m.camera, m.stem)]
 
     def _ff_files(self, m: Minute, stages: dict[str, StageRun]) -> list[Path]:
-        scan = stages.get("scan")
-        names = (scan.result or {}).get("ff_files", []) if scan is not None else []
-        return [self.layout.ff_dir(m.day, m.camera) / str(n) for n in names]
+        scan = read_result(stages, ScanStageResult)
+        names = scan.ff_files if scan is not None else ()
+        return [self.layout.ff_dir(m.day, m.camera) / n for n in names]
 
     def groups(self) -> Iterator[tuple[Minute, list[Path], str]]:
         for m, stages in self._processed():
-            status = (stages["detect"].result or {}).get("status")
+            found = read_result(stages, CandidatesStageResult)
+            status = found.status if found is not None else None
             if status in _NO_CANDIDATES:
                 files = [*self._video_files(m), self.layout.values(m.day, m.camera, m.stem), *self._images(m)]
-                yield m, files, f"no candidates (detect: {status}), oldest processed minute"
+                yield m, files, f"no candidates ({status}), oldest processed minute"
         for m, stages in self._processed():
             yield m, self._ff_files(m, stages), "FF blocks of a processed minute"
         for m, _stages in self._processed():

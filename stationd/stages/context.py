@@ -10,11 +10,12 @@ from stationd.daemon.owner import current_owner
 from stationd.disk.layout import StationLayout
 from stationd.disk.state import StateStore
 
-STAGE_ORDER = ("scan", "detect", "verify")
+STAGE_ORDER = ("scan", "candidates", "verify")
 """Stages in pipeline order; a stage's completion makes the next one pending."""
 
-STAGE_VERSIONS = {"scan": "scan/1", "detect": "detect/3", "verify": "verify/2"}
-"""Code version of each stage, recorded with its result; bump it when outputs change."""
+STAGE_VERSIONS = {"scan": "scan/1", "candidates": "candidates/3", "verify": "verify/2"}
+"""Code version of each stage, recorded with its result; bump it when outputs change. (The candidates
+stage was called ``detect`` up to its version 3: the state store's version 3 renamed its rows.)"""
 
 
 @dataclass

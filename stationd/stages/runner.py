@@ -14,22 +14,22 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from detection.errors import VideoError
+from detection.timing import iso_utc
 from stationd.disk.atomic import atomic_move, atomic_write_text
 from stationd.disk.discover import DiscoverReport, discover_camera
-from stationd.disk.layout import iso_utc
 from stationd.disk.state import Minute
 from stationd.ops.logs import log_event
+from stationd.stages.candidates import run_candidates
 from stationd.stages.context import STAGE_ORDER, STAGE_VERSIONS, StageContext
-from stationd.stages.detect import run_detect
+from stationd.stages.results import StageResult
 from stationd.stages.scan import locate_original, run_scan
 from stationd.stages.verify import run_verify
 
-StageFunction = Callable[[StageContext, Minute], dict[str, Any]]
+StageFunction = Callable[[StageContext, Minute], StageResult]
 
-STAGES: dict[str, StageFunction] = {"scan": run_scan, "detect": run_detect, "verify": run_verify}
+STAGES: dict[str, StageFunction] = {"scan": run_scan, "candidates": run_candidates, "verify": run_verify}
 
 
 @dataclass(frozen=True)
@@ -41,21 +41,7 @@ class Outcome:
     status: str  # done | failed | quarantined | skipped (someone else holds it)
     duration_s: float = 0.0
     error: str | None = None
-    result: dict[str, Any] | None = None
-
-
-def _summary(stage: str, result: dict[str, Any]) -> str:
-    """A few words on what a stage found, for its log line."""
-    if stage == "detect":
-        n = len(result.get("candidates", []))
-        return f"detect: {result.get('status')}" + (f" ({n})" if n else "")
-    if stage == "verify":
-        n = len(result.get("meteors", []))
-        rejected = result.get("rejected", 0)
-        return f"verify: {n} meteor{'s' if n != 1 else ''}" + (f", {rejected} rejected" if rejected else "")
-    if stage == "scan":
-        return f"scanned {result.get('n_frames')} frames, {len(result.get('ff_files', []))} FF files"
-    return f"{stage} done"
+    result: StageResult | None = None
 
 
 @dataclass
@@ -100,8 +86,8 @@ class StageRunner:
             raise
         duration = time.monotonic() - t0
         nxt = STAGE_ORDER[STAGE_ORDER.index(stage) + 1 :][:1]
-        store.complete(minute.id, stage, owner, result, duration, then=nxt)
-        log_event(self.ctx.log, _summary(stage, result), camera=minute.camera, stage=stage, file=minute.name,
+        store.complete(minute.id, stage, owner, result.to_json(), duration, then=nxt)
+        log_event(self.ctx.log, result.summary(), camera=minute.camera, stage=stage, file=minute.name,
                   duration_s=duration)  # fmt: skip
         return Outcome(minute, stage, "done", duration, None, result)
 

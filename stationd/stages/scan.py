@@ -9,14 +9,15 @@ file of the same minute into ``video/hd/``). A file that cannot be read goes to 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from detection.scan.minute import ScanSettings, scan_video
+from detection.timing import VideoTime
 from stationd.disk.atomic import atomic_move
 from stationd.disk.discover import find_hd
 from stationd.disk.products import ProductPaths, write_scan_products
 from stationd.disk.state import Minute
 from stationd.stages.context import StageContext
+from stationd.stages.results import ScanStageResult
 
 
 def locate_original(ctx: StageContext, minute: Minute) -> Path:
@@ -31,7 +32,7 @@ def locate_original(ctx: StageContext, minute: Minute) -> Path:
     raise FileNotFoundError(f"{minute.name}: neither at {minute.path} nor in {moved.parent}")
 
 
-def run_scan(ctx: StageContext, minute: Minute) -> dict[str, Any]:
+def run_scan(ctx: StageContext, minute: Minute) -> ScanStageResult:
     """Scan one minute; returns the result recorded in the state store. Raises VideoError for bad input."""
     camera = ctx.camera(minute.camera)
     layout = ctx.layout
@@ -49,23 +50,18 @@ def run_scan(ctx: StageContext, minute: Minute) -> dict[str, Any]:
         stack=layout.stack(minute.day, minute.camera, minute.stem),
         preview=layout.preview(minute.day, minute.camera, minute.stem),
     )
+    clock = VideoTime(minute.start_utc, result.fps, result.n_frames)
     ff_names = write_scan_products(
-        result, paths, ctx.config.station.id, minute.start_utc, ctx.camera_number(minute.camera)
+        result, paths, ctx.config.station.id, clock, ctx.camera_number(minute.camera)
     )
 
     video_path, hd_path = _file_original(ctx, minute, source)
-    return {
-        "file": video_path.name,
-        "width_px": result.width,
-        "height_px": result.height,
-        "fps": result.fps,
-        "n_frames": result.n_frames,
-        "ff_files": ff_names,
-        "values_file": paths.values.name,
-        "hd_file": hd_path.name if hd_path else None,
-        "decode_s": round(result.decode_s, 3),
-        "compute_s": round(result.compute_s, 3),
-    }
+    return ScanStageResult(
+        file=video_path.name, width_px=result.width, height_px=result.height, fps=result.fps,
+        n_frames=result.n_frames, ff_files=tuple(ff_names), values_file=paths.values.name,
+        hd_file=hd_path.name if hd_path else None, decode_s=round(result.decode_s, 3),
+        compute_s=round(result.compute_s, 3),
+    )  # fmt: skip
 
 
 def _file_original(ctx: StageContext, minute: Minute, source: Path) -> tuple[Path, Path | None]:

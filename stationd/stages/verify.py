@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-from dataclasses import replace
+from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
@@ -25,32 +25,83 @@ import numpy as np
 from detection.errors import DetectionError
 from detection.formats.ff_file import parse_ff_filename
 from detection.formats.mask import load_mask
-from detection.meteors.detector import MeteorDetector, MeteorSettings
+from detection.meteors.detector import MeteorDetector
 from detection.meteors.track_image import track_image
-from detection.meteors.verify import MinuteVerifier, Rejection, VerifiedMeteor, plan_windows
-from detection.video.clip import ClipResult, trim_clip
-from detection.video.decode import Backend, open_video
+from detection.meteors.verify import (
+    MinuteVerifier,
+    Rejection,
+    VerifiedMeteor,
+    VerifyResult,
+    VerifyWindow,
+    plan_windows,
+)
+from detection.scan.ff import MAX_FRAMES
+from detection.timing import VideoTime
+from detection.video.clip import ClipResult
+from detection.video.decode import Backend
 from stationd.disk.atomic import atomic_write_bytes, atomic_write_text
 from stationd.disk.discover import minute_of
-from stationd.disk.exports import FF_BLOCK_FRAMES, export_day
+from stationd.disk.exports import export_day
 from stationd.disk.records import build_record, remove_minute_records, write_record
 from stationd.disk.state import Minute
 from stationd.ops.logs import log_event
+from stationd.stages.clips import ClipSpan, hd_clip, sd_clip
 from stationd.stages.context import StageContext
+from stationd.stages.results import (
+    CandidatesStageResult,
+    RejectedCandidate,
+    ScanStageResult,
+    VerifyStageResult,
+    read_result,
+)
 from stationd.stages.scan import locate_original
+from stationd.stages.settings import meteor_settings
 
 
-def meteor_settings(ctx: StageContext) -> MeteorSettings:
-    """The detector's settings from the configuration (unset thresholds keep the detector's defaults)."""
-    proc = ctx.config.processing
-    settings = MeteorSettings(
-        min_speed_deg_s=proc.min_speed_deg_s, max_speed_deg_s=proc.max_speed_deg_s, min_frames=proc.min_points
+def run_verify(ctx: StageContext, minute: Minute) -> VerifyStageResult:
+    """Verify one minute's candidates; returns the recorded result (meteor ids and rejections)."""
+    runs = ctx.store.runs(minute.id)
+    scan = read_result(runs, ScanStageResult)
+    found = read_result(runs, CandidatesStageResult)
+    n_frames = scan.n_frames if scan else 0
+    clock = VideoTime(minute.start_utc, scan.fps if scan else ctx.camera(minute.camera).fps, n_frames)
+    candidates = [(c.frame_start, c.frame_end) for c in found.candidates] if found else []
+    windows = plan_windows(candidates, list(found.widespread_runs) if found else [], n_frames)
+    verified = _verify(ctx, minute, windows, clock) if windows else None
+    if verified is not None:
+        clock = VideoTime(minute.start_utc, verified.fps, n_frames)
+    meteors = verified.meteors if verified else []
+    rejections = [_rejection(r) for r in verified.rejections] if verified else []
+
+    removed = remove_minute_records(ctx.layout, minute.day, minute.camera, minute.name)
+    ids: list[str] = []
+    for m in meteors:
+        ids.append(_write_meteor(ctx, minute, scan, clock, m, taken=ids))
+    _write_rejections(ctx, minute, rejections)
+    if ids or removed:
+        _export(ctx, minute)
+    skipped = verified.windows_skipped if verified else 0
+    return VerifyStageResult(
+        meteors=tuple(ids),
+        fireballs=tuple(i for i, m in zip(ids, meteors, strict=True) if m.detection.fireball),
+        rejected=len(rejections),
+        windows=len(windows) - skipped,
+        windows_skipped=skipped,
+        frames_decoded=verified.frames_decoded if verified else 0,
+        replaced=len(removed),
     )
-    if proc.threshold_k is not None:
-        settings = replace(settings, k_std=proc.threshold_k)
-    if proc.threshold_j_dn is not None:
-        settings = replace(settings, j_dn=proc.threshold_j_dn)
-    return settings
+
+
+def _verify(ctx: StageContext, minute: Minute, windows: list[VerifyWindow], clock: VideoTime) -> VerifyResult:
+    """Decode the windows of the minute's video and search them for meteors."""
+    camera = ctx.camera(minute.camera)
+    verifier = MinuteVerifier(
+        MeteorDetector(meteor_settings(ctx.config.processing)),
+        scale_px_per_deg=camera.scale_px_per_deg,
+        mask=camera_mask(ctx, minute.camera),
+        backend=cast(Backend, ctx.config.processing.decoder),
+    )
+    return verifier(locate_original(ctx, minute), windows, clock.fps, clock.n_frames or 0)
 
 
 def camera_mask(ctx: StageContext, camera_id: str) -> np.ndarray | None:
@@ -67,58 +118,24 @@ def _mask(path: Path, mtime_ns: int, width_px: int, height_px: int) -> np.ndarra
     return load_mask(path, width_px, height_px)
 
 
-def run_verify(ctx: StageContext, minute: Minute) -> dict[str, Any]:
-    """Verify one minute's candidates; returns the recorded result (meteor ids and rejections)."""
-    runs = ctx.store.runs(minute.id)
-    detect = (runs["detect"].result or {}) if "detect" in runs else {}
-    scan = (runs["scan"].result or {}) if "scan" in runs else {}
-    n_frames = int(scan.get("n_frames") or 0)
-    candidates = [(c["frame_start"], c["frame_end"]) for c in detect.get("candidates", [])]
-    runs_wide = [(int(a), int(b)) for a, b in detect.get("widespread_runs", [])]
-    windows = plan_windows(candidates, runs_wide, n_frames)
-    camera = ctx.camera(minute.camera)
-    fps = float(scan.get("fps") or camera.fps)
-    meteors: list[VerifiedMeteor] = []
-    rejections: list[dict[str, Any]] = []
-    decoded = skipped = 0
-    if windows:
-        video = locate_original(ctx, minute)
-        verifier = MinuteVerifier(
-            MeteorDetector(meteor_settings(ctx)),
-            scale_px_per_deg=camera.scale_px_per_deg,
-            mask=camera_mask(ctx, minute.camera),
-            backend=cast(Backend, ctx.config.processing.decoder),
-        )
-        result = verifier(video, windows, fps, n_frames)
-        meteors, fps, decoded, skipped = (
-            result.meteors,
-            result.fps,
-            result.frames_decoded,
-            result.windows_skipped,
-        )
-        rejections = [_rejection(r) for r in result.rejections]
+def _rejection(r: Rejection) -> RejectedCandidate:
+    return RejectedCandidate(
+        frame_start=r.window.first,
+        frame_end=r.window.last,
+        asked_by=tuple(r.window.sources),
+        reasons=tuple(r.reasons),
+        detection=r.detection.to_json() if r.detection is not None else None,
+    )
 
-    rejected_path = ctx.layout.rejected(minute.day, minute.camera, minute.stem)
-    rejected_path.unlink(missing_ok=True)
-    removed = remove_minute_records(ctx.layout, minute.day, minute.camera, minute.name)
-    ids: list[str] = []
-    for m in meteors:
-        ids.append(_write_meteor(ctx, minute, scan, fps, m, taken=ids))
+
+def _write_rejections(ctx: StageContext, minute: Minute, rejections: list[RejectedCandidate]) -> None:
+    """``rejected/<stem>.json`` lists the minute's rejections (none: no file)."""
+    path = ctx.layout.rejected(minute.day, minute.camera, minute.stem)
+    path.unlink(missing_ok=True)
     if rejections:
-        doc = {"schema": "stationd.rejected/1", "video": minute.name, "candidates": rejections}
-        atomic_write_text(rejected_path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
-    if ids or removed:
-        _export(ctx, minute)
-    return {
-        "status": "meteors" if ids else "none",
-        "meteors": ids,
-        "fireballs": [i for i, m in zip(ids, meteors, strict=True) if m.detection.fireball],
-        "rejected": len(rejections),
-        "windows": len(windows) - skipped,
-        "windows_skipped": skipped,
-        "frames_decoded": decoded,
-        "replaced": len(removed),
-    }
+        doc = {"schema": "stationd.rejected/1", "video": minute.name,
+               "candidates": [r.to_json() for r in rejections]}  # fmt: skip
+        atomic_write_text(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
 
 
 def _export(ctx: StageContext, minute: Minute) -> None:
@@ -130,54 +147,43 @@ def _export(ctx: StageContext, minute: Minute) -> None:
                   camera=minute.camera, stage="verify", file=minute.name)  # fmt: skip
 
 
-def _rejection(r: Rejection) -> dict[str, Any]:
-    return {
-        "frame_start": r.window.first,
-        "frame_end": r.window.last,
-        "asked_by": list(r.window.sources),
-        "reasons": list(r.reasons),
-        "detection": r.detection.to_json() if r.detection is not None else None,
-    }
-
-
 def _write_meteor(
     ctx: StageContext,
     minute: Minute,
-    scan: dict[str, Any],
-    fps: float,
+    scan: ScanStageResult | None,
+    clock: VideoTime,
     meteor: VerifiedMeteor,
     taken: list[str],
 ) -> str:
-    """One meteor's folder: clip (and HD clip), stack image, meteor.json; returns its id.
-
-    Two meteors of one minute that start in the same frame get ``_2``, ``_3``... after the second one's
-    id (in the detector's order, which is deterministic).
-    """
+    """One meteor's folder: clip (and HD clip), stack image, meteor.json; returns its id."""
     d = meteor.detection
     first, last = d.frames[0].frame, d.frames[-1].frame
     hd = minute.hd_path if minute.hd_path is not None and minute.hd_path.exists() else None
     ff_dir = ctx.layout.ff_dir(minute.day, minute.camera)
-    ff_names = [n for n in scan.get("ff_files", []) if _ff_holds(n, first, last) and (ff_dir / n).exists()]
+    ff_names = [
+        n for n in (scan.ff_files if scan else ()) if _ff_holds(n, first, last) and (ff_dir / n).exists()
+    ]
     source = {"video": minute.name, "ff_files": ff_names, "hd_video": hd.name if hd else None}
     record = build_record(
-        station=ctx.config.station.id, camera=minute.camera, minute_start_utc=minute.start_utc, fps=fps,
-        detection=d.to_json(), source=source, products={},
+        station=ctx.config.station.id, camera=minute.camera, clock=clock, detection=d.to_json(),
+        source=source, products={}, taken=taken,
     )  # fmt: skip
-    base, k = record["meteor_id"], 1
-    while record["meteor_id"] in taken:
-        k += 1
-        record["meteor_id"] = f"{base}_{k}"
-    margin = round(ctx.config.processing.clip_margin_s * fps)
-    lo, hi = first - margin, last + margin
+    span = ClipSpan.around(first, last, clock.fps, ctx.config.processing.clip_margin_s)
+    video = locate_original(ctx, minute)
 
     def write_products(folder: Path) -> dict[str, Any]:
-        clip = _clip(ctx, minute, locate_original(ctx, minute), folder / "clip.mp4", lo, hi, fps)
-        hd_clip = _clip(ctx, minute, hd, folder / "clip_hd.mp4", lo, hi, fps, hd=True) if hd else None
+        clip = _clip(ctx, minute, video, lambda: sd_clip(video, folder / "clip.mp4", span, clock))
+        hd_made = None
+        if hd is not None:
+            hd_start = _hd_start_utc(ctx, minute, hd)
+            hd_made = _clip(
+                ctx, minute, hd, lambda: hd_clip(hd, folder / "clip_hd.mp4", span, clock, hd_start)
+            )
         atomic_write_bytes(folder / "stack.jpg", track_image(meteor.stack, d))
         products: dict[str, Any] = {
             "clip": "clip.mp4" if clip is not None else None,
             "stack": "stack.jpg",
-            "clip_hd": "clip_hd.mp4" if hd_clip is not None else None,
+            "clip_hd": "clip_hd.mp4" if hd_made is not None else None,
         }
         if clip is not None:
             products["clip_first_frame"] = clip.first_frame  # a stream copy starts at a keyframe
@@ -187,31 +193,20 @@ def _write_meteor(
     return str(record["meteor_id"])
 
 
-def _clip(
-    ctx: StageContext, minute: Minute, src: Path, dst: Path, lo: int, hi: int, fps: float, hd: bool = False
-) -> ClipResult | None:
-    """Trim frames ``lo..hi`` of the minute's video (of its HD twin: the same times) into ``dst``.
-
-    A clip that cannot be made costs the clip, not the meteor: it is logged and the record says null.
-    """
+def _clip(ctx: StageContext, minute: Minute, src: Path, make: Callable[[], ClipResult]) -> ClipResult | None:
+    """A clip that cannot be made costs the clip, not the meteor: it is logged and the record says null."""
     try:
-        if hd:
-            hd_fps = _fps_of(src) or fps
-            offset_s = _start_offset_s(ctx, minute, src)
-            lo = math.floor((lo / fps - offset_s) * hd_fps)
-            hi = math.ceil((hi / fps - offset_s) * hd_fps)
-            fps = hd_fps
-        return trim_clip(src, dst, max(0, lo), hi, fps=fps)
+        return make()
     except DetectionError as exc:
-        log_event(ctx.log, f"no clip {dst.name}: {exc}", level=logging.WARNING, camera=minute.camera,
+        log_event(ctx.log, f"no clip from {src.name}: {exc}", level=logging.WARNING, camera=minute.camera,
                   stage="verify", file=src.name)  # fmt: skip
         return None
 
 
-def _start_offset_s(ctx: StageContext, minute: Minute, hd: Path) -> float:
-    """How much later the HD file starts than the SD minute, by their names (0 when unknown)."""
+def _hd_start_utc(ctx: StageContext, minute: Minute, hd: Path) -> datetime | None:
+    """When the HD twin starts, by its name (None when its name says nothing)."""
     name = minute_of(hd, ctx.camera(minute.camera))
-    return (name.start_utc - minute.start_utc).total_seconds() if name is not None else 0.0
+    return name.start_utc if name is not None else None
 
 
 def _ff_holds(name: str, first: int, last: int) -> bool:
@@ -220,9 +215,4 @@ def _ff_holds(name: str, first: int, last: int) -> bool:
         counter = parse_ff_filename(name)[2]
     except ValueError:
         return False
-    return counter <= last and first < counter + FF_BLOCK_FRAMES
-
-
-def _fps_of(path: Path) -> float:
-    with open_video(path) as reader:
-        return float(reader.fps)
+    return counter <= last and first < counter + MAX_FRAMES

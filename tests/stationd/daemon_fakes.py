@@ -1,7 +1,7 @@
 """Fake stages that daemon tests plug in through the ``stationd.stages`` entry-point group.
 
 :func:`install_plugin` writes a ``*.dist-info`` folder declaring these functions as the ``scan`` and
-``detect`` stages; a daemon started with that folder on ``PYTHONPATH`` runs them in its workers. Their
+``candidates`` stages; a daemon started with that folder on ``PYTHONPATH`` runs them in its workers. Their
 behaviour comes from environment variables of the daemon process (test-side only)::
 
     STATIOND_FAKE_LOG      file receiving one line per event: "<event> <stage> <minute name> <pid>"
@@ -9,7 +9,7 @@ behaviour comes from environment variables of the daemon process (test-side only
     STATIOND_FAKE_HANG     a minute name whose scan never returns
 
 The fake scan behaves like the real one where the daemon can tell: it writes its output through a
-temporary file (so a killed worker leaves a ``.tmp-`` file behind) and moves the original into video/.
+temporary file (so a killed worker leaves a ``.tmp-<pid>-`` file behind) and moves the original into video/.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
 
-from stationd.disk.atomic import TMP_PREFIX, atomic_move
+from stationd.disk.atomic import atomic_move, temporary_path
 from stationd.disk.state import Minute
 from stationd.stages import StageContext
+from stationd.stages.results import CandidatesStageResult, ScanStageResult
 
 ENTRY_POINTS = {
     "scan": "tests.stationd.daemon_fakes:fake_scan",
-    "detect": "tests.stationd.daemon_fakes:fake_detect",
+    "candidates": "tests.stationd.daemon_fakes:fake_candidates",
 }
 
 
@@ -49,11 +49,11 @@ def _event(event: str, stage: str, minute: Minute) -> None:
             os.close(fd)
 
 
-def fake_scan(ctx: StageContext, minute: Minute) -> dict[str, Any]:
+def fake_scan(ctx: StageContext, minute: Minute) -> ScanStageResult:
     _event("start", "scan", minute)
     out = ctx.layout.values(minute.day, minute.camera, minute.stem)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(TMP_PREFIX + out.name)
+    tmp = temporary_path(out)
     tmp.write_bytes(b"half")
     if os.environ.get("STATIOND_FAKE_HANG") == minute.name:
         while True:
@@ -65,9 +65,9 @@ def fake_scan(ctx: StageContext, minute: Minute) -> dict[str, Any]:
         atomic_move(minute.path, target)
         ctx.store.set_paths(minute.id, target)
     _event("done", "scan", minute)
-    return {"file": minute.name, "pid": os.getpid()}
+    return ScanStageResult(minute.name, 2, 2, 25.0, 0, (), out.name, None, 0.0, 0.0)
 
 
-def fake_detect(ctx: StageContext, minute: Minute) -> dict[str, Any]:
-    _event("done", "detect", minute)
-    return {"status": "none", "candidates": []}
+def fake_candidates(ctx: StageContext, minute: Minute) -> CandidatesStageResult:
+    _event("done", "candidates", minute)
+    return CandidatesStageResult(status="none", reason="", candidates=(), widespread_runs=())

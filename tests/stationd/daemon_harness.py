@@ -179,7 +179,7 @@ class DaemonHarness:
         raise AssertionError(f"timed out waiting for {what}:\n{self.log_text()}")
 
     def all_done(self, names: list[str]) -> bool:
-        detect = self.statuses("detect")
+        detect = self.statuses("candidates")
         return all(detect.get(n) == "done" for n in names)
 
     def temporaries(self) -> list[Path]:

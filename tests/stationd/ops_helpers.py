@@ -13,6 +13,7 @@ from stationd.config import StationConfig, parse_config
 from stationd.config_example import example_config
 from stationd.disk.layout import StationLayout
 from stationd.disk.state import Minute, StateStore
+from stationd.stages.results import ScanStageResult
 
 OWNER = "testhost:1:0"
 
@@ -60,10 +61,17 @@ def add_minute(
         write(layout.ff_dir(day, camera) / f)
     store.set_paths(minute.id, video)
     assert store.claim(minute.id, "scan", OWNER, "scan/1")
-    store.complete(minute.id, "scan", OWNER, {"file": name, "ff_files": ff}, 1.0, then=("detect",))
+    store.complete(
+        minute.id,
+        "scan",
+        OWNER,
+        ScanStageResult(name, 2, 2, 25.0, 1500, tuple(ff), f"{stem}.values.npz", None, 0.0, 0.0).to_json(),
+        1.0,
+        then=("candidates",),
+    )
     if detect is not None:
-        assert store.claim(minute.id, "detect", OWNER, "detect/1")
-        store.complete(minute.id, "detect", OWNER, detect, 0.1)
+        assert store.claim(minute.id, "candidates", OWNER, "candidates/1")
+        store.complete(minute.id, "candidates", OWNER, detect, 0.1)
     return store.minute(minute.id)
 
 
@@ -75,5 +83,16 @@ def candidates(n: int = 1) -> dict[str, Any]:
     return {
         "status": "candidates",
         "reason": "",
-        "candidates": [{"frame_start": i, "frame_end": i + 9} for i in range(n)],
+        "candidates": [
+            {
+                "frame_start": i,
+                "frame_end": i + 9,
+                "start_utc": "2026-07-12T22:00:00.000000Z",
+                "end_utc": "2026-07-12T22:00:00.360000Z",
+                "n_points": 0,
+                "speed_px_frame": 2.0,
+                "points": [],
+            }
+            for i in range(n)
+        ],
     }

@@ -46,7 +46,7 @@ def test_processes_waiting_and_arriving_files_each_exactly_once(harness: DaemonH
 
     for name in names:
         assert harness.count("done", "scan", name) == 1, name
-        assert harness.count("done", "detect", name) == 1, name
+        assert harness.count("done", "candidates", name) == 1, name
     assert not list(harness.incoming.iterdir())
     video = harness.data_dir / "days" / "2026-08-12" / "cam1" / "video"
     assert sorted(p.name for p in video.iterdir()) == sorted(names)
@@ -76,7 +76,7 @@ def test_sigterm_lets_running_stages_finish_and_a_restart_completes(tmp_path: Pa
         h.wait_until(lambda: h.all_done(names), what="the restart to complete the work")
         for name in names:
             assert h.count("start", "scan", name) == 1 and h.count("done", "scan", name) == 1, name
-            assert h.count("done", "detect", name) == 1, name
+            assert h.count("done", "candidates", name) == 1, name
         assert h.stop(h.procs[-1], timeout_s=30) == 0
         assert not h.temporaries()
     finally:
@@ -125,7 +125,7 @@ def test_sigkill_then_restart_recovers_the_claims(tmp_path: Path) -> None:
         h.start(STATIOND_FAKE_SCAN_S="0.1")
         h.wait_until(lambda: h.all_done(names), what="the restart to complete the work")
         for name in names:
-            assert h.count("done", "scan", name) == 1 and h.count("done", "detect", name) == 1, name
+            assert h.count("done", "scan", name) == 1 and h.count("done", "candidates", name) == 1, name
         assert "recovered" in h.log_text()
         assert h.stop(h.procs[-1], timeout_s=30) == 0
         assert not h.temporaries()

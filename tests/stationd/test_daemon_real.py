@@ -79,7 +79,7 @@ def test_daemon_runs_the_real_pipeline_on_waiting_and_arriving_files(tmp_path: P
     runs = _runs(db)
     assert sorted(runs) == sorted(names) == sorted(minute_name(i) for i in range(4))
     assert all(
-        r == {"scan": ("done", 1), "detect": ("done", 1), "verify": ("done", 1)} for r in runs.values()
+        r == {"scan": ("done", 1), "candidates": ("done", 1), "verify": ("done", 1)} for r in runs.values()
     ), runs
     meteors = station.data_dir / "days" / "2026-08-12" / "cam1" / "meteors"
     assert len(list(meteors.glob("*/meteor.json"))) == 4  # one per minute

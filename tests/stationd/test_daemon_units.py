@@ -18,13 +18,13 @@ from stationd.errors import ConfigError
 def test_queue_serves_new_scans_newest_first_then_later_stages_then_backlog() -> None:
     q = WorkQueue(capacity=10)
     q.push(Task("scan", 1), Priority.BACKLOG_SCAN, 1)
-    q.push(Task("detect", 2), Priority.LATER_STAGE, 2)
+    q.push(Task("candidates", 2), Priority.LATER_STAGE, 2)
     q.push(Task("scan", 3), Priority.NEW_SCAN, -300.0)
     q.push(Task("scan", 4), Priority.NEW_SCAN, -400.0)  # a newer minute
     q.push(Task("scan", 5), Priority.DAYTIME, 5)
     assert not q.push(Task("scan", 3), Priority.NEW_SCAN, -300.0)  # already queued
     assert [q.pop() for _ in range(5)] == [
-        Task("scan", 4), Task("scan", 3), Task("detect", 2), Task("scan", 1), Task("scan", 5)
+        Task("scan", 4), Task("scan", 3), Task("candidates", 2), Task("scan", 1), Task("scan", 5)
     ]  # fmt: skip
     assert q.pop() is None
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from detection.timing import iso_utc
 from stationd.config import AlertsSection, HealthSection, RetentionSection
-from stationd.disk.layout import StationLayout, iso_utc
+from stationd.disk.layout import StationLayout
 from stationd.disk.state import StateStore
 from stationd.ops.alerts import Alert, AlertEvent, Notifier
 from stationd.ops.health import ClockState, HealthMonitor, active_alerts, kernel_clock_state, read_status

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from detection.timing import iso_utc
 from stationd.disk.atomic import (
     TMP_PREFIX,
     atomic_move,
@@ -15,7 +16,7 @@ from stationd.disk.atomic import (
     atomic_write_with,
     remove_temporaries,
 )
-from stationd.disk.layout import DEFAULT_PATTERN, compile_pattern, iso_utc, parse_day, parse_minute_name
+from stationd.disk.layout import DEFAULT_PATTERN, compile_pattern, parse_day, parse_minute_name
 from stationd.errors import UsageError
 
 

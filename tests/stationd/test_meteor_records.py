@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from detection.timing import VideoTime
 from stationd.disk.layout import StationLayout
 from stationd.disk.records import (
     build_record,
@@ -47,7 +48,7 @@ def _detection(first: int, n: int = 5) -> dict[str, Any]:
 
 def _record(first: int, video: str = "2026_08_12_22_15_00_000_cam1.mp4") -> dict[str, Any]:
     return build_record(
-        station="XX0001", camera="cam1", minute_start_utc=START, fps=25.0, detection=_detection(first),
+        station="XX0001", camera="cam1", clock=VideoTime(START, 25.0), detection=_detection(first),
         source={"video": video, "ff_files": [], "hd_video": None},
         products={"clip": "clip.mp4", "stack": "stack.jpg", "clip_hd": None},
     )  # fmt: skip

@@ -53,12 +53,12 @@ def test_reprocess_twice_gives_identical_results_without_duplicates(tmp_path: Pa
     assert sorted(m["file"] for m in status1["minutes"]) == station.names
     assert not any(station.incoming.iterdir()), "originals move into the day's video folder"
     for m in status1["minutes"]:
-        assert m["stages"]["scan"]["status"] == "done" and m["stages"]["detect"]["status"] == "done"
+        assert m["stages"]["scan"]["status"] == "done" and m["stages"]["candidates"]["status"] == "done"
         truth = next(o for o in station.truth[m["file"]]["objects"] if o["kind"] == "meteor")
-        assert m["detect"]["status"] == "candidates"
-        spans = [(c["frame_start"], c["frame_end"]) for c in m["detect"]["candidates"]]
+        assert m["candidates"]["status"] == "candidates"
+        spans = [(c["frame_start"], c["frame_end"]) for c in m["candidates"]["candidates"]]
         assert any(a <= truth["first_frame"] and truth["last_frame"] <= b for a, b in spans), spans
-        for c in m["detect"]["candidates"]:
+        for c in m["candidates"]["candidates"]:
             assert c["start_utc"].endswith("Z") and c["start_utc"] < c["end_utc"]
         assert m["stages"]["verify"]["status"] == "done"
         assert len(m["verify"]["meteors"]) == 1, m["verify"]
@@ -73,12 +73,12 @@ def test_reprocess_twice_gives_identical_results_without_duplicates(tmp_path: Pa
     assert second.exit_code == 0, second.output
     status2 = _status(station)
     assert len(status2["minutes"]) == 3
-    assert [m["detect"] for m in status2["minutes"]] == [m["detect"] for m in status1["minutes"]]
+    assert [m["candidates"] for m in status2["minutes"]] == [m["candidates"] for m in status1["minutes"]]
     assert _products(station) == products1
     for m in status2["minutes"]:
         assert m["stages"]["scan"]["attempts"] == 2
 
-    args = ["reprocess", DAY, "--stage", "detect", "--config", str(station.config_path)]
+    args = ["reprocess", DAY, "--stage", "candidates", "--config", str(station.config_path)]
     detect_only = runner.invoke(cli, args)
     assert detect_only.exit_code == 0, detect_only.output
     assert {m["stages"]["scan"]["attempts"] for m in _status(station)["minutes"]} == {2}
@@ -126,7 +126,7 @@ def test_sigkill_during_scan_then_rerun_completes_every_file_once(tmp_path: Path
     status = _status(station)
     assert sorted(m["file"] for m in status["minutes"]) == sorted(station.names)
     assert all(m["stages"]["scan"]["status"] == "done" for m in status["minutes"])
-    assert all(m["stages"]["detect"]["status"] == "done" for m in status["minutes"])
+    assert all(m["stages"]["candidates"]["status"] == "done" for m in status["minutes"])
     video = station.data_dir / "days" / DAY / "cam1" / "video"
     assert sorted(p.name for p in video.iterdir()) == sorted(station.names)
     values = station.data_dir / "days" / DAY / "cam1" / "values"
@@ -162,7 +162,7 @@ def test_bad_inputs_are_quarantined_with_reasons_and_the_rest_is_processed(tmp_p
         assert name in result.stderr
     assert "160x90" in (quarantine / (other_size.name + ".reason")).read_text()
     status = {m["file"]: m for m in _status(station)["minutes"]}
-    assert status[station.names[0]]["stages"]["detect"]["status"] == "done"
+    assert status[station.names[0]]["stages"]["candidates"]["status"] == "done"
     assert {status[n]["stages"]["scan"]["status"] for n in expected} == {"quarantined"}
     assert (station.incoming / "snapshot.jpg").exists(), "files that are not minutes are left alone"
 
@@ -186,7 +186,7 @@ def test_ff_policy_candidates_keeps_only_blocks_of_minutes_with_candidates(tmp_p
     with Station(load_config(station.config_path)) as st:
         report = st.reprocess(DAY, settle_s=0)
         assert report.ok
-        results = {m["file"]: m["detect"] for m in st.status(DAY)["minutes"]}
+        results = {m["file"]: m["candidates"] for m in st.status(DAY)["minutes"]}
     assert results[station.names[0]]["status"] == "candidates"
     assert results[quiet.name]["status"] == "none"
     ff_dir = station.data_dir / "days" / DAY / "cam1" / "ff"
@@ -265,6 +265,6 @@ def test_reprocessing_a_day_after_retention_leaves_pruned_minutes_alone(tmp_path
         assert again.ok, [(o.minute.name, o.error) for o in again.outcomes]
         minutes = {m["file"]: m for m in st.status(DAY)["minutes"]}
     assert minutes[quiet.name]["pruned_utc"] is not None
-    assert minutes[quiet.name]["detect"]["status"] == "none"  # its result outlives its files
+    assert minutes[quiet.name]["candidates"]["status"] == "none"  # its result outlives its files
     assert minutes[station.names[0]]["pruned_utc"] is None  # minutes with candidates keep their video
     assert [o.minute.name for o in again.outcomes if o.stage == "scan"] == [station.names[0]]

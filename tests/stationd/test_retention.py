@@ -92,7 +92,7 @@ def test_one_byte_over_deletes_the_oldest_minute_without_candidates(
     assert not any(p.exists() for p in station.minute_files(station.m1))
     assert all(p.exists() for p in station.ff(station.m1))  # FF blocks are the next class
     lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 1 and station.m1.name in lines[0] and "no candidates (detect: none)" in lines[0]
+    assert len(lines) == 1 and station.m1.name in lines[0] and "no candidates (none)" in lines[0]
 
 
 def test_everything_deletable_goes_in_the_documented_order_and_protected_files_stay(station: Station) -> None:

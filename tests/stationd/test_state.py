@@ -30,10 +30,10 @@ def test_claim_is_exclusive_and_complete_makes_next_stage_pending(tmp_path: Path
         m, _ = store.register_minute("cam1", T0, "a.mp4", tmp_path / "a.mp4")
         assert store.claim(m.id, "scan", "me:1:1", "scan/1")
         assert not store.claim(m.id, "scan", "you:2:2", "scan/1")
-        store.complete(m.id, "scan", "me:1:1", {"n_frames": 1500}, 1.5, then=("detect",))
+        store.complete(m.id, "scan", "me:1:1", {"n_frames": 1500}, 1.5, then=("candidates",))
         runs = store.runs(m.id)
         assert runs["scan"].status is Status.DONE and runs["scan"].result == {"n_frames": 1500}
-        assert runs["detect"].status is Status.PENDING
+        assert runs["candidates"].status is Status.PENDING
 
 
 def test_reset_of_a_day_skips_running_claims(tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_failed_stages_are_retried_with_attempts_left_after_a_pause(tmp_path: Pa
         assert store.runs(m.id)["scan"].status is Status.PENDING
 
 
-def test_a_store_of_schema_1_is_upgraded_in_place(tmp_path: Path) -> None:
+def test_a_store_of_schema_1_is_upgraded_in_place_and_detect_runs_are_renamed(tmp_path: Path) -> None:
     import sqlite3
 
     db = tmp_path / "state.sqlite3"
@@ -115,6 +115,8 @@ def test_a_store_of_schema_1_is_upgraded_in_place(tmp_path: Path) -> None:
         "CREATE TABLE stage_runs (minute_id INTEGER NOT NULL, stage TEXT NOT NULL, status TEXT NOT NULL,"
         " version TEXT, owner TEXT, attempts INTEGER NOT NULL DEFAULT 0, started_utc TEXT, finished_utc TEXT,"
         " duration_s REAL, error TEXT, result TEXT, PRIMARY KEY (minute_id, stage));"
+        "INSERT INTO stage_runs (minute_id, stage, status, version, result) VALUES"
+        ' (1, \'detect\', \'done\', \'detect/3\', \'{"status": "none", "reason": "", "candidates": []}\');'
     )
     old.close()
     with StateStore(db) as store:
@@ -122,5 +124,11 @@ def test_a_store_of_schema_1_is_upgraded_in_place(tmp_path: Path) -> None:
         assert minute.name == "a.mp4" and minute.pruned_utc is None
         store.mark_pruned(minute.id)
         assert store.minutes()[0].pruned_utc is not None
+        run = store.runs(minute.id)["candidates"]  # version 3: the stage "detect" is called "candidates"
+        assert run.version == "candidates/3" and run.result == {
+            "status": "none",
+            "reason": "",
+            "candidates": [],
+        }
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)

@@ -93,7 +93,7 @@ def test_a_flash_and_a_plane_are_rejected_with_reasons(tmp_path: Path) -> None:
     _run(station, "reprocess", DAY)
     status = _json(station, "status", DAY)
     verify = status["minutes"][0]["verify"]
-    assert verify["meteors"] == [] and verify["windows"] >= 1, (status["minutes"][0]["detect"], verify)
+    assert verify["meteors"] == [] and verify["windows"] >= 1, (status["minutes"][0]["candidates"], verify)
     rejected = json.loads(
         (
             station.data_dir / "days" / DAY / "cam1" / "rejected" / f"{Path(station.names[0]).stem}.json"

@@ -70,7 +70,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 from detection.candidates import CandidateFinder, CandidateSettings  # noqa: E402
-from detection.meteors.detector import Detection, MeteorDetector, MeteorSettings  # noqa: E402
+from detection.meteors.detector import MeteorDetector  # noqa: E402
+from detection.meteors.record import Detection  # noqa: E402
+from detection.meteors.settings import MeteorSettings  # noqa: E402
 from detection.meteors.verify import MinuteVerifier, VerifySettings, VerifyWindow, frame_runs, plan_windows  # noqa: E402
 from detection.scan.minute import ScanSettings, scan_video  # noqa: E402
 from detection.synth.sky import (  # noqa: E402

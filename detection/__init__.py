@@ -20,7 +20,10 @@ from detection.formats.ftpdetectinfo import (
     write_ftpdetectinfo,
 )
 from detection.formats.mask import load_mask, mask_from_image
-from detection.meteors.detector import Check, Detection, FramePoint, LineFit, MeteorDetector, MeteorSettings
+from detection.meteors.checks import Check
+from detection.meteors.detector import MeteorDetector
+from detection.meteors.record import Detection, FramePoint, LineFit
+from detection.meteors.settings import MeteorSettings
 from detection.meteors.verify import (
     MinuteVerifier,
     Rejection,

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from detection.meteors.detector import Detection, MeteorDetector
+from detection.meteors.detector import MeteorDetector
+from detection.meteors.record import Detection
 from detection.video.decode import Backend
 from detection.video.window import Window, read_window
 

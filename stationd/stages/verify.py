@@ -25,7 +25,8 @@ import numpy as np
 from detection.errors import DetectionError
 from detection.formats.ff_file import parse_ff_filename
 from detection.formats.mask import load_mask
-from detection.meteors.detector import MeteorDetector, MeteorSettings
+from detection.meteors.detector import MeteorDetector
+from detection.meteors.settings import MeteorSettings
 from detection.meteors.track_image import track_image
 from detection.meteors.verify import MinuteVerifier, Rejection, VerifiedMeteor, plan_windows
 from detection.video.clip import ClipResult, trim_clip

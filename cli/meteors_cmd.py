@@ -12,7 +12,8 @@ from rich.table import Table
 from cli.options import config_option, json_option, load, print_json, progress_bar, stderr
 from detection.errors import DetectionError
 from detection.formats.mask import load_mask
-from detection.meteors.detector import MeteorDetector, MeteorSettings
+from detection.meteors.detector import MeteorDetector
+from detection.meteors.settings import MeteorSettings
 from detection.meteors.video_detect import FileDetections, detect_file
 from detection.timing import iso_utc
 from detection.video.decode import Backend

@@ -5,7 +5,15 @@ synthetic sky video.
 Pure: arrays, dataclasses, paths or file objects in, results out; no clock, network or configuration.
 """
 
-from detection.candidates import Candidate, CandidateFinder, CandidateResult, CandidateSettings, TrackPoint
+from detection.candidates import (
+    Candidate,
+    CandidateFinder,
+    CandidateResult,
+    CandidateSettings,
+    TrackPoint,
+    block_thresholds,
+    widespread_frames,
+)
 from detection.errors import DetectionError, FFFormatError, FTPDetectInfoError, MaskError, VideoError
 from detection.formats.ff_file import FFFile, ff_filename, parse_ff_filename, read_ff, write_ff
 from detection.formats.ftpdetectinfo import (
@@ -14,13 +22,21 @@ from detection.formats.ftpdetectinfo import (
     FTPPoint,
     format_ftpdetectinfo,
     ftpdetectinfo_filename,
+    hough_rho_phi,
     parse_ftpdetectinfo,
     point_time_utc,
     read_ftpdetectinfo,
+    track_speed_px_frame,
     write_ftpdetectinfo,
 )
 from detection.formats.mask import load_mask, mask_from_image
-from detection.meteors.detector import Check, Detection, FramePoint, LineFit, MeteorDetector, MeteorSettings
+from detection.meteors.centroids import Corridor, centroids_frames, centroids_planes
+from detection.meteors.checks import Check
+from detection.meteors.detector import MeteorDetector
+from detection.meteors.lines import LineSearch, LitPoints, Track, find_tracks, lit_field
+from detection.meteors.record import Detection, FramePoint, LineFit
+from detection.meteors.settings import MeteorSettings
+from detection.meteors.track_image import track_image
 from detection.meteors.verify import (
     MinuteVerifier,
     Rejection,
@@ -28,19 +44,23 @@ from detection.meteors.verify import (
     VerifyResult,
     VerifySettings,
     VerifyWindow,
+    frame_runs,
     plan_windows,
 )
 from detection.meteors.video_detect import FileDetections, ProgressFn, detect_file
-from detection.scan.ff import FFAccumulator, FFPlanes, compress_block, compress_block_np
+from detection.scan.ff import MAX_FRAMES, FFAccumulator, FFPlanes, compress_block, compress_block_np
 from detection.scan.minute import ScanResult, ScanSettings, scan_video
 from detection.scan.stack import MaxStack, preview_jpeg
 from detection.scan.values import (
+    VALUES_FORMAT,
     MinuteValues,
     ValuesAccumulator,
     ValuesFormatError,
     ValuesSettings,
+    initial_background,
     load_values,
     save_values,
+    update_weights,
 )
 from detection.synth.sky import (
     Cloud,
@@ -49,6 +69,7 @@ from detection.synth.sky import (
     Meteor,
     Plane,
     Satellite,
+    SkyObject,
     SkySettings,
     SkyVideo,
     default_camera,
@@ -58,16 +79,18 @@ from detection.synth.sky import (
 )
 from detection.video.clip import ClipResult, trim_clip
 from detection.video.decode import Backend, VideoReader, open_video
-from detection.video.window import Window, read_window
+from detection.video.window import SeekFailed, VideoSource, Window, read_window
 
 __all__ = [
     "Backend",
     "Candidate",
+    "CandidateFinder",
+    "CandidateResult",
+    "CandidateSettings",
     "Check",
     "ClipResult",
     "Cloud",
-    "CandidateResult",
-    "CandidateSettings",
+    "Corridor",
     "Detection",
     "DetectionError",
     "FFAccumulator",
@@ -83,6 +106,9 @@ __all__ = [
     "FramePoint",
     "HotPixel",
     "LineFit",
+    "LineSearch",
+    "LitPoints",
+    "MAX_FRAMES",
     "MaskError",
     "MaxStack",
     "Meteor",
@@ -96,11 +122,14 @@ __all__ = [
     "Satellite",
     "ScanResult",
     "ScanSettings",
+    "SeekFailed",
+    "SkyObject",
     "SkySettings",
     "SkyVideo",
+    "Track",
     "TrackPoint",
+    "VALUES_FORMAT",
     "ValuesAccumulator",
-    "CandidateFinder",
     "ValuesFormatError",
     "ValuesSettings",
     "VerifiedMeteor",
@@ -109,14 +138,23 @@ __all__ = [
     "VerifyWindow",
     "VideoError",
     "VideoReader",
+    "VideoSource",
     "Window",
+    "block_thresholds",
+    "centroids_frames",
+    "centroids_planes",
     "compress_block",
     "compress_block_np",
     "default_camera",
     "detect_file",
     "ff_filename",
+    "find_tracks",
     "format_ftpdetectinfo",
+    "frame_runs",
     "ftpdetectinfo_filename",
+    "hough_rho_phi",
+    "initial_background",
+    "lit_field",
     "load_mask",
     "load_values",
     "mask_from_image",
@@ -134,7 +172,11 @@ __all__ = [
     "read_window",
     "save_values",
     "scan_video",
+    "track_image",
+    "track_speed_px_frame",
     "trim_clip",
+    "update_weights",
+    "widespread_frames",
     "write_ff",
     "write_ftpdetectinfo",
 ]

@@ -40,7 +40,7 @@ import numpy as np
 
 from detection.scan.values import MinuteValues
 
-Status = Literal["none", "candidates", "too-many"]
+_Status = Literal["none", "candidates", "too-many"]
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ class CandidateResult:
     With ``too-many`` the tracks found are still listed, for information.
     """
 
-    status: Status
+    status: _Status
     candidates: list[Candidate]
     n_frames: int
     noise_dn: float

@@ -37,7 +37,7 @@ from astropy.io import fits
 from detection.errors import FFFormatError
 from detection.scan.ff import FFPlanes
 
-PLANE_NAMES = ("MAXPIXEL", "MAXFRAME", "AVEPIXEL", "STDPIXEL")
+_PLANE_NAMES = ("MAXPIXEL", "MAXFRAME", "AVEPIXEL", "STDPIXEL")
 
 _NAME_RE = re.compile(
     r"^FF_(?P<station>[A-Za-z0-9]+)_(?P<date>\d{8})_(?P<time>\d{6})_(?P<ms>\d{3})_(?P<frame>\d{7,})\.fits$"
@@ -136,7 +136,7 @@ def write_ff(dest: str | Path | BinaryIO, ff: FFFile) -> None:
     header["DATE-OBS"] = (ff.start_utc.strftime("%Y-%m-%dT%H:%M:%S.%f"), "UTC of the first frame")
     header["STATION"] = ff.station
     hdus: list[fits.PrimaryHDU | fits.ImageHDU] = [fits.PrimaryHDU(header=header)]
-    for name in PLANE_NAMES:
+    for name in _PLANE_NAMES:
         data = np.ascontiguousarray(getattr(planes, name.lower()), dtype=np.uint8)
         hdus.append(fits.ImageHDU(data=data, name=name))
     fits.HDUList(hdus).writeto(dest, overwrite=isinstance(dest, str | Path))
@@ -179,7 +179,7 @@ def read_ff(src: str | Path | BinaryIO, name: str | None = None) -> FFFile:
 
 def _read_planes(hdul: fits.HDUList, header: fits.Header, label: str) -> FFPlanes:
     arrays = {}
-    for name in PLANE_NAMES:
+    for name in _PLANE_NAMES:
         if name not in hdul:
             raise FFFormatError(label, f"no {name} image HDU")
         data = hdul[name].data

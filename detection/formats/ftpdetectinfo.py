@@ -47,7 +47,7 @@ _HEADER_RULE = "-" * 53
 _ENTRY_RULE = "-" * 55
 _COLUMNS_9 = "Frame# Col Row RA Dec Azim Elev Inten Mag"
 _COLUMNS_12 = _COLUMNS_9 + " Bcknd SNR NSatPx"
-UNCALIBRATED = "Uncalibrated"
+_UNCALIBRATED = "Uncalibrated"
 # The 12-column format gives SNR five characters and NSatPx six; larger values are written at the limit.
 _SNR_MAX = 99.99
 _NSAT_MAX = 999_999
@@ -131,7 +131,7 @@ class FTPDetection:
     meteor_no: int
     fps: float
     points: tuple[FTPPoint, ...]
-    calibration: str = UNCALIBRATED
+    calibration: str = _UNCALIBRATED
     speed_px_frame: float = 0.0
     rho_px: float = 0.0
     phi_deg: float = 0.0
@@ -160,7 +160,7 @@ class FTPDetection:
     @property
     def calibrated(self) -> bool:
         """True when the sky columns were computed (the calibration line is not ``Uncalibrated``)."""
-        return self.calibration != UNCALIBRATED
+        return self.calibration != _UNCALIBRATED
 
     @property
     def start_utc(self) -> datetime:

@@ -3,11 +3,16 @@
 A room of ``detection``: its modules are imported by their full names; the package's public face
 is ``detection/__init__.py``.
 
+- ``_fit``: A track's straight line and what lies around it, measured across the blocks of the data.
 - ``centroids``: Per-frame centroids of a moving head, in FF planes or in decoded frames, and the line
   through them.
 - ``checks``: The verification checks of a meteor detection, each a :class:`Check` with its value and limit.
 - ``detector``: Meteor verification: find meteors in FF planes or decoded frames and say how each one fared.
 - ``lines``: Lit pixels of an FF block and straight tracks through them in (x, y, frame) space.
+- ``record``: The record of a meteor detection: per-frame points, the fitted line, the checks, and its
+  JSON form.
+- ``settings``: Settings of meteor verification: one frozen :class:`MeteorSettings`, validated where it
+  is made.
 - ``track_image``: The picture of a meteor: a stack of its frames with the detected track marked, as a JPEG.
 - ``verify``: Verification of a minute's candidates: decode the frames around each one and detect meteors
   there.

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from detection.meteors.lines import Track
+from detection.meteors.record import FramePoint
 
 
 @dataclass(frozen=True)
@@ -29,18 +30,6 @@ class Corridor:
     half_width_px: float = 3.0
     margin_px: float = 2.5
     extend_frames: int = 6
-
-
-@dataclass(frozen=True)
-class Centroid:
-    """One frame's measurement: frame within the block, centroid (px), summed signal (DN), pixels."""
-
-    frame: int
-    x_px: float
-    y_px: float
-    intensity: float
-    n_px: int
-    saturated_px: int
 
 
 class _Segment:
@@ -85,7 +74,7 @@ def centroids_planes(
     corridor: Corridor,
     *,
     min_px: int = 2,
-) -> list[Centroid]:
+) -> list[FramePoint]:
     """Centroids of ``track`` in block frames ``frames[0]..frames[1]`` from FF planes: the corridor's
     pixels that peak in the frame above ``threshold_dn``."""
     f_lo, f_hi = frames
@@ -102,7 +91,7 @@ def centroids_planes(
         total = float(wgt.sum())
         sat = int((maxpixel[box][sel] == 255).sum())
         out.append(
-            Centroid(f, float(np.dot(wgt, seg.xx[sel]) / total), float(np.dot(wgt, seg.yy[sel]) / total),
+            FramePoint(f, float(np.dot(wgt, seg.xx[sel]) / total), float(np.dot(wgt, seg.yy[sel]) / total),
                      total, n, sat)
         )  # fmt: skip
     return out
@@ -120,7 +109,7 @@ def centroids_frames(
     *,
     pixel_sigma: float = 2.0,
     min_snr: float = 4.0,
-) -> list[Centroid]:
+) -> list[FramePoint]:
     """Centroids of ``track`` in frames ``span[0]..span[1]``, measured in the frames themselves
     (``frames[f]`` is block frame ``f``).
 
@@ -148,7 +137,7 @@ def centroids_frames(
         wgt = signal[sel]
         total = float(wgt.sum())
         out.append(
-            Centroid(f, float(np.dot(wgt, seg.xx[sel]) / total), float(np.dot(wgt, seg.yy[sel]) / total),
+            FramePoint(f, float(np.dot(wgt, seg.xx[sel]) / total), float(np.dot(wgt, seg.yy[sel]) / total),
                      total, n, int((pix[sel] == 255).sum()))
         )  # fmt: skip
     return out

@@ -179,7 +179,7 @@ def find_tracks(points: LitPoints, nframes: int, search: LineSearch) -> list[Tra
         pieces.extend(in_win[idx] for idx in _window_lines(points.take(in_win), search))
     tracks = []
     for idx in _merge(pieces, points, search):
-        track = fit_track(points, idx, search)
+        track = _fit_track(points, idx, search)
         if track is not None:
             tracks.append(track)
     return sorted(tracks, key=lambda t: (t.frame_begin, t.x0))
@@ -378,7 +378,7 @@ def _near(a: np.ndarray, b: np.ndarray, points: LitPoints, search: LineSearch) -
     return bool(np.median(cross) <= search.clear_width_px)
 
 
-def fit_track(points: LitPoints, idx: np.ndarray, search: LineSearch) -> Track | None:
+def _fit_track(points: LitPoints, idx: np.ndarray, search: LineSearch) -> Track | None:
     """The head's motion fitted to the points ``idx`` (least squares, frame centre at ``f + 0.5``)."""
     if idx.size < search.min_points:
         return None

@@ -28,7 +28,7 @@ import numpy as np
 from detection.scan.stack import _stretch
 
 if TYPE_CHECKING:
-    from detection.meteors.detector import Detection
+    from detection.meteors.record import Detection
 
 __all__ = ["track_image"]
 

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from detection.meteors.detector import Detection, MeteorDetector
+from detection.meteors.detector import MeteorDetector
+from detection.meteors.record import Detection
 from detection.video.decode import Backend
 from detection.video.window import Window, read_window
 
@@ -238,7 +239,7 @@ class _Run:
     def _keep(self, meteor: VerifiedMeteor) -> None:
         """Add a meteor; one already found in an overlapping window is replaced when this one is longer."""
         for i, m in enumerate(self.result.meteors):
-            if same_meteor(meteor.detection, m.detection):
+            if _same_meteor(meteor.detection, m.detection):
                 if len(meteor.detection.frames) > len(m.detection.frames):
                     self.result.meteors[i] = meteor
                 return
@@ -264,7 +265,7 @@ class _Run:
             for e in self.detect(ext):
                 first = min(d.frames[0].frame, e.frames[0].frame)
                 last = max(d.frames[-1].frame, e.frames[-1].frame)
-                if last - first >= persist and continues(d, e):
+                if last - first >= persist and _continues(d, e):
                     return f"persists: in view over frames {first}-{last} (a plane or a satellite)"
         return None
 
@@ -275,7 +276,7 @@ def _stack(w: Window, d: Detection) -> np.ndarray:
     return np.asarray(w.frames[max(lo, 0) : hi + 1].max(axis=0))
 
 
-def continues(d: Detection, e: Detection, tol_px: float = 5.0) -> bool:
+def _continues(d: Detection, e: Detection, tol_px: float = 5.0) -> bool:
     """``e`` lies on the extension of ``d``'s line at ``d``'s pace (median distance < ``tol_px``)."""
     line = d.line
     span = max(line.frame_end - line.frame_begin, 1)
@@ -289,7 +290,7 @@ def continues(d: Detection, e: Detection, tol_px: float = 5.0) -> bool:
     return bool(dist) and float(np.median(dist)) < tol_px
 
 
-def same_meteor(a: Detection, b: Detection, tol_px: float = 5.0) -> bool:
+def _same_meteor(a: Detection, b: Detection, tol_px: float = 5.0) -> bool:
     """Two detections of one meteor (from overlapping windows): shared frames, nearby centroids."""
     pos_b = {p.frame: (p.x_px, p.y_px) for p in b.frames}
     common = [(p.x_px, p.y_px, *pos_b[p.frame]) for p in a.frames if p.frame in pos_b]

@@ -44,7 +44,8 @@ from detection.video.decode import Backend, VideoReader, open_video
 from detection.video.window import read_window
 
 if TYPE_CHECKING:
-    from detection.meteors.detector import Detection, MeteorDetector
+    from detection.meteors.detector import MeteorDetector
+    from detection.meteors.record import Detection
 
 __all__ = ["FileDetections", "ProgressFn", "detect_file"]
 

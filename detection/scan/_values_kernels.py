@@ -17,7 +17,7 @@ and ``r = 1 / s``. Per frame, for each bin sum ``b`` (DN, the four pixels)::
 The variance clamp ``kv`` is wider than the mean's ``k``: the noise of compressed video has long tails,
 and clamping them at 3 sigma makes the variance settle below the noise's own (median bin sigma 0.93 of
 the true one on a 6 Mbit/s 720p minute; 0.98 with ``kv`` = 5). ``v_min`` is the accumulator's floor
-(a fraction of the image's median variance, see ``values.variance_floor``).
+(a fraction of the image's median variance, see ``values._variance_floor``).
 
 Per block (``block_bins`` x ``block_bins`` bins, the last row/column of blocks may be partial): the first
 bin in raster order holding the block's largest ``z``, its ``d``, and the excess-weighted centroid of the

@@ -55,7 +55,7 @@ import numpy as np
 from detection.errors import DetectionError
 from detection.scan._values_kernels import values_chunk
 
-FORMAT = "stationd.values/1"
+VALUES_FORMAT = "stationd.values/1"
 
 
 class ValuesFormatError(DetectionError):
@@ -199,7 +199,7 @@ class ValuesAccumulator:
         buffered = np.concatenate(self._warm)
         self._warm, self._n_warm = [], 0
         self._state = initial_background(buffered[: self.settings.warmup_frames], self.settings)
-        self._var_min = variance_floor(self._state[2], self.settings)
+        self._var_min = _variance_floor(self._state[2], self.settings)
         self._process(buffered)
 
     def _process(self, frames: np.ndarray) -> None:
@@ -227,7 +227,7 @@ class ValuesAccumulator:
             n_changed,
             pix_sum,
         )
-        self._parts.append(reduce_chunk(frames, blk_z, blk_d, blk_x, blk_y, n_changed, pix_sum, s))
+        self._parts.append(_reduce_chunk(frames, blk_z, blk_d, blk_x, blk_y, n_changed, pix_sum, s))
         self._n_done += n
 
     def finish(self) -> MinuteValues:
@@ -282,13 +282,13 @@ def initial_background(frames: np.ndarray, settings: ValuesSettings, band_rows: 
         med, var = _band_background(frames[:, 2 * r0 : 2 * r1, : 2 * wb], settings)
         state[0, r0:r1] = med.reshape(r1 - r0, wb)
         state[1, r0:r1] = var.reshape(r1 - r0, wb)
-    state[1] = np.maximum(state[1], np.float32(variance_floor(np.sqrt(state[1]), settings)))
+    state[1] = np.maximum(state[1], np.float32(_variance_floor(np.sqrt(state[1]), settings)))
     state[2] = np.sqrt(state[1])
     state[3] = np.float32(1.0) / state[2]
     return state
 
 
-def variance_floor(sigma: np.ndarray, settings: ValuesSettings) -> float:
+def _variance_floor(sigma: np.ndarray, settings: ValuesSettings) -> float:
     """Smallest variance of a bin (DN^2 of a 2x2 sum) given the warm-up sigma map ``sigma`` (Hb, Wb).
 
     ``sigma_floor_fraction`` of the median sigma, at least ``min_sigma_dn``. Compressed video leaves a bin
@@ -337,7 +337,7 @@ def _band_background(frames: np.ndarray, settings: ValuesSettings) -> tuple[np.n
     return med, var
 
 
-def reduce_chunk(
+def _reduce_chunk(
     frames: np.ndarray,
     blk_z: np.ndarray,
     blk_d: np.ndarray,
@@ -391,7 +391,7 @@ def save_values(dest: str | Path | BinaryIO, values: MinuteValues) -> None:
     arrays = {name: getattr(values, name) for name in _ARRAYS}
     np.savez_compressed(
         dest,
-        format=np.array(FORMAT),
+        format=np.array(VALUES_FORMAT),
         settings=np.array(json.dumps(dataclasses.asdict(values.settings), sort_keys=True)),
         width_px=np.array(values.width_px, np.int64),
         height_px=np.array(values.height_px, np.int64),
@@ -411,8 +411,8 @@ def load_values(src: str | Path | BinaryIO) -> MinuteValues:
     except (OSError, ValueError, EOFError) as exc:
         raise ValuesFormatError(name, f"not a values file ({exc})") from exc
     fmt = str(fields.get("format", ""))
-    if fmt != FORMAT:
-        raise ValuesFormatError(name, f"format {fmt!r}, expected {FORMAT!r}")
+    if fmt != VALUES_FORMAT:
+        raise ValuesFormatError(name, f"format {fmt!r}, expected {VALUES_FORMAT!r}")
     try:
         settings = ValuesSettings(**json.loads(str(fields["settings"])))
         n = fields["mean_level_dn"].shape[0]

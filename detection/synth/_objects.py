@@ -39,7 +39,29 @@ def _frame_span(t0_s: float, t1_s: float, fps: float, n_frames: int) -> range:
 
 
 @dataclass(frozen=True)
-class Meteor:
+class _StraightPath:
+    """A point moving at constant velocity from ``(x0_px, y0_px)`` at ``t_start_s`` to ``(x1_px, y1_px)``
+    ``duration_s`` later; the first fields of a meteor, a plane and a satellite."""
+
+    t_start_s: float
+    duration_s: float
+    x0_px: float
+    y0_px: float
+    x1_px: float
+    y1_px: float
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        _require(name, "duration_s", self.duration_s, self.duration_s > 0, "> 0")
+
+    def position(self, t_s: float) -> tuple[float, float]:
+        """Position at time ``t_s`` (extrapolated outside the object's life)."""
+        tau = (t_s - self.t_start_s) / self.duration_s
+        return self.x0_px + (self.x1_px - self.x0_px) * tau, self.y0_px + (self.y1_px - self.y0_px) * tau
+
+
+@dataclass(frozen=True)
+class Meteor(_StraightPath):
     """A meteor: a head moving in a straight line at constant speed, emitting along the light curve.
 
     ``peak_snr`` is the largest pixel amplitude of the meteor above background in any frame divided by
@@ -51,19 +73,13 @@ class Meteor:
     in proportion to the light the head emits in it (0.0, the default, is an ordinary meteor).
     """
 
-    t_start_s: float
-    duration_s: float
-    x0_px: float
-    y0_px: float
-    x1_px: float
-    y1_px: float
     peak_snr: float
     psf_sigma_px: float = 1.0
     light_curve: str = "sin2"
     sky_glow: float = 0.0
 
     def __post_init__(self) -> None:
-        _require("Meteor", "duration_s", self.duration_s, self.duration_s > 0, "> 0")
+        super().__post_init__()
         _require("Meteor", "peak_snr", self.peak_snr, self.peak_snr > 0, "> 0")
         _require("Meteor", "psf_sigma_px", self.psf_sigma_px, self.psf_sigma_px > 0.2, "> 0.2")
         names = sorted(LIGHT_CURVES)
@@ -72,22 +88,11 @@ class Meteor:
         )
         _require("Meteor", "sky_glow", self.sky_glow, 0.0 <= self.sky_glow <= 1.0, "a fraction in [0, 1]")
 
-    def position(self, t_s: float) -> tuple[float, float]:
-        """Head position at time ``t_s`` (extrapolated outside the meteor's life)."""
-        tau = (t_s - self.t_start_s) / self.duration_s
-        return self.x0_px + (self.x1_px - self.x0_px) * tau, self.y0_px + (self.y1_px - self.y0_px) * tau
-
 
 @dataclass(frozen=True)
-class Plane:
+class Plane(_StraightPath):
     """An aircraft: two steady navigation lights ``light_sep_px`` apart and a white strobe, slow."""
 
-    t_start_s: float
-    duration_s: float
-    x0_px: float
-    y0_px: float
-    x1_px: float
-    y1_px: float
     level_dn: float = 25.0
     strobe_level_dn: float = 120.0
     strobe_period_s: float = 1.2
@@ -97,25 +102,16 @@ class Plane:
     psf_sigma_px: float = 1.2
 
     def __post_init__(self) -> None:
-        _require("Plane", "duration_s", self.duration_s, self.duration_s > 0, "> 0")
+        super().__post_init__()
         _require("Plane", "strobe_period_s", self.strobe_period_s, self.strobe_period_s > 0, "> 0")
 
 
 @dataclass(frozen=True)
-class Satellite:
+class Satellite(_StraightPath):
     """A satellite: one steady point moving slowly in a straight line for a long time."""
 
-    t_start_s: float
-    duration_s: float
-    x0_px: float
-    y0_px: float
-    x1_px: float
-    y1_px: float
     level_dn: float = 15.0
     psf_sigma_px: float = 1.2
-
-    def __post_init__(self) -> None:
-        _require("Satellite", "duration_s", self.duration_s, self.duration_s > 0, "> 0")
 
 
 @dataclass(frozen=True)
@@ -274,8 +270,7 @@ class MovingLightsDrawer(Drawer):
     def _position(self, t_s: float) -> tuple[float, float]:
         o = self.obj
         assert isinstance(o, Plane | Satellite)
-        tau = (t_s - o.t_start_s) / o.duration_s
-        return o.x0_px + (o.x1_px - o.x0_px) * tau, o.y0_px + (o.y1_px - o.y0_px) * tau
+        return o.position(t_s)
 
     def _visible_frames(self, obj: Plane | Satellite, span: range) -> range:
         inside = []

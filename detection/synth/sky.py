@@ -70,7 +70,7 @@ __all__ = [
     "random_negatives",
 ]
 
-TRUTH_FORMAT = "stationd.synth-truth/1"
+_TRUTH_FORMAT = "stationd.synth-truth/1"
 _DEFAULT_START = datetime(2022, 9, 14, 22, 0, 0, tzinfo=UTC)
 
 
@@ -243,7 +243,7 @@ class SkyVideo:
             entry["index"] = i
             objects.append(entry)
         data: dict[str, Any] = {
-            "format": TRUTH_FORMAT,
+            "format": _TRUTH_FORMAT,
             "settings": self.settings.to_json(),
             "n_frames": self.n_frames,
             "objects": objects,

@@ -45,7 +45,7 @@ import numpy as np
 from detection.errors import VideoError
 from detection.video.decode import Backend, check_file, diagnose_unopenable, open_video
 
-__all__ = ["Window", "read_window"]
+__all__ = ["SeekFailed", "VideoSource", "Window", "read_window"]
 
 #: How many places a packet may come before its frame in presentation order (H.264 allows 16 frames of
 #: reordering; twice that leaves a margin for other codecs).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from detection.candidates import CandidateSettings
-from detection.meteors.detector import MeteorSettings
+from detection.meteors.settings import MeteorSettings
 from stationd.config import CameraSection, ProcessingSection
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detection.meteors.detector import Check, Detection, FramePoint, LineFit, MeteorDetector, MeteorSettings
+from detection.meteors.checks import Check
+from detection.meteors.detector import MeteorDetector
+from detection.meteors.record import Detection, FramePoint, LineFit
+from detection.meteors.settings import MeteorSettings
 from detection.scan.ff import compress_block
 from detection.synth.sky import Flash, Meteor, SkySettings, SkyVideo, random_meteor, random_negatives
 
@@ -163,7 +166,8 @@ def test_recall_and_centroids_on_random_meteors() -> None:
 def test_a_measurement_that_could_not_be_made_is_null_in_json() -> None:
     import json
 
-    from detection.meteors.detector import Check, Detection, FramePoint, LineFit
+    from detection.meteors.checks import Check
+    from detection.meteors.record import Detection, FramePoint, LineFit
 
     nan = float("nan")
     line = LineFit(1.0, 2.0, 1.0, 2.0, 10, 10, nan, nan, 0.0, nan)

@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from detection.meteors.detector import Check, Detection, FramePoint, LineFit
+from detection.meteors.checks import Check
+from detection.meteors.record import Detection, FramePoint, LineFit
 from detection.meteors.track_image import track_image
 
 H, W = 240, 320

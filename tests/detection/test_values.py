@@ -12,7 +12,7 @@ import pytest
 
 from detection.scan._values_kernels import values_chunk, values_chunk_np
 from detection.scan.values import (
-    FORMAT,
+    VALUES_FORMAT,
     ValuesAccumulator,
     ValuesFormatError,
     ValuesSettings,
@@ -163,7 +163,7 @@ def test_save_load_roundtrip(tmp_path: Path) -> None:
     with zipfile.ZipFile(path) as z:
         assert "format.npy" in z.namelist()
     with np.load(path, allow_pickle=False) as npz:
-        assert str(npz["format"]) == FORMAT
+        assert str(npz["format"]) == VALUES_FORMAT
         assert json.loads(str(npz["settings"]))["top_k"] == 5
 
 
@@ -175,7 +175,7 @@ def test_load_rejects_other_files(tmp_path: Path) -> None:
     np.savez(bad, format=np.array("stationd.values/999"))
     with pytest.raises(ValuesFormatError, match=r"format 'stationd\.values/999'"):
         load_values(bad)
-    np.savez(bad, format=np.array(FORMAT))
+    np.savez(bad, format=np.array(VALUES_FORMAT))
     with pytest.raises(ValuesFormatError, match="missing or bad field"):
         load_values(bad)
 

@@ -15,7 +15,8 @@ import pytest
 
 from detection.errors import FFFormatError, VideoError
 from detection.formats.ff_file import FFFile, write_ff
-from detection.meteors.detector import Check, Detection, FramePoint, LineFit
+from detection.meteors.checks import Check
+from detection.meteors.record import Detection, FramePoint, LineFit
 from detection.meteors.video_detect import detect_file
 from detection.scan.ff import compress_block
 from tests.detection._videos import write_clip

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from detection.meteors.detector import Check, Detection, FramePoint, LineFit
+from detection.meteors.checks import Check
+from detection.meteors.record import Detection, FramePoint, LineFit
 from stationd.schemas import METEOR_SCHEMA_ID, detection_schema, meteor_schema
 
 

@@ -1,0 +1,253 @@
+"""Scoring and report of the detection benchmark (``bench/detection.py``).
+
+:func:`evaluate` matches a clip's verified meteors with the injected ones: a meteor is found when a
+verified meteor shares frames with it and its points lie within ``MATCH_PX`` (median) of the meteor's
+track; every other verified meteor is a false positive. :func:`report` prints recall per bin, false
+positives per hour, centroid errors, stage times and throughput, then the misses and false positives.
+
+Imported by ``bench/detection.py`` as a top-level module (see ``bench/_detection_scenes.py``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import resource
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from _detection_scenes import FPS, NEGATIVE_CLASSES, ClipResult
+
+MATCH_PX = 3.0
+SNR_BINS = (3.0, 4.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.01)
+SPEED_BINS_DEG_S = (3.0, 10.0, 20.0, 30.0, 45.01)
+
+
+# ------------------------------------------------------------------------------------------ evaluation
+
+
+def _segment_distance(x: float, y: float, track: tuple[float, float, float, float]) -> float:
+    x0, y0, x1, y1 = track
+    dx, dy = x1 - x0, y1 - y0
+    length2 = dx * dx + dy * dy
+    u = 0.0 if length2 == 0 else min(1.0, max(0.0, ((x - x0) * dx + (y - y0) * dy) / length2))
+    return math.hypot(x - x0 - u * dx, y - y0 - u * dy)
+
+
+def track_distance(det: dict[str, Any], meteor: dict[str, Any]) -> float:
+    """Median distance (px) of a detection's points from the meteor's track; inf without common frames."""
+    frames = [p["frame"] for p in det["frames"]]
+    if not frames or max(frames) < meteor["first"] or min(frames) > meteor["last"]:
+        return math.inf
+    return statistics.median(_segment_distance(p["x_px"], p["y_px"], meteor["track"]) for p in det["frames"])
+
+
+def same_object(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two detections of one thing (overlapping windows): common frames with centroids within 5 px."""
+    pos = {p["frame"]: (p["x_px"], p["y_px"]) for p in b["frames"]}
+    near = [math.hypot(p["x_px"] - pos[p["frame"]][0], p["y_px"] - pos[p["frame"]][1])
+            for p in a["frames"] if p["frame"] in pos]  # fmt: skip
+    return bool(near) and float(statistics.median(near)) < 5.0
+
+
+@dataclass
+class Outcome:
+    """One injected meteor: found or not, and how."""
+
+    clip: str
+    meteor: dict[str, Any]
+    found: bool
+    in_window: bool
+    flagged_fireball: bool
+    errors_px: list[float]
+    why: str  # for misses: the stage and the reasons of the nearest detection
+
+    @property
+    def target(self) -> bool:
+        m = self.meteor
+        return bool(m["snr"] >= 5.0 and m["last"] - m["first"] + 1 >= 6)
+
+
+def evaluate(r: ClipResult) -> tuple[list[Outcome], list[dict[str, Any]]]:
+    """Outcomes of the clip's meteors and its false positives (passed detections of nothing)."""
+    passed = [d for d in r.detections if d["passed"]]
+    used: set[int] = set()
+    outcomes = []
+    for m in r.meteors:
+        dist = [track_distance(d, m) for d in passed]
+        hits = [i for i, x in enumerate(dist) if x <= MATCH_PX]
+        used.update(hits)
+        in_window = any(a <= m["last"] and b >= m["first"] for a, b in r.windows)
+        errors: list[float] = []
+        if hits:
+            best = max(hits, key=lambda i: len(passed[i]["frames"]))
+            for p in passed[best]["frames"]:
+                c = m["centroids"].get(p["frame"])
+                if c is not None:
+                    errors.append(math.hypot(p["x_px"] - c[0], p["y_px"] - c[1]))
+        why = "" if hits else _why_missed(r, m, in_window)
+        flagged = any(passed[i]["fireball"] for i in hits)
+        outcomes.append(Outcome(r.name, m, bool(hits), in_window, flagged, errors, why))
+    false: list[dict[str, Any]] = []
+    for i, d in enumerate(passed):
+        if i not in used and not any(same_object(d, f) for f in false):
+            false.append(d)
+    return outcomes, false
+
+
+def _why_missed(r: ClipResult, m: dict[str, Any], in_window: bool) -> str:
+    if not in_window:
+        return f"values stage: no candidate ({r.status})"
+    near = [(track_distance(d, m), d) for d in r.detections + r.rejected]
+    near = [(x, d) for x, d in near if x <= 2 * MATCH_PX]
+    if not near:
+        return "verify: no detection on the track"
+    dist, d = min(near, key=lambda t: (t[0], -len(t[1]["frames"])))
+    if d["passed"]:
+        return f"verify: passed detection {dist:.1f} px off the track"
+    return "verify: rejected: " + "; ".join(d["reasons"])
+
+
+# ------------------------------------------------------------------------------------------------ report
+
+
+def _pct(k: int, n: int) -> str:
+    return f"{100.0 * k / n:5.1f} % ({k}/{n})" if n else "    - (0/0)"
+
+
+def report(results: list[ClipResult], wall_s: float, workers: int) -> None:
+    outcomes: list[Outcome] = []
+    false_by_group: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    hours: dict[str, float] = defaultdict(float)
+    for r in results:
+        o, false = evaluate(r)
+        outcomes += o
+        hours[r.group] += r.duration_s / 3600.0
+        false_by_group[r.group] += [(r.name, d) for d in false]
+    meteors = [o for o in outcomes if not o.meteor["fireball"]]
+    print(f"meteors: {len(meteors)} in {sum(r.group == 'meteor' for r in results)} clips")
+    print("  recall per peak SNR bin (all durations)      target subset (>= 6 frames)")
+    for lo, hi in itertools.pairwise(SNR_BINS):
+        inside = [o for o in meteors if lo <= o.meteor["snr"] < hi]
+        tgt = [o for o in inside if o.meteor["last"] - o.meteor["first"] + 1 >= 6]
+        label = f"{lo:4.1f}-{min(hi, 30.0):4.1f}"
+        print(f"    SNR {label}   {_pct(sum(o.found for o in inside), len(inside)):22s}"
+              f"   {_pct(sum(o.found for o in tgt), len(tgt))}")  # fmt: skip
+    print("  recall per speed bin (peak SNR >= 5, >= 6 frames)")
+    target = [o for o in meteors if o.target]
+    for lo, hi in itertools.pairwise(SPEED_BINS_DEG_S):
+        inside = [o for o in target if lo <= o.meteor["speed_deg_s"] < hi]
+        print(f"    {lo:4.0f}-{min(hi, 45.0):2.0f} deg/s  {_pct(sum(o.found for o in inside), len(inside))}")
+    print("  recall per light curve (peak SNR >= 5, >= 6 frames)")
+    for curve in ("sin2", "flat", "late-peak", "flare"):
+        inside = [o for o in target if o.meteor["light_curve"] == curve]
+        print(f"    {curve:10s}       {_pct(sum(o.found for o in inside), len(inside))}")
+    found_t = sum(o.found for o in target)
+    print(f"  TARGET recall (peak SNR >= 5, >= 6 frames): {_pct(found_t, len(target))}   (target >= 95 %)")
+    seen = [o for o in target if o.meteor["frames_snr3"] >= 6]
+    print(f"    of which >= 6 frames at SNR >= 3:         {_pct(sum(o.found for o in seen), len(seen))}   "
+          f"(the others light few frames brightly: flares)")  # fmt: skip
+    print(
+        f"  values stage: a window over the meteor      {_pct(sum(o.in_window for o in target), len(target))}"
+    )
+    errors = [e for o in meteors if o.found for e in o.errors_px]
+    if errors:
+        print(f"  centroid error: median {statistics.median(errors):.3f} px, 90th percentile "
+              f"{np.percentile(errors, 90):.3f} px over {len(errors)} frame points of "
+              f"{sum(o.found for o in meteors)} found meteors   (target median <= 0.5 px)")  # fmt: skip
+    flagged = sum(o.flagged_fireball for o in meteors if o.found)
+    print(f"  ordinary meteors flagged as fireballs: {flagged}")
+    fireballs = [o for o in outcomes if o.meteor["fireball"]]
+    if fireballs:
+        found_f = [o for o in fireballs if o.found]
+        print(f"fireballs: found {_pct(len(found_f), len(fireballs))}, flagged fireball "
+              f"{_pct(sum(o.flagged_fireball for o in found_f), len(found_f))}")  # fmt: skip
+    print("false positives (passed detections of nothing; duplicates merged)")
+    total_fp, total_h = 0, 0.0
+    for group in ("meteor", "fireball", *NEGATIVE_CLASSES):
+        if group not in hours:
+            continue
+        n = len(false_by_group[group])
+        print(f"    {group:10s} {n:4d} in {hours[group] * 60:6.1f} min   {n / hours[group]:7.2f} per hour")
+        if group in NEGATIVE_CLASSES:
+            total_fp, total_h = total_fp + n, total_h + hours[group]
+    if total_h:
+        print(
+            f"  NEGATIVES total: {total_fp} in {total_h * 60:.1f} min = {total_fp / total_h:.2f} per hour"
+            f" = {10 * total_fp / total_h:.2f} per 10 hours   (target <= 1 per 10 hours)"
+        )
+    _report_speed(results)
+    _report_misses(target, false_by_group)
+    rss_mb = max(
+        resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    print(
+        f"wall time {wall_s:.1f} s with {workers} worker processes; "
+        f"peak RSS of a process {rss_mb / 1024:.0f} MB"
+    )
+
+
+def _report_speed(results: list[ClipResult]) -> None:
+    tot: dict[str, float] = defaultdict(float)
+    for r in results:
+        for k, v in r.timings.items():
+            tot[k] += v
+    n_frames = sum(r.n_frames for r in results)
+    print(f"stage times (s summed over workers; {n_frames} frames, {n_frames / FPS / 60:.1f} min of video)")
+    for key in ("render_write_s", "scan_s", "values_s", "window_s", "detect_s"):
+        note = (
+            f"   ({tot['reused']:.0f} clips reused from --videos)"
+            if key == "render_write_s" and tot["reused"]
+            else ""
+        )
+        print(f"    {key[:-2]:12s} {tot[key]:8.1f} s{note}")
+    frames = tot["verify_frames"]
+    if frames and tot["detect_s"] > 0 and tot["decode_only_s"] > 0:
+        n_windows = sum(len(r.windows) for r in results)
+        print(
+            f"  verify: {n_windows} windows; {frames:.0f} frames given to detect_frames (windows, and "
+            "frames beyond their edges for the persistence check)"
+        )
+        print(
+            f"    detect_frames     {frames / tot['detect_s']:8.1f} frames/s   "
+            f"(CPU {frames / tot['detect_cpu_s']:.1f} frames/s)"
+        )
+        print(
+            f"    decode only       {frames / tot['decode_only_s']:8.1f} frames/s   "
+            f"(CPU {frames / tot['decode_only_cpu_s']:.1f} frames/s; same frames, 1 decoder thread)"
+        )
+        print(
+            f"    verify less detect {frames / tot['window_s']:7.1f} frames/s   "
+            "(read_window: seek + decode; the verifier's own work)"
+        )
+        print(
+            f"    detect / decode time ratio {tot['detect_s'] / tot['decode_only_s']:.2f}   "
+            f"(CPU {tot['detect_cpu_s'] / tot['decode_only_cpu_s']:.2f}; < 1: detection is cheaper "
+            f"than decoding)"
+        )
+
+
+def _report_misses(
+    target: list[Outcome], false_by_group: dict[str, list[tuple[str, dict[str, Any]]]]
+) -> None:
+    missed = [o for o in target if not o.found]
+    stages = (("values stage", lambda o: not o.in_window), ("verify", lambda o: o.in_window))
+    for stage, pick in stages:
+        chosen = [o for o in missed if pick(o)]
+        if chosen:
+            print(f"missed target meteors, {stage} ({len(chosen)}; rerun one with --clip NAME)")
+        for o in chosen[:20]:
+            m = o.meteor
+            print(f"    {o.clip} #{m['index']} frames {m['first']}-{m['last']} SNR {m['snr']:.1f} "
+                  f"{m['speed_deg_s']:.1f} deg/s {m['light_curve']}: {o.why}")  # fmt: skip
+    fps = [(name, d) for items in false_by_group.values() for name, d in items]
+    if fps:
+        print(f"false positives ({len(fps)})")
+        for name, d in fps[:25]:
+            line = d["line"]
+            print(f"    {name} frames {line['frame_begin']}-{line['frame_end']} "
+                  f"({line['x_begin_px']:.0f},{line['y_begin_px']:.0f})->({line['x_end_px']:.0f},"
+                  f"{line['y_end_px']:.0f}) {line['speed_deg_s']:.1f} deg/s")  # fmt: skip

@@ -76,6 +76,7 @@ class PlainFormatter(logging.Formatter):
         self.syslog_prefix = syslog_prefix
 
     def format(self, record: logging.LogRecord) -> str:
+        """A line for a terminal, or for journald with a ``<prio>`` prefix so the journal keeps the level."""
         text = (
             f"{record.levelname} {record.name}: {record.getMessage()}{_fields_suffix(record_fields(record))}"
         )
@@ -98,6 +99,7 @@ class JsonLinesFormatter(logging.Formatter):
     """One JSON object per record (see the module docstring for the keys)."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """One JSON line with the fields as keys, so ``stationd logs`` and jq can read records back."""
         t = datetime.fromtimestamp(record.created, UTC)
         obj: dict[str, Any] = {
             "t_utc": t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),

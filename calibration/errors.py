@@ -1,11 +1,12 @@
-"""Errors of the calibration package.
+"""Errors of the calibration package, and the exit code of ``stationd`` when one escapes a command.
 
 ::
 
-    CalibrationError
-    └── CatalogError      a star catalogue cannot be read (path, reason)
+    CalibrationError      exit 1: the work failed
+    └── CatalogError      exit 1: a star catalogue cannot be read (path, reason)
 
-"Too few stars" is a normal result, never an exception.
+The package knows nothing of exit codes: ``cli/main.py`` maps these classes. "Too few stars" is a normal
+result, never an exception.
 """
 
 from __future__ import annotations

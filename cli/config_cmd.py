@@ -8,10 +8,7 @@ import click
 import yaml
 
 from cli.options import config_option, json_option, load, print_json, stderr
-from stationd.config import parse_config
-from stationd.config_example import example_config
-from stationd.disk.atomic import atomic_write_text
-from stationd.errors import UsageError
+from stationd import UsageError, atomic_write_text, example_config, parse_config
 
 
 @click.group()

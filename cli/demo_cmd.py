@@ -10,9 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.options import json_option, print_json, progress_bar
-from stationd.demo import DemoReport, DemoSettings, run_demo
-from stationd.errors import EXIT_FAILURE
-from stationd.stages import STAGE_ORDER, Outcome
+from stationd import EXIT_FAILURE, STAGE_ORDER, DemoReport, DemoSettings, Outcome, run_demo
 
 
 @click.command()

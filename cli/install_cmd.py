@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from cli.options import stderr
-from stationd.config import load_config
-from stationd.ops.install import CONFIG_PATH, DEFAULT_DATA_DIR, install_service
+from stationd import CONFIG_PATH, DEFAULT_DATA_DIR, install_service, load_config
 
 
 @click.command("install-service")

@@ -9,8 +9,7 @@ import click
 from rich.console import Console
 
 from cli.options import config_option, json_option, load
-from stationd.errors import UsageError
-from stationd.ops.logs import follow_records, render_record, tail_records
+from stationd import UsageError, follow_records, render_record, tail_records
 
 
 @click.command()

@@ -2,6 +2,17 @@
 
 Exit codes (documented in ``stationd --help``): 0 ok, 1 the work failed, 2 usage or configuration error,
 3 another instance holds the station.
+
+An error that escapes a command is printed as one line on stderr and mapped to its exit code by
+``_exit_code_of``:
+
+- ``StationError`` and its subclasses carry their own ``exit_code`` (see :mod:`stationd.errors`);
+- ``MaskError`` exits 2: a mask is always the operator's choice (``--mask`` or ``cameras[].mask``), so an
+  unusable one is a usage or configuration error;
+- every other ``DetectionError`` (an unreadable video, FF, FTPdetectinfo or values file) and every
+  ``CalibrationError`` (an unreadable star catalogue) exits 1: the work failed on data, not on an argument.
+
+Anything else is a bug and keeps its traceback (Python exits 1).
 """
 
 from __future__ import annotations
@@ -12,6 +23,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from calibration import CalibrationError
 from cli.config_cmd import config
 from cli.demo_cmd import demo
 from cli.install_cmd import install_service_cmd
@@ -20,26 +32,35 @@ from cli.meteors_cmd import detect, export, meteors
 from cli.run_cmd import run
 from cli.status_cmd import status
 from cli.work_cmd import reprocess, scan
-from stationd.errors import EXIT_USAGE, StationError
+from detection import DetectionError, MaskError
+from stationd import EXIT_FAILURE, EXIT_USAGE, StationError
 
 _EPILOG = """\b
 Exit codes:
   0  ok
   1  the work failed (a file could not be processed, a stage failed)
-  2  usage or configuration error
+  2  usage or configuration error (a bad argument, an unusable mask)
   3  another stationd instance holds the station's data directory
 """
 
 
+def _exit_code_of(exc: StationError | DetectionError | CalibrationError) -> int:
+    """The documented exit code of an error that escaped a command (see the module docstring)."""
+    if isinstance(exc, StationError):
+        return exc.exit_code
+    # The science packages know nothing of the command line, so their errors carry no exit code.
+    return EXIT_USAGE if isinstance(exc, MaskError) else EXIT_FAILURE
+
+
 class _StationGroup(click.Group):
-    """Maps the station's errors to their exit codes with a one-line message on stderr."""
+    """Maps the errors of every package to their exit codes with a one-line message on stderr."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except StationError as exc:
+        except (StationError, DetectionError, CalibrationError) as exc:
             Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
-            sys.exit(exc.exit_code)
+            sys.exit(_exit_code_of(exc))
 
 
 @click.group(cls=_StationGroup, epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from stationd.config import StationConfig, load_config, resolve_config_path
+from stationd import StationConfig, load_config, resolve_config_path
 
 config_option = click.option(
     "--config",

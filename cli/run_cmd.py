@@ -7,9 +7,7 @@ from pathlib import Path
 import click
 
 from cli.options import config_option, load, stderr
-from stationd.daemon.loop import Daemon
-from stationd.errors import StationError
-from stationd.ops.logs import configure_from_config
+from stationd import Daemon, StationError, configure_from_config
 
 
 @click.command()

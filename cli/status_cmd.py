@@ -10,8 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.options import config_option, json_option, load, print_json
-from stationd.disk.layout import parse_day
-from stationd.station import Station
+from stationd import Station, parse_day
 
 _STYLE = {"done": "green", "pending": "yellow", "running": "cyan", "failed": "red", "quarantined": "magenta"}
 

@@ -1,14 +1,16 @@
-"""Errors of the detection package.
+"""Errors of the detection package, and the exit code of ``stationd`` when one escapes a command.
 
 ::
 
-    DetectionError
-    ├── VideoError           a video file cannot be opened or decoded (path, reason)
-    ├── FFFormatError        an FF file is malformed (path, reason)
-    ├── FTPDetectInfoError   an FTPdetectinfo text is malformed (source, line_no, reason)
-    └── MaskError            a mask image cannot be used (path, reason)
+    DetectionError           exit 1: the work failed
+    ├── VideoError           exit 1: a video file cannot be opened or decoded (path, reason)
+    ├── FFFormatError        exit 1: an FF file is malformed (path, reason)
+    ├── FTPDetectInfoError   exit 1: an FTPdetectinfo text is malformed (source, line_no, reason)
+    ├── MaskError            exit 2: a mask image cannot be used (path, reason); the operator chose it
+    └── ValuesFormatError    exit 1: a values file is unreadable (path, reason; in detection.scan.values)
 
-"No meteor" or "too many candidates" is a normal result, never an exception.
+The package knows nothing of exit codes: ``cli/main.py`` maps these classes. "No meteor" or "too many
+candidates" is a normal result, never an exception.
 """
 
 from __future__ import annotations

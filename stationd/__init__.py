@@ -1,18 +1,47 @@
 """The station: configuration, on-disk layout, state store, stages, daemon and operations.
 
-The only package that reads the clock, the configuration file or the environment.
+The only package that reads the clock, the configuration file or the environment. The names below are
+its public face: ``cli`` imports from here only (a test in ``tests/test_public_api.py`` checks it).
 """
 
 from stationd.config import StationConfig, load_config, parse_config, resolve_config_path
+from stationd.config_example import example_config
+from stationd.daemon.loop import Daemon
+from stationd.demo import DemoReport, DemoSettings, run_demo
+from stationd.disk.atomic import atomic_write_text
+from stationd.disk.exports import export_day
 from stationd.disk.layout import StationLayout, parse_day
+from stationd.disk.records import iter_records
 from stationd.disk.state import Minute, StageRun, StateStore, Status
-from stationd.errors import ConfigError, ConfigProblem, LockHeldError, StationError, UsageError
+from stationd.errors import (
+    EXIT_FAILURE,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    ConfigProblem,
+    LockHeldError,
+    StationError,
+    UsageError,
+)
+from stationd.ops.install import CONFIG_PATH, DEFAULT_DATA_DIR, install_service
+from stationd.ops.logs import configure_from_config, follow_records, render_record, tail_records
 from stationd.stages import STAGE_ORDER, Outcome, StageContext, StageRunner
+from stationd.standalone import scan_file
 from stationd.station import ReprocessReport, Station
 
 __all__ = [
+    "CONFIG_PATH",
     "ConfigError",
     "ConfigProblem",
+    "DEFAULT_DATA_DIR",
+    "Daemon",
+    "DemoReport",
+    "DemoSettings",
+    "EXIT_FAILURE",
+    "EXIT_LOCKED",
+    "EXIT_OK",
+    "EXIT_USAGE",
     "LockHeldError",
     "Minute",
     "Outcome",
@@ -28,8 +57,19 @@ __all__ = [
     "StationLayout",
     "Status",
     "UsageError",
+    "atomic_write_text",
+    "configure_from_config",
+    "example_config",
+    "export_day",
+    "follow_records",
+    "install_service",
+    "iter_records",
     "load_config",
     "parse_config",
     "parse_day",
+    "render_record",
     "resolve_config_path",
+    "run_demo",
+    "scan_file",
+    "tail_records",
 ]

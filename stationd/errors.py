@@ -6,6 +6,9 @@
     ├── ConfigError                   exit 2: the configuration is invalid (problems: list of ConfigProblem)
     ├── UsageError                    exit 2: a bad argument (a day that is not a date, a missing file)
     └── LockHeldError                 exit 3: another instance holds the station (pid)
+
+Each class carries its ``exit_code``; the errors of detection and calibration, which know nothing of the
+command line, are mapped in ``cli/main.py`` (exit 1, but 2 for an unusable mask).
 """
 
 from __future__ import annotations

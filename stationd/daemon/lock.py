@@ -30,6 +30,7 @@ class StationLock:
 
     @property
     def held(self) -> bool:
+        """Whether this object holds the lock now (acquiring twice or releasing unheld does nothing)."""
         return self._fd is not None
 
     def acquire(self) -> None:

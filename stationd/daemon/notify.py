@@ -44,6 +44,7 @@ class Notifier:
 
     @property
     def enabled(self) -> bool:
+        """Whether systemd listens (a socket was named); when False every send is a no-op."""
         return self._sock is not None
 
     def send(self, **fields: str | int) -> bool:
@@ -61,18 +62,23 @@ class Notifier:
         return True
 
     def ready(self, status: str) -> bool:
+        """Tell systemd that start-up is over, so ``Type=notify`` units count as started only now."""
         return self.send(READY=1, STATUS=status, MAINPID=os.getpid())
 
     def status(self, text: str) -> bool:
+        """Set the one-line status that ``systemctl status`` shows."""
         return self.send(STATUS=text)
 
     def stopping(self, status: str) -> bool:
+        """Tell systemd the shutdown has begun, so a slow drain is not mistaken for a hang."""
         return self.send(STOPPING=1, STATUS=status)
 
     def watchdog(self) -> bool:
+        """Ping the watchdog; sent only while the pipeline progresses, so systemd restarts a hung daemon."""
         return self.send(WATCHDOG=1)
 
     def close(self) -> None:
+        """Close the socket; later sends do nothing (safe to call twice)."""
         if self._sock is not None:
             self._sock.close()
             self._sock = None

@@ -113,6 +113,7 @@ class IncomingWatcher:
         self._observer = observer
 
     def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the observer thread, waiting at most ``timeout_s`` (a stuck one must not block shutdown)."""
         observer, self._observer = self._observer, None
         if observer is not None:
             observer.stop()

@@ -112,6 +112,7 @@ class WorkQueue:
         return True
 
     def pop(self) -> Task | None:
+        """Take the best task out (None when empty); it may be queued again once it has left."""
         if not self._items:
             return None
         task = self._items.pop(0)[3]
@@ -119,6 +120,7 @@ class WorkQueue:
         return task
 
     def clear(self) -> None:
+        """Forget every queued task (at shutdown): they stay pending in the store for the next start."""
         self._items.clear()
         self._keys.clear()
 
@@ -225,6 +227,7 @@ class WorkerPool:
         self._log_listener = logging.handlers.QueueListener(self._log_queue, *handlers)
 
     def start(self) -> None:
+        """Start the log listener, then the workers (they log through it from their first line)."""
         self._log_listener.start()
         for _ in range(self.size):
             self._spawn()
@@ -239,13 +242,16 @@ class WorkerPool:
 
     @property
     def idle(self) -> int:
+        """Workers ready for a task now (those still starting do not count)."""
         return sum(1 for w in self._workers if w.state is WorkerState.IDLE)
 
     @property
     def busy(self) -> int:
+        """Workers running a task now: the status line and the watchdog's idea of pending work."""
         return sum(1 for w in self._workers if w.state is WorkerState.BUSY)
 
     def running(self) -> list[RunningTask]:
+        """Tasks in the workers with their age, so a refill skips them and the watchdog sees a hang."""
         now = self._clock()
         return [
             RunningTask(w.task, w.process.pid or 0, now - w.started_s)

@@ -54,6 +54,7 @@ class Alert:
             raise ValueError(f"Alert.severity: got {self.severity!r}, expected one of {SEVERITIES}")
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types, as kept in ``status.json`` and sent in the webhook body."""
         return {
             "key": self.key,
             "kind": self.kind,
@@ -65,6 +66,7 @@ class Alert:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Alert:
+        """Read :meth:`to_dict` back from ``status.json`` after a restart; absent optional keys default."""
         return cls(
             key=str(data["key"]),
             kind=str(data.get("kind", data["key"])),
@@ -82,9 +84,11 @@ class AlertEvent:
     t_utc: str
 
     def to_dict(self) -> dict[str, Any]:
+        """One entry of the webhook body's ``events`` list."""
         return {"state": self.state, "t_utc": self.t_utc, "alert": self.alert.to_dict()}
 
     def line(self) -> str:
+        """One human line for the log and the e-mail body; a raise is in capitals to stand out."""
         word = "RAISED" if self.state == "raised" else "cleared"
         return f"{word} [{self.alert.severity}] {self.alert.key}: {self.alert.message}"
 
@@ -117,6 +121,7 @@ class Notifier:
 
     @property
     def enabled(self) -> bool:
+        """Whether any channel is configured; without one, events are only logged."""
         return bool(self.settings.email_to or self.settings.webhook_url)
 
     def notify(self, events: Sequence[AlertEvent], now_utc: str) -> bool:

@@ -78,6 +78,7 @@ class PlainFormatter(logging.Formatter):
         self.syslog_prefix = syslog_prefix
 
     def format(self, record: logging.LogRecord) -> str:
+        """A line for a terminal, or for journald with a ``<prio>`` prefix so the journal keeps the level."""
         text = (
             f"{record.levelname} {record.name}: {record.getMessage()}{_fields_suffix(record_fields(record))}"
         )
@@ -100,6 +101,7 @@ class JsonLinesFormatter(logging.Formatter):
     """One JSON object per record (see the module docstring for the keys)."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """One JSON line with the fields as keys, so ``stationd logs`` and jq can read records back."""
         t = datetime.fromtimestamp(record.created, UTC)
         obj: dict[str, Any] = {
             "t_utc": iso_utc(t),

@@ -30,6 +30,7 @@ class NightSummary:
     cameras: dict[str, CameraNight] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types for ``status.json``'s ``last_night`` (shown by ``stationd status``)."""
         return {
             "start_utc": iso_utc(self.start_utc),
             "end_utc": iso_utc(self.end_utc),
@@ -37,6 +38,7 @@ class NightSummary:
         }
 
     def line(self) -> str:
+        """The summary as one log line, every camera in it, so a morning ``grep night`` tells the story."""
         hours = (self.end_utc - self.start_utc).total_seconds() / 3600
         head = f"night {self.start_utc:%Y-%m-%d %H:%M} - {self.end_utc:%H:%M} UTC ({hours:.1f} h)"
         parts = [

@@ -71,9 +71,11 @@ class RetentionReport:
 
     @property
     def ok(self) -> bool:
+        """Whether both disk limits are met now; when not, the station is short of space and says so."""
         return self.short_bytes == 0
 
     def to_dict(self) -> dict[str, object]:
+        """Totals only (counts, not the deleted paths) for ``status.json``."""
         return {
             "used_bytes": self.used_bytes,
             "free_bytes": self.free_bytes,

@@ -3,7 +3,7 @@
 Pure science: arrays, dataclasses, paths or file objects in, results out; no clock, network or config.
 """
 
-from calibration.camera import CameraModel
+from calibration.camera import CameraModel, plate_scale_px_per_deg
 from calibration.catalog import StarCatalog, hp_to_v, load_hipparcos, parse_hip2, read_bsc5
 from calibration.errors import CalibrationError, CatalogError
 from calibration.sky import altaz_to_radec, gmst_deg, julian_date, precession_matrix, radec_to_altaz
@@ -19,6 +19,7 @@ __all__ = [
     "julian_date",
     "load_hipparcos",
     "parse_hip2",
+    "plate_scale_px_per_deg",
     "precession_matrix",
     "radec_to_altaz",
     "read_bsc5",

@@ -36,10 +36,33 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["CameraModel"]
+__all__ = ["CameraModel", "plate_scale_px_per_deg"]
 
 Projection = Literal["equidistant", "rectilinear"]
 FloatArray = NDArray[np.float64]
+
+
+def plate_scale_px_per_deg(
+    width_px: float, fov_h_deg: float, projection: Projection = "equidistant"
+) -> float:
+    """Plate scale at the image centre (px/deg) of a camera ``width_px`` wide seeing ``fov_h_deg`` across.
+
+    The one plate scale of the project (speed limits, angular speeds, lengths): the focal length in pixels
+    of the projection (see the module docstring) per degree. Equidistant: ``width / fov``; rectilinear:
+    ``(width / 2) / tan(fov / 2)`` per radian, smaller at the centre than ``width / fov`` (the image
+    stretches towards its edges).
+
+    >>> plate_scale_px_per_deg(1280, 88.0)
+    14.545454545454545
+    >>> round(plate_scale_px_per_deg(1280, 60.0, "rectilinear"), 3)
+    19.347
+    """
+    if not (width_px > 0 and 0.0 < fov_h_deg < (360.0 if projection == "equidistant" else 179.0)):
+        raise ValueError(f"plate scale: width {width_px} px, fov {fov_h_deg} deg ({projection}) out of range")
+    if projection == "equidistant":
+        return float(width_px / fov_h_deg)  # r = f rho: the same scale everywhere along a radius
+    focal_px = width_px / 2.0 / np.tan(np.radians(fov_h_deg) / 2.0)
+    return float(focal_px * np.pi / 180.0)
 
 
 @dataclass(frozen=True)
@@ -82,8 +105,8 @@ class CameraModel:
 
     @property
     def scale_px_per_deg(self) -> float:
-        """Plate scale at the image centre, pixels per degree."""
-        return self.focal_px * np.pi / 180.0
+        """Plate scale at the image centre, pixels per degree (:func:`plate_scale_px_per_deg`)."""
+        return plate_scale_px_per_deg(self.width_px, self.fov_h_deg, self.projection)
 
     def _basis(self) -> FloatArray:
         """Rows: right, up and forward unit vectors of the camera in east/north/zenith coordinates."""

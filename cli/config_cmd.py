@@ -52,8 +52,10 @@ def init(data_dir: Path, station_id: str, camera_id: str, lat: float, lon: float
 @config.command()
 @config_option
 def check(config_path: Path | None) -> None:
-    """Validate the configuration; exit 2 listing every problem."""
+    """Validate the configuration; exit 2 listing every problem (old key names: a warning each)."""
     cfg = load(config_path)
+    for warning in cfg.warnings:
+        stderr.print(f"[yellow]warning[/]: {warning}")
     stderr.print(f"[green]ok[/]: {cfg.source} (station {cfg.station.id}, {len(cfg.cameras)} camera(s))")
 
 

@@ -10,17 +10,26 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.options import config_option, json_option, load, print_json, progress_bar, stderr
-from detection.errors import DetectionError
-from detection.formats.mask import load_mask
-from detection.meteors.detector import MeteorDetector
-from detection.meteors.settings import MeteorSettings
-from detection.meteors.video_detect import FileDetections, detect_file
-from detection.timing import iso_utc
-from detection.video.decode import Backend
-from stationd.disk.exports import export_day
-from stationd.disk.layout import StationLayout, parse_day
-from stationd.disk.records import iter_records
-from stationd.errors import EXIT_FAILURE, UsageError
+from detection import (
+    Backend,
+    DetectionError,
+    FileDetections,
+    MeteorDetector,
+    MeteorSettings,
+    detect_file,
+    iso_utc,
+    load_mask,
+)
+from stationd import (
+    EXIT_FAILURE,
+    ProcessingSection,
+    StationLayout,
+    UsageError,
+    export_day,
+    iter_records,
+    meteor_settings,
+    parse_day,
+)
 
 
 @click.command()
@@ -136,13 +145,10 @@ def detect(
 
 
 def _settings(k_std: float | None, j_dn: float | None, lo: float, hi: float) -> MeteorSettings:
-    values: dict[str, float] = {"min_speed_deg_s": lo, "max_speed_deg_s": hi}
-    if k_std is not None:
-        values["k_std"] = k_std
-    if j_dn is not None:
-        values["j_dn"] = j_dn
+    """The options as a station's ``processing`` section, mapped as the verify stage maps it."""
+    processing = ProcessingSection(workers=1, min_speed_deg_s=lo, max_speed_deg_s=hi, k_std=k_std, j_dn=j_dn)
     try:
-        return MeteorSettings(**values)  # type: ignore[arg-type]
+        return meteor_settings(processing)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 

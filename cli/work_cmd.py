@@ -9,11 +9,7 @@ import click
 from rich.table import Table
 
 from cli.options import config_option, json_option, load, print_json, progress_bar, stderr
-from stationd.disk.layout import parse_day
-from stationd.errors import EXIT_FAILURE
-from stationd.stages import STAGE_ORDER, Outcome
-from stationd.standalone import scan_file
-from stationd.station import Station
+from stationd import EXIT_FAILURE, STAGE_ORDER, Outcome, Station, parse_day, scan_file
 
 
 @click.command()

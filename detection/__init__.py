@@ -77,6 +77,7 @@ from detection.synth.sky import (
     random_meteor,
     random_negatives,
 )
+from detection.timing import VideoTime, iso_utc, parse_iso_utc
 from detection.video.clip import ClipResult, trim_clip
 from detection.video.decode import Backend, VideoReader, open_video
 from detection.video.window import SeekFailed, VideoSource, Window, read_window
@@ -139,6 +140,7 @@ __all__ = [
     "VideoError",
     "VideoReader",
     "VideoSource",
+    "VideoTime",
     "Window",
     "block_thresholds",
     "centroids_frames",
@@ -154,6 +156,7 @@ __all__ = [
     "ftpdetectinfo_filename",
     "hough_rho_phi",
     "initial_background",
+    "iso_utc",
     "lit_field",
     "load_mask",
     "load_values",
@@ -161,6 +164,7 @@ __all__ = [
     "open_video",
     "parse_ff_filename",
     "parse_ftpdetectinfo",
+    "parse_iso_utc",
     "plan_windows",
     "point_time_utc",
     "preview_jpeg",

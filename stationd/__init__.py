@@ -4,7 +4,7 @@ The only package that reads the clock, the configuration file or the environment
 its public face: ``cli`` imports from here only (a test in ``tests/test_public_api.py`` checks it).
 """
 
-from stationd.config import StationConfig, load_config, parse_config, resolve_config_path
+from stationd.config import ProcessingSection, StationConfig, load_config, parse_config, resolve_config_path
 from stationd.config_example import example_config
 from stationd.daemon.loop import Daemon
 from stationd.demo import DemoReport, DemoSettings, run_demo
@@ -27,11 +27,18 @@ from stationd.errors import (
 from stationd.ops.install import CONFIG_PATH, DEFAULT_DATA_DIR, install_service
 from stationd.ops.logs import configure_from_config, follow_records, render_record, tail_records
 from stationd.stages import STAGE_ORDER, Outcome, StageContext, StageRunner
+from stationd.stages.results import (
+    CandidatesStageResult,
+    ScanStageResult,
+    VerifyStageResult,
+)
+from stationd.stages.settings import candidate_settings, meteor_settings
 from stationd.standalone import scan_file
 from stationd.station import ReprocessReport, Station
 
 __all__ = [
     "CONFIG_PATH",
+    "CandidatesStageResult",
     "ConfigError",
     "ConfigProblem",
     "DEFAULT_DATA_DIR",
@@ -45,8 +52,10 @@ __all__ = [
     "LockHeldError",
     "Minute",
     "Outcome",
+    "ProcessingSection",
     "ReprocessReport",
     "STAGE_ORDER",
+    "ScanStageResult",
     "StageContext",
     "StageRun",
     "StageRunner",
@@ -57,7 +66,9 @@ __all__ = [
     "StationLayout",
     "Status",
     "UsageError",
+    "VerifyStageResult",
     "atomic_write_text",
+    "candidate_settings",
     "configure_from_config",
     "example_config",
     "export_day",
@@ -65,6 +76,7 @@ __all__ = [
     "install_service",
     "iter_records",
     "load_config",
+    "meteor_settings",
     "parse_config",
     "parse_day",
     "render_record",

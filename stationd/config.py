@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from calibration.camera import plate_scale_px_per_deg
 from stationd.disk.layout import DEFAULT_PATTERN, compile_pattern
 from stationd.errors import ConfigError, ConfigProblem
 
@@ -68,8 +69,8 @@ class CameraSection:
 
     @property
     def scale_px_per_deg(self) -> float:
-        """Plate scale near the centre, from the horizontal field of view."""
-        return self.width_px / self.pointing.fov_h_deg
+        """Plate scale at the centre, from the field of view and the projection of the coarse pointing."""
+        return plate_scale_px_per_deg(self.width_px, self.pointing.fov_h_deg, self.pointing.projection)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ class StationConfig:
     warnings: tuple[str, ...] = ()  # deprecated keys that still loaded
 
     def camera(self, camera_id: str) -> CameraSection:
+        """The section of camera ``camera_id`` (KeyError for an id the configuration does not list)."""
         for cam in self.cameras:
             if cam.id == camera_id:
                 return cam
@@ -206,7 +208,7 @@ class _Reader:
                 continue
             if new in out:
                 self.problems.append(
-                    ConfigProblem(f"{where}.{old}", out[old], f"only {where}.{new} (the same setting)")
+                    ConfigProblem(f"{where}.{old}", out.pop(old), f"only {where}.{new} (the same setting)")
                 )
                 continue
             self.warnings.append(

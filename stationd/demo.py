@@ -55,6 +55,7 @@ class DemoMinute:
     meteors: list[dict[str, Any]] = field(default_factory=list)  # verified meteor records of the minute
 
     def true_meteors(self) -> list[dict[str, Any]]:
+        """The meteors the generator put into this minute (its truth), to score the pipeline against."""
         return [o for o in self.truth["objects"] if o["kind"] == "meteor"]
 
     def record_of(self, truth: dict[str, Any]) -> dict[str, Any] | None:
@@ -80,6 +81,7 @@ class DemoReport:
 
     @property
     def day(self) -> str:
+        """The UTC day of the synthetic night (where its minutes are filed)."""
         return START_UTC.strftime("%Y-%m-%d")
 
     def meteor_rows(self) -> list[dict[str, Any]]:

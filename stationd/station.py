@@ -32,10 +32,12 @@ class ReprocessReport:
     outcomes: list[Outcome] = field(default_factory=list)
 
     def count(self, status: str) -> int:
+        """How many stage runs ended with ``status``."""
         return sum(1 for o in self.outcomes if o.status == status)
 
     @property
     def ok(self) -> bool:
+        """True when no minute failed or was quarantined (the command's exit code 0)."""
         return self.count("failed") == 0 and self.count("quarantined") == 0
 
 
@@ -51,6 +53,7 @@ class Station:
         self.runner = StageRunner(self.ctx)
 
     def close(self) -> None:
+        """Close the state store."""
         self.store.close()
 
     def __enter__(self) -> Station:
@@ -98,6 +101,7 @@ class Station:
         return sum(len(self.store.pending(s, day=day, limit=100_000)) for s in stages)
 
     def status(self, day: str | None = None) -> dict[str, Any]:
+        """What ``stationd status`` shows: every day's counts, or every minute of ``day``."""
         if day is None:
             summary = station_status(self.store, self.config.station.id)
             summary["alerts"] = active_alerts(self.layout.data_dir)

@@ -42,27 +42,6 @@ def test_science_packages_do_not_import_the_station_layer() -> None:
 _ROOT = Path(__file__).resolve().parent.parent
 _LIBRARIES = ("stationd", "detection", "calibration", "sync", "trajectory")
 
-# cli files still importing from modules of the libraries, by file name. Temporary: another engineer is
-# rewriting them (the names they import are already in the packages' __all__, which is checked below);
-# empty this list once they import from the packages' faces.
-_CLI_MODULE_IMPORTS_ALLOWED = {"meteors_cmd.py", "work_cmd.py"}
-
-# Files of stationd not yet held to the docstring rule: rewritten in the typed-results change.
-_UNDOCUMENTED_ALLOWED = {
-    "stationd/config.py",
-    "stationd/config_example.py",
-    "stationd/demo.py",
-    "stationd/disk/atomic.py",
-    "stationd/disk/exports.py",
-    "stationd/disk/layout.py",
-    "stationd/disk/products.py",
-    "stationd/disk/records.py",
-    "stationd/disk/state.py",
-    "stationd/disk/views.py",
-    "stationd/stages/*.py",
-    "stationd/station.py",
-}
-
 
 def test_cli_imports_only_the_public_faces_of_the_libraries() -> None:
     """STYLE 2: cli uses ``from stationd import X``, with X in ``stationd.__all__``; never a module path."""
@@ -80,7 +59,7 @@ def test_cli_imports_only_the_public_faces_of_the_libraries() -> None:
                 package = node.module.split(".")[0]
                 if package not in _LIBRARIES:
                     continue
-                if node.module != package and path.name not in _CLI_MODULE_IMPORTS_ALLOWED:
+                if node.module != package:
                     offenders.append(f"{path.name}:{node.lineno}: from {node.module} (not {package})")
                 public = importlib.import_module(package).__all__
                 offenders += [
@@ -112,12 +91,10 @@ def _public_functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunct
 
 def test_public_functions_of_stationd_have_docstrings() -> None:
     """STYLE 12: every public function and method of the daemon says in a line why it is there."""
-    allowed = [p for pattern in _UNDOCUMENTED_ALLOWED for p in _ROOT.glob(pattern)]
-    assert len(allowed) >= len(_UNDOCUMENTED_ALLOWED), "an allow-listed file is gone: drop it from the list"
     missing = []
     for path in sorted((_ROOT / "stationd").rglob("*.py")):
         private_module = any(part.startswith("_") and part != "__init__.py" for part in path.parts)
-        if path in allowed or private_module:
+        if private_module:
             continue
         tree = ast.parse(path.read_text(), filename=str(path))
         missing += [

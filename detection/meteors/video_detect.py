@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from calibration.camera import plate_scale_px_per_deg
 from detection.video.decode import Backend, VideoReader, open_video
 from detection.video.window import read_window
 
@@ -116,7 +117,8 @@ def detect_file(
         ``*.fits`` / ``*.fit``: an FF block (RMS or stationd); anything else: a video FFmpeg reads.
     detector : MeteorDetector
     scale_px_per_deg : float, optional
-        Plate scale for angular speeds; default ``width_px / fov_deg``.
+        Plate scale for angular speeds; default from ``fov_deg`` for an equidistant (fish-eye) lens
+        (:func:`calibration.camera.plate_scale_px_per_deg`).
     fov_deg : float
         Horizontal field of view (deg) when ``scale_px_per_deg`` is not given.
     mask : bool ndarray (H, W), optional
@@ -146,8 +148,8 @@ def detect_file(
         raise ValueError(f"overlap_frames: got {overlap_frames}, expected 0..{block_frames // 2}")
     if scale_px_per_deg is not None and not (math.isfinite(scale_px_per_deg) and scale_px_per_deg > 0):
         raise ValueError(f"scale_px_per_deg: got {scale_px_per_deg}, expected a number > 0 or None")
-    if not (math.isfinite(fov_deg) and 0 < fov_deg <= 360):
-        raise ValueError(f"fov_deg: got {fov_deg}, expected 0 < fov_deg <= 360")
+    if not (math.isfinite(fov_deg) and 0 < fov_deg < 360):
+        raise ValueError(f"fov_deg: got {fov_deg}, expected 0 < fov_deg < 360")
     if Path(path).suffix.lower() in _FF_SUFFIXES:
         return _detect_ff(str(path), detector, scale_px_per_deg, fov_deg, mask, on_progress)
     streamer = _VideoStreamer(str(path), detector, block_frames, overlap_frames, backend)
@@ -167,7 +169,7 @@ def _detect_ff(
     ff = read_ff(path)
     planes = ff.planes
     _check_mask(mask, planes.height, planes.width)
-    scale = scale or planes.width / fov_deg
+    scale = scale or plate_scale_px_per_deg(planes.width, fov_deg)
     found = detector.detect_planes(planes, fps=ff.fps, scale_px_per_deg=scale, mask=mask, first_frame=0)
     if on_progress is not None:
         on_progress(planes.nframes, planes.nframes)
@@ -212,7 +214,7 @@ class _VideoStreamer:
         with open_video(self.path, self.backend) as reader:
             _check_mask(mask, reader.height, reader.width)
             fps = reader.fps if reader.fps > 0 else _FALLBACK_FPS
-            scale = scale or reader.width / fov_deg
+            scale = scale or plate_scale_px_per_deg(reader.width, fov_deg)
             detect = _Detect(self.detector, fps, scale, mask)
             pieces, n_frames = self._stream(reader, detect, on_progress)
             width, height = reader.width, reader.height

@@ -70,6 +70,7 @@ class MinuteName:
 
     @property
     def day(self) -> str:
+        """The UTC day the minute is filed under (``YYYY-MM-DD`` of its start)."""
         return self.start_utc.strftime("%Y-%m-%d")
 
 
@@ -118,51 +119,67 @@ class StationLayout:
 
     @property
     def state_db(self) -> Path:
+        """The state store's SQLite file."""
         return self.data_dir / "state.sqlite3"
 
     @property
     def lock_file(self) -> Path:
+        """The file whose flock makes one daemon per data directory."""
         return self.data_dir / "stationd.lock"
 
     @property
     def quarantine(self) -> Path:
+        """Where unreadable inputs go, each beside a ``.reason`` file."""
         return self.data_dir / "quarantine"
 
     def incoming(self, camera: str) -> Path:
+        """The default folder a camera writes its minute files into."""
         return self.data_dir / "incoming" / camera
 
     def day_camera(self, day: str, camera: str) -> Path:
+        """Everything of one camera and UTC day."""
         return self.data_dir / "days" / day / camera
 
     def video(self, day: str, camera: str) -> Path:
+        """Processed originals of a camera-day."""
         return self.day_camera(day, camera) / "video"
 
     def video_hd(self, day: str, camera: str) -> Path:
+        """Processed HD twins of a camera-day."""
         return self.video(day, camera) / "hd"
 
     def values(self, day: str, camera: str, stem: str) -> Path:
+        """A minute's per-frame values file."""
         return self.day_camera(day, camera) / "values" / f"{stem}.values.npz"
 
     def ff_dir(self, day: str, camera: str) -> Path:
+        """FF files of a camera-day."""
         return self.day_camera(day, camera) / "ff"
 
     def stack(self, day: str, camera: str, stem: str) -> Path:
+        """A minute's max-pixel stack (JPEG)."""
         return self.day_camera(day, camera) / "stacks" / f"{stem}_stack.jpg"
 
     def preview(self, day: str, camera: str, stem: str) -> Path:
+        """A minute's small preview (JPEG)."""
         return self.day_camera(day, camera) / "stacks" / f"{stem}_preview.jpg"
 
     def meteors_dir(self, day: str, camera: str) -> Path:
+        """The meteor record folders of a camera-day."""
         return self.day_camera(day, camera) / "meteors"
 
     def meteor_dir(self, day: str, camera: str, meteor_id: str) -> Path:
+        """One meteor record's folder."""
         return self.meteors_dir(day, camera) / meteor_id
 
     def rejected(self, day: str, camera: str, stem: str) -> Path:
+        """A minute's rejected candidates (JSON)."""
         return self.day_camera(day, camera) / "rejected" / f"{stem}.json"
 
     def exports(self, day: str) -> Path:
+        """The day's exports for other networks (FTPdetectinfo)."""
         return self.data_dir / "exports" / day
 
     def days_root(self) -> Path:
+        """The folder of every day's products."""
         return self.data_dir / "days"

@@ -95,6 +95,7 @@ class Minute:
 
     @property
     def stem(self) -> str:
+        """The minute file's name without its extension (the stem of its products' names)."""
         return Path(self.name).stem
 
 
@@ -181,6 +182,7 @@ class StateStore:
                 db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version),))
 
     def close(self) -> None:
+        """Close the connection (the store is unusable afterwards)."""
         with self._lock:
             self._db.close()
 
@@ -244,6 +246,7 @@ class StateStore:
             db.execute("UPDATE minutes SET pruned_utc=? WHERE id=?", (self._now_iso(), minute_id))
 
     def minute(self, minute_id: int) -> Minute:
+        """The minute of this id (KeyError when there is none)."""
         with self._lock:
             row = self._db.execute("SELECT * FROM minutes WHERE id=?", (minute_id,)).fetchone()
         if row is None:
@@ -251,6 +254,7 @@ class StateStore:
         return _minute(row)
 
     def find_minute(self, camera: str, start_utc: datetime) -> Minute | None:
+        """The minute of a camera starting at ``start_utc``, or None when it is not registered."""
         with self._lock:
             row = self._db.execute(
                 "SELECT * FROM minutes WHERE camera=? AND start_utc=?", (camera, iso_utc(start_utc))
@@ -269,17 +273,20 @@ class StateStore:
         return [_minute(r) for r in rows]
 
     def days(self) -> list[str]:
+        """Every UTC day with a registered minute, in order."""
         with self._lock:
             return [r[0] for r in self._db.execute("SELECT DISTINCT day FROM minutes ORDER BY day")]
 
     # -- stage runs ----------------------------------------------------------------------------------
 
     def runs(self, minute_id: int) -> dict[str, StageRun]:
+        """A minute's stage runs by stage name (read their results with ``stages.results.read_result``)."""
         with self._lock:
             rows = self._db.execute("SELECT * FROM stage_runs WHERE minute_id=?", (minute_id,)).fetchall()
         return {r["stage"]: _run(r) for r in rows}
 
     def runs_of_day(self, day: str) -> dict[int, dict[str, StageRun]]:
+        """Every stage run of a day's minutes: minute id -> stage name -> run (one query)."""
         with self._lock:
             rows = self._db.execute(
                 "SELECT r.* FROM stage_runs r JOIN minutes m ON m.id = r.minute_id WHERE m.day=?", (day,)

@@ -27,9 +27,11 @@ class StageContext:
 
     @property
     def layout(self) -> StationLayout:
+        """The station's on-disk layout."""
         return StationLayout(self.config.station.data_dir)
 
     def camera(self, camera_id: str) -> CameraSection:
+        """The configuration of camera ``camera_id``."""
         return self.config.camera(camera_id)
 
     def camera_number(self, camera_id: str) -> int:

@@ -215,9 +215,13 @@ class StageResult(Protocol):
     STAGE: ClassVar[str]
     VERSION: ClassVar[int]
 
-    def to_json(self) -> dict[str, Any]: ...
+    def to_json(self) -> dict[str, Any]:
+        """The stored form of the result."""
+        ...
 
-    def summary(self) -> str: ...
+    def summary(self) -> str:
+        """A few words for the stage's log line."""
+        ...
 
 
 R = TypeVar("R", ScanStageResult, CandidatesStageResult, VerifyStageResult)

@@ -81,3 +81,40 @@ def test_config_path_resolution() -> None:
     assert resolve_config_path(Path("/a.yaml"), {"STATIOND_CONFIG": "/b.yaml"}) == Path("/a.yaml")
     assert resolve_config_path(None, {"STATIOND_CONFIG": "/b.yaml"}) == Path("/b.yaml")
     assert resolve_config_path(None, {}) == Path("/etc/stationd/stationd.yaml")
+
+
+def test_old_key_names_load_with_a_warning_that_names_the_new_key(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    raw = _example(tmp_path)
+    for new in ("k_std", "j_dn", "min_frames"):
+        raw["processing"].pop(new, None)
+    raw["processing"].update({"threshold_k": 2.5, "threshold_j_dn": 6, "min_points": 5})
+    with caplog.at_level("WARNING", logger="stationd.config"):
+        cfg = parse_config(raw, "old.yaml")
+    assert (cfg.processing.k_std, cfg.processing.j_dn, cfg.processing.min_frames) == (2.5, 6, 5)
+    assert len(cfg.warnings) == 3
+    assert any("processing.threshold_k is now called processing.k_std" in w for w in cfg.warnings)
+    assert "processing.min_points is now called processing.min_frames" in caplog.text
+    assert "warnings" not in cfg.to_dict()
+
+
+def test_an_old_and_a_new_name_of_one_setting_is_a_problem(tmp_path: Path) -> None:
+    raw = _example(tmp_path)
+    raw["processing"].update({"threshold_k": 2.5, "k_std": 3.0})
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw)
+    assert [p.key for p in info.value.problems] == ["processing.threshold_k"]
+
+
+def test_the_plate_scale_is_the_camera_models_for_both_projections(tmp_path: Path) -> None:
+    """One plate scale (issue 9): the configured camera's equals the camera model's, rectilinear too."""
+    from calibration import CameraModel
+
+    for projection, fov in (("equidistant", 88.0), ("rectilinear", 60.0)):
+        raw = _example(tmp_path)
+        raw["cameras"][0]["pointing"].update({"projection": projection, "fov_h_deg": fov})
+        cam = parse_config(raw).camera("cam1")
+        model = CameraModel(1280, 720, 0.0, 45.0, 0.0, fov, projection)  # type: ignore[arg-type]
+        assert cam.scale_px_per_deg == pytest.approx(model.scale_px_per_deg, rel=1e-12)
+    assert cam.scale_px_per_deg < 1280 / 60.0  # rectilinear: smaller at the centre than width / fov

@@ -76,3 +76,50 @@ def test_atomic_move_and_temporary_cleanup(tmp_path: Path) -> None:
     os.utime(leftover)
     assert remove_temporaries(tmp_path / "b") == 1
     assert not leftover.exists()
+
+
+def test_one_temporary_scheme_and_recovery_spares_live_writers(tmp_path: Path) -> None:
+    """Temporaries are ``.tmp-<pid>-<random>-<name>``; recovery removes a dead writer's (files and folders,
+    at any depth) and the legacy ``.tmp-<random>`` names, and leaves a live process's alone."""
+    import subprocess
+    import sys
+
+    from stationd.disk.atomic import parse_temporary, temporary_path
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    dead_pid = int(dead.stdout)
+    live = temporary_path(tmp_path / "a" / "meteor.json")
+    assert parse_temporary(live.name) == (os.getpid(), "meteor.json")
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    live.write_text("being written")
+    gone_file = tmp_path / "a" / "b" / f".tmp-{dead_pid}-abcd1234-clip.mp4"
+    gone_file.write_text("half")
+    gone_dir = tmp_path / "a" / f".tmp-{dead_pid}-abcd1234-XX0001_cam1_20260812_221506_120"
+    gone_dir.mkdir()
+    (gone_dir / "meteor.json").write_text("{}")
+    legacy = tmp_path / "a" / (TMP_PREFIX + "x8k2")
+    legacy.write_text("old scheme")
+    assert remove_temporaries(tmp_path, recursive=True) == 3
+    assert live.exists() and not gone_file.exists() and not gone_dir.exists() and not legacy.exists()
+
+
+def test_a_record_caught_between_its_two_renames_is_put_back(tmp_path: Path) -> None:
+    """write_record renames the old folder aside, then the new one into place: a crash between the two
+    leaves only the old one, which recovery restores (the new one is lost, the old one stands)."""
+    import subprocess
+    import sys
+
+    from stationd.disk.records import recover_records
+
+    dead_pid = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                                  capture_output=True, text=True, check=True).stdout)  # fmt: skip
+    meteors = tmp_path / "meteors"
+    aside = meteors / f".tmp-{dead_pid}-0badc0de-old-XX0001_cam1_20260812_221506_120"
+    aside.mkdir(parents=True)
+    (aside / "meteor.json").write_text('{"old": true}')
+    half_new = meteors / f".tmp-{dead_pid}-1badc0de-XX0001_cam1_20260812_221506_120"
+    half_new.mkdir()
+    assert recover_records(meteors) == 1
+    assert sorted(p.name for p in meteors.iterdir()) == ["XX0001_cam1_20260812_221506_120"]
+    assert (meteors / "XX0001_cam1_20260812_221506_120" / "meteor.json").read_text() == '{"old": true}'

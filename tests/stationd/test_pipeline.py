@@ -82,6 +82,11 @@ def test_reprocess_twice_gives_identical_results_without_duplicates(tmp_path: Pa
     detect_only = runner.invoke(cli, args)
     assert detect_only.exit_code == 0, detect_only.output
     assert {m["stages"]["scan"]["attempts"] for m in _status(station)["minutes"]} == {2}
+    old_name = runner.invoke(
+        cli, ["reprocess", DAY, "--stage", "detect", "--config", str(station.config_path)]
+    )
+    assert old_name.exit_code == 0 and "--stage detect is now called --stage candidates" in old_name.stderr
+    assert {m["stages"]["candidates"]["attempts"] for m in _status(station)["minutes"]} == {4}
 
 
 def _scan_counts(db: Path) -> dict[str, int]:

@@ -66,11 +66,6 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
-sys.path.append(str(_HERE))  # the benchmark's own modules, after the package: bench/_detection_*.py
-
-from _detection_report import report  # noqa: E402
-from _detection_scenes import FPS, HEIGHT_PX, WIDTH_PX, Clip, ClipResult, build_clips  # noqa: E402
-
 from detection.candidates import CandidateFinder, CandidateSettings  # noqa: E402
 from detection.meteors.detector import MeteorDetector  # noqa: E402
 from detection.meteors.record import Detection  # noqa: E402
@@ -79,6 +74,12 @@ from detection.meteors.verify import MinuteVerifier, VerifySettings, VerifyWindo
 from detection.scan.minute import ScanSettings, scan_video  # noqa: E402
 from detection.synth.sky import SkySettings, SkyVideo  # noqa: E402
 from detection.video.decode import open_video  # noqa: E402
+
+# The benchmark's own modules (bench/_detection_*.py), once ``detection`` is the package in sys.modules.
+sys.path.append(str(_HERE))
+
+from _detection_report import report  # noqa: E402
+from _detection_scenes import FPS, HEIGHT_PX, WIDTH_PX, Clip, ClipResult, build_clips  # noqa: E402
 
 # -------------------------------------------------------------------------------------------- pipeline
 

@@ -36,12 +36,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from detection.errors import FTPDetectInfoError
 from detection.formats.ff_file import parse_ff_filename
+from detection.timing import VideoTime
 
 _HEADER_RULE = "-" * 53
 _ENTRY_RULE = "-" * 55
@@ -213,7 +214,7 @@ def point_time_utc(ff_start_utc: datetime, frame: float, fps: float) -> datetime
         raise ValueError(f"ff_start_utc: got naive {ff_start_utc!r}, expected a timezone-aware time")
     if not (math.isfinite(fps) and fps > 0):
         raise ValueError(f"fps: got {fps}, expected a finite number > 0")
-    return ff_start_utc.astimezone(UTC) + timedelta(seconds=frame / fps)
+    return VideoTime(ff_start_utc, fps).frame_utc(frame)
 
 
 def track_speed_px_frame(points: Iterable[FTPPoint]) -> float:

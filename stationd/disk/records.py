@@ -107,7 +107,7 @@ def video_clock(record: dict[str, Any]) -> VideoTime:
     if start is not None:
         return VideoTime(parse_iso_utc(start), fps)
     first = record["frames"][0]
-    t = parse_iso_utc(first["t_utc"]) - timedelta(seconds=first["frame"] / fps)
+    t = VideoTime(parse_iso_utc(first["t_utc"]), fps).frame_utc(-first["frame"])
     ms = round(t.microsecond / 1000)  # minute files start on whole milliseconds (their names say so)
     return VideoTime(t.replace(microsecond=0) + timedelta(milliseconds=ms), fps)
 

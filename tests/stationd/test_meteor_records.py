@@ -108,3 +108,22 @@ def test_listing_sorts_by_time_and_removal_takes_one_minute(tmp_path: Path) -> N
     removed = remove_minute_records(layout, "2026-08-12", "cam1", "2026_08_12_22_15_00_000_cam1.mp4")
     assert len(removed) == 2
     assert [r["source"]["video"] for r in iter_records(layout, "2026-08-12", "cam1")] == [other]
+
+
+def test_the_videos_clock_is_recorded_and_older_records_give_the_same() -> None:
+    """A record names when its video starts (frame 0); one written before that field existed gives the
+    same clock from its first point, to the millisecond of the minute file's name, and the same FF name."""
+    from stationd.disk.exports import ff_name_of
+    from stationd.disk.records import video_clock
+
+    start = datetime(2026, 8, 12, 22, 15, 0, 120000, tzinfo=UTC)
+    record = build_record(
+        station="XX0001", camera="cam1", clock=VideoTime(start, 25.0), detection=_detection(300),
+        source={"video": "v.mp4", "ff_files": [], "hd_video": None},
+        products={"clip": None, "stack": "stack.jpg", "clip_hd": None},
+    )  # fmt: skip
+    assert record["source"]["video_start_utc"] == "2026-08-12T22:15:00.120000Z"
+    jsonschema.validate(record, meteor_schema())
+    older = {**record, "source": {k: v for k, v in record["source"].items() if k != "video_start_utc"}}
+    assert video_clock(older) == video_clock(record) == VideoTime(start, 25.0)
+    assert ff_name_of(older) == ff_name_of(record) == ("FF_XX0001_20260812_221510_360_0000256.fits", 256)

@@ -73,8 +73,8 @@ def _render_station(data: dict[str, Any]) -> None:
     console.print(cameras)
     backlog = data["backlog"]
     by_stage = ", ".join(f"{stage} {n}" for stage, n in backlog["pending_by_stage"].items() if n)
-    console.print(f"backlog: {backlog['pending']} pending stage runs" + (f" ({by_stage})" if by_stage else "")
-                  + f", {backlog['running']} running", highlight=False)  # fmt: skip
+    text = f"backlog: {_n(backlog['pending'], 'pending stage run')}" + (f" ({by_stage})" if by_stage else "")
+    console.print(f"{text}, {backlog['running']} running", highlight=False)
     alerts = data.get("alerts", [])
     for alert in alerts:
         colour = "red" if alert.get("severity") == "error" else "yellow"
@@ -90,7 +90,7 @@ def _render_station(data: dict[str, Any]) -> None:
             ", ".join(f"{k} {v}" for k, v in sorted(d["counts"].get(s, {}).items()))
             for s in ("scan", "candidates", "verify")
         ]
-        meteors = str(d["meteors"]) + (f" ({d['fireballs']} fireballs)" if d["fireballs"] else "")
+        meteors = str(d["meteors"]) + (f" ({_n(d['fireballs'], 'fireball')})" if d["fireballs"] else "")
         table.add_row(d["day"], *cells, meteors)
     console.print(table)
 
@@ -100,6 +100,10 @@ def _time(stamp: str | None) -> str:
     return f"{stamp[:10]} {stamp[11:19]} UTC" if stamp else "-"
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _ago(age_s: float | None) -> str:
     if age_s is None:
         return "-"
@@ -107,7 +111,9 @@ def _ago(age_s: float | None) -> str:
         return f"{age_s:.0f} s ago"
     if age_s < 7200:
         return f"{age_s / 60:.0f} min ago"
-    return f"{age_s / 3600:.1f} h ago"
+    if age_s < 172800:
+        return f"{age_s / 3600:.1f} h ago"
+    return f"{age_s / 86400:.0f} days ago"
 
 
 def _daemon_line(d: dict[str, Any]) -> str:
@@ -125,8 +131,7 @@ def _daemon_line(d: dict[str, Any]) -> str:
 def _disk_line(d: dict[str, Any]) -> str:
     if d["disk_free_gb"] is None:
         return f"disk: {d['data_dir']} cannot be measured"
-    used_pct = 100 * d["disk_used_gb"] / d["disk_total_gb"] if d["disk_total_gb"] else 0.0
     return (
-        f"disk: {d['disk_free_gb']:.1f} GB free of {d['disk_total_gb']:.1f} GB ({used_pct:.0f}% used); "
+        f"disk: {d['disk_free_gb']:.1f} GB free of {d['disk_total_gb']:.1f} GB; "
         f"the data directory {d['data_dir']} holds {d['data_dir_gb']:.2f} GB"
     )

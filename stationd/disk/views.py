@@ -75,7 +75,7 @@ def _candidate_counts(minutes: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def station_status(store: StateStore, station: str) -> dict[str, Any]:
-    """A summary of every day the station knows: counts per stage and status, verified meteors and fireballs."""
+    """Every day the station knows: counts per stage and status, verified meteors and fireballs."""
     verified = store.verified_per_day()
     days = []
     for day in store.days():
@@ -92,7 +92,11 @@ def station_overview(config: StationConfig, store: StateStore, now_utc: datetime
     totals = summary["totals"]
     last = store.last_minutes()
     cameras = [
-        {"camera": cam.id, "last_minute_utc": last.get(cam.id), "last_minute_age_s": _age_s(last.get(cam.id), now_utc)}
+        {
+            "camera": cam.id,
+            "last_minute_utc": last.get(cam.id),
+            "last_minute_age_s": _age_s(last.get(cam.id), now_utc),
+        }
         for cam in config.cameras
     ]
     return {

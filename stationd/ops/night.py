@@ -77,7 +77,7 @@ class NightSummary:
         return total
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``stationd.night/1`` JSON (also ``status.json``'s ``last_night``, and ``stationd night --json``)."""
+        """The ``stationd.night/1`` JSON (also ``status.json``'s ``last_night``)."""
         return {
             "schema": SCHEMA,
             "night": self.night,
@@ -212,28 +212,54 @@ def night_bounds(
     return grid[dusks[0]], grid[dusks[0] + int(dawns[0])]
 
 
+@dataclass(frozen=True)
+class NightSpan:
+    """A night of the station by name and bounds; ``until_utc`` is its end, or now while it goes on."""
+
+    night: str
+    start_utc: datetime
+    end_utc: datetime
+    until_utc: datetime
+
+    @property
+    def finished(self) -> bool:
+        """Whether the night has ended."""
+        return self.until_utc >= self.end_utc
+
+
+def find_night(config: StationConfig, night: str | None = None, now_utc: datetime | None = None) -> NightSpan:
+    """The night named ``night`` (``YYYY-MM-DD`` or ``YYYY_MM_DD``), by default the last finished one, at the
+    station; :class:`UsageError` when there is no such night (polar day, or one still to come)."""
+    now = (now_utc or datetime.now(UTC)).astimezone(UTC)
+    s, limit = config.station, config.processing.daytime_sun_alt_deg
+    if night is None:
+        bounds = last_night(now, s.latitude_deg, s.longitude_deg, s.elevation_m, limit)
+        if bounds is None:
+            raise UsageError("no night ended at the station in the last 36 hours: name one (DAY)")
+        return NightSpan(night_name(bounds[0]), bounds[0], bounds[1], bounds[1])
+    day = parse_day(night)
+    found = night_bounds(day, s.latitude_deg, s.longitude_deg, s.elevation_m, limit)
+    if found is None:
+        raise UsageError(f"no night begins on {day} at the station (the sun stays above {limit} deg)")
+    if found[0] > now:
+        raise UsageError(f"the night of {day} has not begun (it begins at {iso_utc(found[0])})")
+    return NightSpan(day.isoformat(), found[0], found[1], min(now, found[1]))
+
+
 def night_report(
     config: StationConfig, store: StateStore, night: str | None = None, now_utc: datetime | None = None
 ) -> NightSummary:
     """What ``stationd night [DAY]`` shows: the summary the daemon wrote for the night named ``night``
     (default: the last finished night), else one counted from the state store now, which says whether the
     night is finished. :class:`UsageError` when no such night exists at the station."""
-    now = (now_utc or datetime.now(UTC)).astimezone(UTC)
     layout = StationLayout(config.station.data_dir)
-    s, limit = config.station, config.processing.daytime_sun_alt_deg
-    cameras = tuple(c.id for c in config.cameras)
-    if night is None:
-        bounds = last_night(now, s.latitude_deg, s.longitude_deg, s.elevation_m, limit)
-        if bounds is None:
-            raise UsageError("no night ended at the station in the last 36 hours: name one (stationd night DAY)")
-        return read_night_summary(layout, night_name(bounds[0])) or summarize_night(store, cameras, *bounds)
-    name = parse_day(night).isoformat()
-    written = read_night_summary(layout, name)
+    if night is not None:
+        written = read_night_summary(layout, parse_day(night).isoformat())
+        if written is not None:
+            return written
+    span = find_night(config, night, now_utc)
+    written = read_night_summary(layout, span.night)
     if written is not None:
         return written
-    found = night_bounds(date.fromisoformat(name), s.latitude_deg, s.longitude_deg, s.elevation_m, limit)
-    if found is None:
-        raise UsageError(f"no night begins on {name} at the station (the sun stays above {limit} deg)")
-    if found[0] > now:
-        raise UsageError(f"the night of {name} has not begun (it begins at {iso_utc(found[0])})")
-    return summarize_night(store, cameras, *found, until_utc=now)
+    cameras = tuple(c.id for c in config.cameras)
+    return summarize_night(store, cameras, span.start_utc, span.end_utc, until_utc=span.until_utc)

@@ -31,8 +31,9 @@ from stationd.disk.state import StateStore
 from stationd.errors import UsageError
 from stationd.ops.night import NightSpan, find_night
 
-_METEOR_BGR = (0, 255, 255)  # yellow
-_FIREBALL_BGR = (0, 80, 255)  # orange-red
+Colour = tuple[int, int, int]
+_METEOR_BGR: Colour = (0, 255, 255)  # yellow
+_FIREBALL_BGR: Colour = (0, 80, 255)  # orange-red
 _JPEG_QUALITY = 90
 
 
@@ -203,9 +204,21 @@ def _mark(image: np.ndarray, record: dict[str, Any]) -> int:
     cv2.arrowedLine(image, _fixed(a, shift), _fixed(b, shift), colour, thickness, cv2.LINE_AA, shift,
                     tipLength=min(0.3, 12.0 / length))  # fmt: skip
     label = str(record.get("start_utc", ""))[11:19] + (" fireball" if record.get("fireball") else "")
-    org = (round(float(a[0] + offset[0])), round(float(a[1] + offset[1])))
-    cv2.putText(image, label, org, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thickness, colour, thickness, cv2.LINE_AA)
+    _label(image, label, a, offset / float(np.hypot(*offset)), colour, thickness)
     return 1
+
+
+def _label(
+    image: np.ndarray, text: str, at: np.ndarray, away: np.ndarray, colour: Colour, thickness: int
+) -> None:
+    """Write ``text`` beside the point ``at``, its box moved along the unit vector ``away`` clear of the arrow
+    and kept inside the image."""
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thickness
+    (w, h), _ = cv2.getTextSize(text, font, scale, thickness)
+    centre = at + away * (abs(away[0]) * w / 2 + abs(away[1]) * h / 2 + 3 + thickness)
+    x = min(max(0.0, centre[0] - w / 2), float(image.shape[1] - w))
+    y = min(max(float(h), centre[1] + h / 2), image.shape[0] - 1.0)
+    cv2.putText(image, text, (round(x), round(y)), font, scale, colour, thickness, cv2.LINE_AA)
 
 
 def _fixed(point: np.ndarray, shift: int) -> tuple[int, int]:

@@ -155,8 +155,8 @@ def _disk_view(layout: StationLayout) -> dict[str, Any]:
                 "disk_used_gb": None, "data_dir_gb": None}  # fmt: skip
     return {
         "data_dir": str(layout.data_dir),
-        "disk_total_gb": round(usage.total / GB, 3),
-        "disk_free_gb": round(usage.free / GB, 3),
-        "disk_used_gb": round(usage.used / GB, 3),
-        "data_dir_gb": round(tree_size(layout.data_dir) / GB, 3),
+        "disk_total_gb": round(usage.total / GB, 6),
+        "disk_free_gb": round(usage.free / GB, 6),
+        "disk_used_gb": round(usage.used / GB, 6),
+        "data_dir_gb": round(tree_size(layout.data_dir) / GB, 6),
     }

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from jsonschema import Draft202012Validator, ValidationError
 
 from cli.main import cli
 from detection.timing import iso_utc
@@ -24,6 +25,7 @@ from stationd.errors import UsageError
 from stationd.ops.health import ClockState, HealthMonitor
 from stationd.ops.night import night_bounds, night_report, summarize_night
 from stationd.ops.sun import last_night
+from stationd.schemas import night_schema
 from stationd.stages.results import VerifyStageResult
 from tests.stationd.ops_helpers import NONE, OWNER, add_minute, candidates, make_config
 
@@ -126,11 +128,13 @@ def test_dawn_writes_the_summary_and_stationd_night_shows_it(
     assert written["schema"] == "stationd.night/1" and written["night"] == NIGHT and written["finished"]
     assert written["totals"]["meteors"] == 3 and written["totals"]["fireballs"] == 1
     assert written["cameras"]["cam1"]["minutes"] == 6
+    Draft202012Validator(night_schema()).validate(written)
 
     result = CliRunner().invoke(cli, ["night", NIGHT, "--json", "--config", str(night.config_path)])
     assert result.exit_code == 0, result.output
     shown = json.loads(result.output)
     assert shown["summary_file"] == str(path)
+    Draft202012Validator(night_schema()).validate(shown)
     assert {k: v for k, v in shown.items() if k != "summary_file"} == written
 
     wide = {"COLUMNS": "200"}  # rich wraps at 80 columns without a terminal
@@ -168,6 +172,7 @@ def test_a_night_without_a_summary_is_counted_now_and_says_it_is_not_finished(ni
     assert c.minutes == 4 and c.meteors == 2 and c.expected == int((now - summary.start_utc).seconds // 60)
     view = summary.view()
     assert view["finished"] is False and view["summary_file"] is None and view["until_utc"] == iso_utc(now)
+    Draft202012Validator(night_schema()).validate(view)
 
 
 def test_the_default_night_is_the_last_finished_one(night: Night) -> None:
@@ -193,3 +198,14 @@ def test_nights_that_do_not_exist_are_usage_errors(night: Night, tmp_path: Path)
         night_report(night.config, night.store, "2026-07-14", now_utc=datetime(2026, 7, 13, 12, tzinfo=UTC))
     with pytest.raises(UsageError, match="not a day"):
         night_report(night.config, night.store, "July 12")
+
+
+def test_the_night_schema_is_valid_and_strict() -> None:
+    Draft202012Validator.check_schema(night_schema())
+    counts = dict.fromkeys(("minutes", "expected", "with_candidates", "candidates", "too_many", "fireballs",
+                            "failed", "quarantined", "pending", "processing_s"), 0)  # fmt: skip
+    t = iso_utc(EVENING)
+    summary = {"schema": "stationd.night/1", "night": NIGHT, "start_utc": t, "end_utc": t, "until_utc": t,
+               "finished": True, "totals": counts, "cameras": {}}  # fmt: skip
+    with pytest.raises(ValidationError, match="'meteors' is a required property"):
+        Draft202012Validator(night_schema()).validate(summary)

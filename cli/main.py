@@ -29,7 +29,9 @@ from cli.demo_cmd import demo
 from cli.install_cmd import install_service_cmd
 from cli.logs_cmd import logs
 from cli.meteors_cmd import detect, export, meteors
+from cli.night_cmd import night
 from cli.run_cmd import run
+from cli.sky_cmd import sky
 from cli.status_cmd import status
 from cli.work_cmd import reprocess, scan
 from detection import DetectionError, MaskError
@@ -76,9 +78,11 @@ cli.add_command(export)
 cli.add_command(install_service_cmd)
 cli.add_command(logs)
 cli.add_command(meteors)
+cli.add_command(night)
 cli.add_command(reprocess)
 cli.add_command(run)
 cli.add_command(scan)
+cli.add_command(sky)
 cli.add_command(status)
 
 

@@ -62,21 +62,76 @@ def _render_day(data: dict[str, Any]) -> None:
 
 
 def _render_station(data: dict[str, Any]) -> None:
-    table = Table(title=f"station {data['station']}")
-    table.add_column("day")
-    table.add_column("scan")
-    table.add_column("candidates")
-    table.add_column("verify")
+    console = Console()
+    console.print(f"[bold]station {data['station']}[/] at {_time(data['checked_utc'])}", highlight=False)
+    console.print(_daemon_line(data["daemon"]), highlight=False)
+    cameras = Table(title="cameras")
+    for col in ("camera", "last minute (UTC)", "ago"):
+        cameras.add_column(col)
+    for cam in data["cameras"]:
+        cameras.add_row(cam["camera"], _time(cam["last_minute_utc"]), _ago(cam["last_minute_age_s"]))
+    console.print(cameras)
+    backlog = data["backlog"]
+    by_stage = ", ".join(f"{stage} {n}" for stage, n in backlog["pending_by_stage"].items() if n)
+    text = f"backlog: {_n(backlog['pending'], 'pending stage run')}" + (f" ({by_stage})" if by_stage else "")
+    console.print(f"{text}, {backlog['running']} running", highlight=False)
+    alerts = data.get("alerts", [])
+    for alert in alerts:
+        colour = "red" if alert.get("severity") == "error" else "yellow"
+        console.print(f"[{colour}]{alert.get('severity', 'warning')}[/] {alert.get('message', alert)}")
+    if not alerts:
+        console.print("[green]no active alerts[/]")
+    console.print(_disk_line(data["disk"]), highlight=False)
+    table = Table(title="days")
+    for col in ("day", "scan", "candidates", "verify", "meteors"):
+        table.add_column(col)
     for d in data["days"]:
         cells = [
             ", ".join(f"{k} {v}" for k, v in sorted(d["counts"].get(s, {}).items()))
             for s in ("scan", "candidates", "verify")
         ]
-        table.add_row(d["day"], *cells)
-    Console().print(table)
-    alerts = data.get("alerts", [])
-    for alert in alerts:
-        colour = "red" if alert.get("severity") == "error" else "yellow"
-        Console().print(f"[{colour}]{alert.get('severity', 'warning')}[/] {alert.get('message', alert)}")
-    if not alerts:
-        Console().print("[green]no active alerts[/]")
+        meteors = str(d["meteors"]) + (f" ({_n(d['fireballs'], 'fireball')})" if d["fireballs"] else "")
+        table.add_row(d["day"], *cells, meteors)
+    console.print(table)
+
+
+def _time(stamp: str | None) -> str:
+    """``2026-08-12 22:03:05 UTC`` of an ISO time, or ``-``."""
+    return f"{stamp[:10]} {stamp[11:19]} UTC" if stamp else "-"
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _ago(age_s: float | None) -> str:
+    if age_s is None:
+        return "-"
+    if age_s < 120:
+        return f"{age_s:.0f} s ago"
+    if age_s < 7200:
+        return f"{age_s / 60:.0f} min ago"
+    if age_s < 172800:
+        return f"{age_s / 3600:.1f} h ago"
+    return f"{age_s / 86400:.0f} days ago"
+
+
+def _daemon_line(d: dict[str, Any]) -> str:
+    beat = "no heartbeat yet" if d["heartbeat_utc"] is None else (
+        f"last heartbeat {_time(d['heartbeat_utc'])} ({_ago(d['heartbeat_age_s'])})"
+    )  # fmt: skip
+    if d["running"]:
+        colour = "yellow" if d["heartbeat_stale"] else "green"
+        return f"daemon: [{colour}]running[/], pid {d['pid']}, since {_time(d['since_utc'])}; {beat}"
+    if d["lock_held"]:
+        return f"daemon: [yellow]the lock is held, but its pid {d['pid']} is not a live process[/]; {beat}"
+    return f"daemon: [red]not running[/]; {beat}"
+
+
+def _disk_line(d: dict[str, Any]) -> str:
+    if d["disk_free_gb"] is None:
+        return f"disk: {d['data_dir']} cannot be measured"
+    return (
+        f"disk: {d['disk_free_gb']:.1f} GB free of {d['disk_total_gb']:.1f} GB; "
+        f"the data directory {d['data_dir']} holds {d['data_dir_gb']:.2f} GB"
+    )

@@ -26,6 +26,8 @@ from stationd.errors import (
 )
 from stationd.ops.install import CONFIG_PATH, DEFAULT_DATA_DIR, install_service
 from stationd.ops.logs import configure_from_config, follow_records, render_record, tail_records
+from stationd.ops.night import night_report
+from stationd.ops.sky import write_sky
 from stationd.stages import STAGE_ORDER, Outcome, StageContext, StageRunner
 from stationd.stages.results import (
     CandidatesStageResult,
@@ -77,6 +79,7 @@ __all__ = [
     "iter_records",
     "load_config",
     "meteor_settings",
+    "night_report",
     "parse_config",
     "parse_day",
     "render_record",
@@ -84,4 +87,5 @@ __all__ = [
     "run_demo",
     "scan_file",
     "tail_records",
+    "write_sky",
 ]

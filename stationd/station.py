@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,7 @@ from stationd.disk.atomic import remove_temporaries
 from stationd.disk.layout import StationLayout
 from stationd.disk.records import recover_records
 from stationd.disk.state import StateStore
-from stationd.disk.views import day_status, station_status
-from stationd.ops.health import active_alerts
+from stationd.disk.views import day_status, station_overview
 from stationd.stages import STAGE_ORDER, Outcome, StageContext, StageRunner
 
 
@@ -101,9 +101,8 @@ class Station:
         return sum(len(self.store.pending(s, day=day, limit=100_000)) for s in stages)
 
     def status(self, day: str | None = None) -> dict[str, Any]:
-        """What ``stationd status`` shows: every day's counts, or every minute of ``day``."""
+        """What ``stationd status`` shows: the station at a glance with every day's counts, or every minute
+        of ``day``."""
         if day is None:
-            summary = station_status(self.store, self.config.station.id)
-            summary["alerts"] = active_alerts(self.layout.data_dir)
-            return summary
+            return station_overview(self.config, self.store, datetime.now(UTC))
         return day_status(self.store, self.config.station.id, day)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import fcntl
 import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from stationd.disk.atomic import pid_alive
 from stationd.errors import LockHeldError
 
 
@@ -69,3 +72,45 @@ class StationLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds a station's lock, as another process sees it (``stationd status``)."""
+
+    pid: int | None  # written by the holder when it took the lock
+    held: bool  # some process holds the flock now
+    alive: bool  # the pid names a live process
+    since_utc: datetime | None  # when the lock was taken (the file's mtime: the holder wrote its pid then)
+
+    @property
+    def running(self) -> bool:
+        """A daemon runs: the lock is held and its pid is alive."""
+        return self.held and self.alive and self.pid is not None
+
+
+def lock_holder(path: Path) -> LockHolder:
+    """Look at the lock without taking it for longer than a probe; never creates the file.
+
+    The probe is a non-blocking shared ``flock`` on a separate open of the file, released at once: it fails
+    while a daemon holds its exclusive lock. (A daemon starting during the microseconds of the probe is
+    refused with exit 3, and systemd starts it again.)
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return LockHolder(None, False, False, None)
+    try:
+        pid = _read_pid(fd)
+        mtime = os.fstat(fd).st_mtime
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held = True
+        else:
+            held = False
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+    since = datetime.fromtimestamp(mtime, UTC) if held else None
+    return LockHolder(pid, held, pid is not None and pid_alive(pid), since)

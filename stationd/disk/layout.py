@@ -11,6 +11,9 @@ Every path the station reads or writes is built here, so the layout is written d
                                       rejected/   <stem>.json: the candidates that failed verification
     <data_dir>/exports/YYYY-MM-DD/                FTPdetectinfo_*.txt of the day's meteors
     <data_dir>/quarantine/                        unreadable inputs, each with <name>.reason
+    <data_dir>/nights/YYYY-MM-DD.json             the summary of the night of that evening (UTC date)
+    <data_dir>/sky/<camera>_latest.jpg            ``stationd sky``: the newest minute stack of a camera
+    <data_dir>/sky/<camera>_YYYY-MM-DD_night.jpg  ``stationd sky``: a night's max-pixel stack, meteors marked
     <data_dir>/state.sqlite3                      the state store
 
 Days are UTC dates of the minute's start.
@@ -179,6 +182,18 @@ class StationLayout:
     def exports(self, day: str) -> Path:
         """The day's exports for other networks (FTPdetectinfo)."""
         return self.data_dir / "exports" / day
+
+    def night_summary(self, night: str) -> Path:
+        """The summary of a night, named by the UTC date of its evening (``stationd night``)."""
+        return self.data_dir / "nights" / f"{night}.json"
+
+    def sky_latest(self, camera: str) -> Path:
+        """A copy of the camera's newest minute stack (``stationd sky``)."""
+        return self.data_dir / "sky" / f"{camera}_latest.jpg"
+
+    def sky_night(self, camera: str, night: str) -> Path:
+        """The camera's max-pixel stack of a night with its meteors marked (``stationd sky``)."""
+        return self.data_dir / "sky" / f"{camera}_{night}_night.jpg"
 
     def days_root(self) -> Path:
         """The folder of every day's products."""

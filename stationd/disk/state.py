@@ -277,6 +277,27 @@ class StateStore:
         with self._lock:
             return [r[0] for r in self._db.execute("SELECT DISTINCT day FROM minutes ORDER BY day")]
 
+    def last_minutes(self) -> dict[str, str]:
+        """The UTC start (ISO, as stored) of each camera's newest registered minute (``stationd status``)."""
+        with self._lock:
+            rows = self._db.execute("SELECT camera, MAX(start_utc) FROM minutes GROUP BY camera").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def verified_per_day(self) -> dict[str, tuple[int, int]]:
+        """Meteors and fireballs the verify stage recorded, per day (one query, for ``stationd status``).
+
+        Reads the ``meteors`` and ``fireballs`` lists of ``VerifyStageResult.to_json`` in SQL rather than
+        through ``from_json``: a station's whole history is millions of results, too many to parse in Python.
+        """
+        sql = (
+            "SELECT m.day, SUM(COALESCE(json_array_length(r.result, '$.meteors'), 0)), "
+            "SUM(COALESCE(json_array_length(r.result, '$.fireballs'), 0)) "
+            "FROM stage_runs r JOIN minutes m ON m.id = r.minute_id "
+            "WHERE r.stage='verify' AND r.status='done' AND r.result IS NOT NULL GROUP BY m.day"
+        )
+        with self._lock:
+            return {r[0]: (int(r[1]), int(r[2])) for r in self._db.execute(sql)}
+
     # -- stage runs ----------------------------------------------------------------------------------
 
     def runs(self, minute_id: int) -> dict[str, StageRun]:

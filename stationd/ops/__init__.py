@@ -8,7 +8,8 @@ is ``stationd/__init__.py``.
 - ``install``: Installing stationd as a systemd service: the unit file, a system user, an example
   configuration.
 - ``logs``: Logging for operators: one line per event with time, level, camera, stage, file and duration.
-- ``night``: The summary line logged once per finished night: what each camera delivered and what was found.
+- ``night``: The summary of a night: what each camera delivered, what was found, and what processing it took.
+- ``sky``: ``stationd sky``: what the cameras see, as JPEG files an operator can open.
 - ``retention``: Retention: keep the data directory under ``retention.max_disk_gb`` and its file system above
 - ``sun``: Night and day at the station: the sun's altitude, computed offline with astropy.
 """

@@ -17,7 +17,8 @@ key                  condition                                                  
 
 Each alert is logged once when raised and once when cleared (also across restarts: the active alerts are
 read back from ``status.json``), written to ``<data_dir>/status.json`` (atomic) and handed to the
-:class:`~stationd.ops.alerts.Notifier`. At dawn the monitor logs the summary line of the night that ended.
+:class:`~stationd.ops.alerts.Notifier`. At dawn the monitor logs the summary line of the night that ended and
+writes it to ``<data_dir>/nights/<night>.json`` (:mod:`stationd.ops.night`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from stationd.disk.layout import StationLayout
 from stationd.disk.state import Minute, StageRun, StateStore, Status
 from stationd.ops.alerts import Alert, AlertEvent, Notifier
 from stationd.ops.logs import log_event
-from stationd.ops.night import summarize_night
+from stationd.ops.night import night_name, summarize_night, write_night_summary
 from stationd.ops.retention import GB, RetentionReport
 from stationd.ops.sun import is_daytime_for, last_night
 from stationd.stages.results import CandidatesStageResult, read_result
@@ -312,18 +313,29 @@ class HealthMonitor:
         return events
 
     def _night_summary(self, now: datetime, day: bool) -> None:
+        """At dawn, log the night's summary and write ``nights/<night>.json``; a daemon whose first check
+        comes by day writes that of the night whose dawn it missed (restarted in the morning), if it has
+        minutes and no summary yet."""
         was_day, self._was_day = self._was_day, day
-        if not day or was_day is not False:
+        if not day or was_day is True:
             return
         s = self.config.station
         bounds = last_night(now, s.latitude_deg, s.longitude_deg, s.elevation_m,
                             self.config.processing.daytime_sun_alt_deg)  # fmt: skip
         if bounds is None or iso_utc(bounds[1]) == self._last_night_end:
             return
+        if was_day is None and self.layout.night_summary(night_name(bounds[0])).exists():
+            return
         summary = summarize_night(self.store, tuple(c.id for c in self.config.cameras), *bounds)
+        if was_day is None and summary.totals.minutes == 0:
+            return
         log_event(self.log, summary.line(), kind="night-summary")
         self._last_night_end = iso_utc(bounds[1])
         self._last_night = summary.to_dict()
+        try:
+            write_night_summary(self.layout, summary)
+        except OSError as exc:  # a full disk must not stop the checks; the line above was logged
+            self.log.warning("health: could not write the night summary: %s", exc)
 
     def _write_status(self, now: datetime, day: bool) -> None:
         status = {

@@ -166,7 +166,8 @@ def read_ff(src: str | Path | BinaryIO, name: str | None = None) -> FFFile:
         except (FFFormatError, OSError, ValueError, TypeError) as err:
             if isinstance(err, FFFormatError):  # astropy read FITS headers: a short file lost the rest
                 raise FFFormatError(label, _truncated(caught, size) or err.reason) from None
-            raise FFFormatError(label, _truncated(caught, None) or f"not a readable FITS file ({err})") from None
+            reason = _truncated(caught, None) or f"not a readable FITS file ({err})"
+            raise FFFormatError(label, reason) from None
     truncated = _truncated(caught, None)
     if truncated:
         # The planes were read, but the file is shorter than its headers say: it is not what was written.

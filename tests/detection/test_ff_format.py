@@ -191,7 +191,9 @@ def _truncated_ff_message(path: Path, capsys: pytest.CaptureFixture[str]) -> str
     return info.value.reason
 
 
-def test_a_truncated_ff_file_gives_one_message_ours(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_truncated_ff_file_gives_one_message_ours(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     whole = tmp_path / "whole.fits"
     write_ff(whole, _ff())
     data = whole.read_bytes()

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from cli.options import config_option, json_option, load
+from cli.options import config_option, console, json_option, load
 from stationd import UsageError, follow_records, render_record, tail_records
 
 
@@ -32,13 +31,13 @@ def logs(follow: bool, n_lines: int, config_path: Path | None, as_json: bool) ->
             f"logging.json_file is not set in {cfg.source}: set it to keep a JSON-lines log, "
             "or read the journal with: journalctl -u stationd"
         )
-    console = Console(highlight=False)
+    out = console(highlight=False)
 
     def show(record: dict[str, object]) -> None:
         if as_json:
             click.echo(json.dumps(record))
         else:
-            console.print(render_record(record))
+            out.print(render_record(record))
 
     if not path.exists() and not follow:
         raise UsageError(f"{path} does not exist yet: the daemon writes it once it runs")

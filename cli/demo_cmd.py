@@ -22,7 +22,11 @@ from stationd import EXIT_FAILURE, STAGE_ORDER, DemoReport, DemoSettings, Outcom
     help="The demo station's directory (replaced if it holds an earlier demo).",
 )
 @click.option(
-    "--minutes", type=int, default=4, show_default=True, help="Minutes of 720p video to synthesize."
+    "--minutes",
+    type=int,
+    default=4,
+    show_default=True,
+    help="Minutes of 720p video to synthesize (the station takes about 270 MB a minute).",
 )
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the synthetic night.")
 @json_option

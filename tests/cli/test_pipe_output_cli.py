@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -76,3 +77,17 @@ def test_meteors_table_keeps_every_cell_whole(station: SmallStation) -> None:
     assert result.exit_code == 0, result.output
     row = next(line for line in result.stdout.splitlines() if records[0]["meteor_id"] in line)
     assert records[0]["products"]["clip"] in row and "…" not in result.stdout
+
+
+def test_on_a_narrow_terminal_table_cells_fold_rather_than_end_in_an_ellipsis() -> None:
+    from cli.options import _Console, make_table
+
+    long_path = "/var/lib/stationd/days/2026-08-12/cam1/meteors/XX0001_cam1_20260812_220002_120/clip.mp4"
+    grid = make_table("file", "result", title="t")
+    grid.add_row(long_path, "candidates")
+    terminal = _Console(file=io.StringIO(), force_terminal=True, width=40, color_system=None)
+    terminal.print(grid)
+    lines = terminal.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert "…" not in "".join(lines) and max(len(line) for line in lines) <= 40
+    rows = [line.split("│") for line in lines if line.count("│") == 3]
+    assert "".join(row[1].strip() for row in rows) == long_path and rows[0][2].strip() == "candidates"

@@ -456,7 +456,8 @@ def _read_logging(r: _Reader, raw: Mapping[str, Any]) -> LoggingSection:
     default_json = (
         Path(data_dir).expanduser() / "logs" / "stationd.jsonl" if isinstance(data_dir, str) else None
     )
-    off = "json_file" in s and (s["json_file"] in (None, False) or str(s["json_file"]).lower() == "off")
+    value = s.get("json_file", "")
+    off = value is None or value is False or str(value).lower() == "off"
     return LoggingSection(
         level=r.get(
             s, "level", "logging", lambda v: _choice(levels)(str(v).upper()), f"one of {levels}", "INFO"

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from cli.options import json_option, print_json, progress_bar
+from cli.options import json_option, print_json, progress_bar, stdout
 from stationd import EXIT_FAILURE, STAGE_ORDER, DemoReport, DemoSettings, Outcome, run_demo
 
 
@@ -23,7 +22,11 @@ from stationd import EXIT_FAILURE, STAGE_ORDER, DemoReport, DemoSettings, Outcom
     help="The demo station's directory (replaced if it holds an earlier demo).",
 )
 @click.option(
-    "--minutes", type=int, default=4, show_default=True, help="Minutes of 720p video to synthesize."
+    "--minutes",
+    type=int,
+    default=4,
+    show_default=True,
+    help="Minutes of 720p video to synthesize (the station takes about 270 MB a minute).",
 )
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the synthetic night.")
 @json_option
@@ -57,7 +60,7 @@ def _clock(name: str) -> str:
 
 
 def _render(report: DemoReport, rows: list[dict[str, Any]]) -> None:
-    console = Console()
+    console = stdout
     table = Table(title="meteors: truth, values detection and verification")
     for col in ("minute (UTC)", "true frames", "peak SNR", "candidate frames", "verified frames", "error px",
                 "meteor"):  # fmt: skip

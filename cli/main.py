@@ -21,7 +21,6 @@ import sys
 from typing import Any
 
 import click
-from rich.console import Console
 
 from calibration import CalibrationError
 from cli.config_cmd import config
@@ -30,6 +29,7 @@ from cli.install_cmd import install_service_cmd
 from cli.logs_cmd import logs
 from cli.meteors_cmd import detect, export, meteors
 from cli.night_cmd import night
+from cli.options import stderr
 from cli.run_cmd import run
 from cli.sky_cmd import sky
 from cli.status_cmd import status
@@ -61,7 +61,7 @@ class _StationGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (StationError, DetectionError, CalibrationError) as exc:
-            Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+            stderr.print(f"[bold red]error:[/] {exc}", highlight=False)
             sys.exit(_exit_code_of(exc))
 
 

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any, cast
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from cli.options import config_option, json_option, load, print_json, progress_bar, stderr
+from cli.options import config_option, json_option, load, make_table, print_json, progress_bar, stderr, stdout
 from detection import (
     Backend,
     DetectionError,
@@ -60,7 +59,7 @@ def render_meteors(records: list[dict[str, Any]], title: str) -> None:
             f"{line['speed_deg_s']:.1f}", f"{line['length_px']:.0f}", "yes" if r["fireball"] else "",
             r["products"].get("clip") or "-",
         )  # fmt: skip
-    Console().print(table)
+    stdout.print(table)
 
 
 @click.command("export")
@@ -75,9 +74,9 @@ def export(day: str, config_path: Path | None, as_json: bool) -> None:
         print_json({"files": [str(p) for p in paths]})
         return
     for path in paths:
-        Console().print(f"wrote {path}")
+        stdout.print(f"wrote {path}")
     if not paths:
-        Console().print("no meteors that day: nothing to export")
+        stdout.print("no meteors that day: nothing to export")
 
 
 @click.command()
@@ -166,9 +165,9 @@ def _file_json(found: FileDetections, show_rejected: bool) -> dict[str, Any]:
 
 
 def _render_files(results: list[dict[str, Any]]) -> None:
-    table = Table(title="meteors found")
-    for col in ("file", "frames", "points", "deg/s", "px", "residual px", "fireball", "result"):
-        table.add_column(col)
+    table = make_table(
+        "file", "frames", "points", "deg/s", "px", "residual px", "fireball", "result", title="meteors found"
+    )
     for r in results:
         name = Path(r["path"]).name
         if not r["ok"]:
@@ -185,4 +184,4 @@ def _render_files(results: list[dict[str, Any]]) -> None:
                 f"{line['speed_deg_s']:.1f}", f"{line['length_px']:.0f}", f"{line['residual_px']:.2f}",
                 "yes" if d["fireball"] else "", verdict,
             )  # fmt: skip
-    Console().print(table)
+    stdout.print(table)

@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from cli.options import config_option, json_option, load, print_json
+from cli.options import config_option, json_option, load, make_table, print_json, stdout
 from stationd import Station, night_report
 
 _COLUMNS = (
@@ -40,7 +38,7 @@ def night(day: str | None, config_path: Path | None, as_json: bool) -> None:
 
 
 def _render(data: dict[str, Any]) -> None:
-    console = Console()
+    console = stdout
     start, end = data["start_utc"], data["end_utc"]
     head = f"[bold]night {data['night']}[/]: {start[:10]} {start[11:16]} - {end[:10]} {end[11:16]} UTC"
     if not data["finished"]:
@@ -51,7 +49,7 @@ def _render(data: dict[str, Any]) -> None:
     else:
         head += ", counted from the state store now (the daemon wrote no summary of it)"
     console.print(head, highlight=False)
-    table = Table()
+    table = make_table()
     table.add_column("camera")
     table.add_column("minutes", justify="right")
     table.add_column("with candidates", justify="right")

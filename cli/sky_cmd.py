@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
-from cli.options import config_option, json_option, load, print_json
+from cli.options import config_option, json_option, load, print_json, stdout
 from stationd import EXIT_FAILURE, Station, write_sky
 
 
@@ -41,7 +40,7 @@ def sky(camera: str | None, night: str | None, config_path: Path | None, as_json
 
 
 def _render(data: dict[str, Any]) -> None:
-    console = Console()
+    console = stdout
     state = "" if data["finished"] else " (not finished)"
     for image in data["images"]:
         if image["kind"] == "latest":

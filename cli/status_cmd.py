@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from cli.options import config_option, json_option, load, print_json
+from cli.options import config_option, json_option, load, print_json, stdout
 from stationd import Station, parse_day
 
 _STYLE = {"done": "green", "pending": "yellow", "running": "cyan", "failed": "red", "quarantined": "magenta"}
@@ -57,12 +56,31 @@ def _render_day(data: dict[str, Any]) -> None:
         table.add_row(m["start_utc"][11:19], m["camera"], m["file"], _cell(m["stages"].get("scan")),
                       _cell(m["stages"].get("candidates")), _cell(m["stages"].get("verify")),
                       text or (error or ""))  # fmt: skip
-    Console().print(table)
-    Console().print(f"candidates: {data['candidate_counts']}; verified meteors: {data['meteors']}")
+    stdout.print(table)
+    stdout.print(_day_summary(data), highlight=False)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _day_summary(data: dict[str, Any]) -> str:
+    """``candidates: 3 minutes with candidates (5 events), 120 none, 1 too-many; verified meteors: 2``."""
+    counts = data["candidate_counts"]
+    parts = [
+        f"{_plural(counts.get('candidates', 0), 'minute')} with candidates "
+        f"({_plural(counts.get('candidate_events', 0), 'event')})",
+        f"{counts.get('none', 0)} none",
+        f"{counts.get('too-many', 0)} too-many",
+    ]
+    searched = sum(counts.get(k, 0) for k in ("candidates", "none", "too-many"))
+    if len(data["minutes"]) > searched:
+        parts.append(f"{len(data['minutes']) - searched} not searched")
+    return f"candidates: {', '.join(parts)}; verified meteors: {data['meteors']}"
 
 
 def _render_station(data: dict[str, Any]) -> None:
-    console = Console()
+    console = stdout
     console.print(f"[bold]station {data['station']}[/] at {_time(data['checked_utc'])}", highlight=False)
     console.print(_daemon_line(data["daemon"]), highlight=False)
     cameras = Table(title="cameras")

@@ -106,6 +106,13 @@ class RetentionSection:
 
 @dataclass(frozen=True)
 class LoggingSection:
+    """Log level and the JSON-lines log that ``stationd logs`` reads.
+
+    ``json_file``: the file, rotated at ``json_max_mb`` with ``json_backups`` old ones kept. Left out of the
+    configuration it is ``<data_dir>/logs/stationd.jsonl`` (logs work out of the box); ``json_file: off``
+    (or ``null``, ``false``) turns it off: None here.
+    """
+
     level: str = "INFO"
     json_file: Path | None = None
     json_max_mb: float = 10.0
@@ -443,11 +450,21 @@ def _read_logging(r: _Reader, raw: Mapping[str, Any]) -> LoggingSection:
     s = r.mapping(raw, "logging", "")
     r.unknown(s, {"level", "json_file", "json_max_mb", "json_backups"}, "logging")
     levels = ("DEBUG", "INFO", "WARNING", "ERROR")
+    # Absent: the default file under data_dir (a bad data_dir is reported by the station section).
+    station = raw.get("station")
+    data_dir = station.get("data_dir") if isinstance(station, Mapping) else None
+    default_json = (
+        Path(data_dir).expanduser() / "logs" / "stationd.jsonl" if isinstance(data_dir, str) else None
+    )
+    value = s.get("json_file", "")
+    off = value is None or value is False or str(value).lower() == "off"
     return LoggingSection(
         level=r.get(
             s, "level", "logging", lambda v: _choice(levels)(str(v).upper()), f"one of {levels}", "INFO"
         ),
-        json_file=r.get(s, "json_file", "logging", _path, "a file path", None),
+        json_file=None
+        if off
+        else r.get(s, "json_file", "logging", _path, "a file path, or off", default_json),
         json_max_mb=r.get(s, "json_max_mb", "logging", _number(above=0), "MB > 0", 10.0),
         json_backups=r.get(s, "json_backups", "logging", _integer(0), "an integer >= 0", 5),
     )

@@ -66,7 +66,8 @@ daemon:                          # `stationd run`
 
 logging:
   level: INFO
-  # json_file: {data_dir}/logs/stationd.jsonl   # JSON lines for `stationd logs [-f]`
+  # json_file: {data_dir}/logs/stationd.jsonl   # JSON lines that `stationd logs [-f]` reads; this file
+  #                              # is the default; `json_file: off` keeps none (journalctl -u stationd)
   json_max_mb: 10                # rotate the JSON-lines file at this size
   json_backups: 5                # and keep this many old ones
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -150,16 +151,27 @@ def read_ff(src: str | Path | BinaryIO, name: str | None = None) -> FFFile:
     Raises :class:`~detection.errors.FFFormatError` naming the file and what is wrong.
     """
     label = str(src) if isinstance(src, str | Path) else str(name or getattr(src, "name", "<stream>"))
-    try:
-        # astropy closes a file object it was given; read the caller's stream into our own buffer.
-        source = src if isinstance(src, str | Path) else io.BytesIO(src.read())
-        with fits.open(source, memmap=False, lazy_load_hdus=False) as hdul:
-            header = hdul[0].header.copy()
-            planes = _read_planes(hdul, header, label)
-    except FFFormatError:
-        raise
-    except (OSError, ValueError, TypeError) as err:
-        raise FFFormatError(label, f"not a readable FITS file ({err})") from None
+    # astropy warns (on stderr, through its logger) about a file cut short before it fails on it: record its
+    # warnings so that the operator reads one message, ours.
+    size: int | None = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            # astropy closes a file object it was given; read the caller's stream into our own buffer.
+            source = src if isinstance(src, str | Path) else io.BytesIO(src.read())
+            size = Path(source).stat().st_size if isinstance(source, str | Path) else len(source.getbuffer())
+            with fits.open(source, memmap=False, lazy_load_hdus=False) as hdul:
+                header = hdul[0].header.copy()
+                planes = _read_planes(hdul, header, label)
+        except (FFFormatError, OSError, ValueError, TypeError) as err:
+            if isinstance(err, FFFormatError):  # astropy read FITS headers: a short file lost the rest
+                raise FFFormatError(label, _truncated(caught, size) or err.reason) from None
+            reason = _truncated(caught, None) or f"not a readable FITS file ({err})"
+            raise FFFormatError(label, reason) from None
+    truncated = _truncated(caught, None)
+    if truncated:
+        # The planes were read, but the file is shorter than its headers say: it is not what was written.
+        raise FFFormatError(label, truncated)
     station, start_utc, first_frame = _identity(name or label, header, label)
     first_header = header.get("FIRST")
     camno = header.get("CAMNO", 0)
@@ -175,6 +187,25 @@ def read_ff(src: str | Path | BinaryIO, name: str | None = None) -> FFFile:
         camno=camno.strip() if isinstance(camno, str) else int(camno),
         first_header=None if first_header in (None, first_frame) else int(first_header),
     )
+
+
+_FITS_BLOCK = 2880  # a FITS file is made of 2880-byte blocks
+_TRUNCATED_RE = re.compile(r"actual file length \((\d+)\) is smaller than the expected size \((\d+)\)")
+
+
+def _truncated(caught: list[warnings.WarningMessage], size: int | None) -> str | None:
+    """Why a file is cut short: astropy's "File may have been truncated" warning, or (given the size of a
+    FITS file that lacks something) a size that is not whole 2880-byte FITS blocks; None when neither."""
+    for w in caught:
+        text = str(w.message)
+        if "truncated" not in text:
+            continue
+        m = _TRUNCATED_RE.search(text)
+        sizes = f": {m[1]} bytes where its FITS headers need at least {m[2]}" if m else ""
+        return f"the file is cut short (truncated){sizes}"
+    if size is not None and size % _FITS_BLOCK:
+        return f"the file is cut short (truncated): {size} bytes, not whole {_FITS_BLOCK}-byte FITS blocks"
+    return None
 
 
 def _read_planes(hdul: fits.HDUList, header: fits.Header, label: str) -> FFPlanes:

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from calibration.camera import plate_scale_px_per_deg
+from detection.errors import VideoError
 from detection.video.decode import Backend, VideoReader, open_video
 from detection.video.window import read_window
 
@@ -57,6 +58,9 @@ _FF_SUFFIXES = frozenset({".fits", ".fit"})
 
 #: Frames a detection may end short of a block edge and still count as cut by it.
 _EDGE_FRAMES = 1
+
+#: Frames the detector needs (``MeteorDetector.detect_frames``): fewer is a still image, not a video.
+_MIN_FRAMES = 4
 
 #: Frame rate assumed for a video whose container announces none (speeds need one).
 _FALLBACK_FPS = 25.0
@@ -138,7 +142,7 @@ def detect_file(
     Raises
     ------
     VideoError, FFFormatError
-        The file cannot be read.
+        The file cannot be read, or holds fewer than 4 frames (a still image is not a video).
     ValueError
         Bad arguments (the mask's shape is checked against the frames).
     """
@@ -218,6 +222,13 @@ class _VideoStreamer:
             detect = _Detect(self.detector, fps, scale, mask)
             pieces, n_frames = self._stream(reader, detect, on_progress)
             width, height = reader.width, reader.height
+        if n_frames < _MIN_FRAMES:
+            # A PNG or JPEG decodes as one frame: say so rather than "no meteor" in it.
+            raise VideoError(
+                self.path,
+                f"not a video: {n_frames} frame{'' if n_frames == 1 else 's'} "
+                f"(meteor detection needs at least {_MIN_FRAMES})",
+            )
         joined = self._join(pieces, n_frames, detect)
         return FileDetections(self.path, "video", width, height, fps, n_frames, None, _in_order(joined))
 
@@ -230,7 +241,7 @@ class _VideoStreamer:
         pieces: list[_Piece] = []
         start, n = 0, reader.read_into(buf)
         while n:
-            if n >= 4:
+            if n >= _MIN_FRAMES:
                 found = detect(buf[:n], start)
                 pieces += [_Piece(d, start, start + n - 1) for d in found]
             if on_progress is not None:
@@ -265,7 +276,7 @@ class _VideoStreamer:
         if hi - lo + 1 > 2 * self.block:
             return None
         window = read_window(self.path, lo, hi, backend=self.backend)
-        if window.n_frames < 4:
+        if window.n_frames < _MIN_FRAMES:
             return None
         found = detect(window.frames, window.first_frame)
         match = [d for d in found if any(_same_track(d, p.detection) for p in group)]

@@ -7,10 +7,16 @@ with the clips written inside them): ``.tmp-<pid>-<random>-<final name>`` in the
 (:func:`temporary_path`). Watchers and sweeps skip such names; start-up recovery
 (:func:`remove_temporaries`) removes those whose process is gone, and leaves alone those of a live process
 (a manual ``stationd reprocess`` recovers while the daemon may be writing).
+
+Every file written or moved into place here gets one mode, :data:`FILE_MODE` (0640: the station's user
+writes, its group reads, others nothing), whatever the process umask and the mode the camera gave a
+minute file; operators in the station's group read products and logs without sudo. Folders follow the
+process umask: the unit's ``UMask=0027`` makes them 0750.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -22,6 +28,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 TMP_PREFIX = ".tmp-"
+
+#: The mode of every product file (meteor records, clips, stacks, FF and values files, exports, quarantined
+#: minutes and their reasons, processed originals): read and write for the station, read for its group.
+FILE_MODE = 0o640
 _TMP_NAME = re.compile(r"\.tmp-(?P<pid>\d+)-[0-9a-z_]+-(?P<final>.+)")
 
 
@@ -56,13 +66,15 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_with(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Create or replace ``path`` with what ``write`` puts into the binary file object it is given."""
+def atomic_write_with(path: Path, write: Callable[[BinaryIO], None], mode: int = FILE_MODE) -> None:
+    """Create or replace ``path`` (with ``mode``) with what ``write`` puts into the binary file object it is
+    given."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
         prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix=f"-{path.name}", dir=path.parent
     )
     try:
+        os.fchmod(fd, mode)  # mkstemp makes 0600; the mode is set, not left to the umask
         with os.fdopen(fd, "wb") as tmp:
             write(tmp)
             tmp.flush()
@@ -93,16 +105,19 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
-def atomic_move(src: Path, dst: Path) -> None:
-    """Move ``src`` to ``dst`` atomically; across file systems copy to a temporary name first."""
+def atomic_move(src: Path, dst: Path, mode: int = FILE_MODE) -> None:
+    """Move ``src`` to ``dst`` atomically, giving it ``mode``; across file systems copy to a temporary name
+    first. A file of another user (a camera's upload) we may move but not chmod keeps its mode."""
     dst.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(PermissionError):
+        os.chmod(src, mode)
     try:
         os.replace(src, dst)
     except OSError as exc:
         if exc.errno != 18:  # EXDEV: another file system
             raise
         with src.open("rb") as fin:
-            atomic_write_with(dst, lambda fout: shutil.copyfileobj(fin, fout, 1 << 20))
+            atomic_write_with(dst, lambda fout: shutil.copyfileobj(fin, fout, 1 << 20), mode)
         src.unlink()
     fsync_dir(dst.parent)
 

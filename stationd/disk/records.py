@@ -6,13 +6,15 @@ frame, so reprocessing a minute gives the same ids; the verify stage first remov
 the minute, then writes the new ones, so a rerun replaces and never duplicates.
 
 A record's folder is assembled under a temporary name beside its final one (the scheme of
-:mod:`stationd.disk.atomic`) and renamed into place, so a reader never sees half a record.
+:mod:`stationd.disk.atomic`) and renamed into place, so a reader never sees half a record; every file in it
+has the products' one mode (:data:`stationd.disk.atomic.FILE_MODE`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from collections.abc import Callable, Collection, Iterator
 from datetime import datetime, timedelta
@@ -21,6 +23,7 @@ from typing import Any
 
 from detection.timing import VideoTime, iso_utc, parse_iso_utc
 from stationd.disk.atomic import (
+    FILE_MODE,
     atomic_write_text,
     fsync_dir,
     parse_temporary,
@@ -127,6 +130,9 @@ def write_record(
     try:
         record["products"] = write_products(tmp)
         atomic_write_text(tmp / RECORD_NAME, json.dumps(record, indent=1, allow_nan=False) + "\n")
+        for product in tmp.iterdir():  # clips come from an encoder that left them to the umask
+            if product.is_file():
+                os.chmod(product, FILE_MODE)
         if final.exists():
             final.rename(old)
         tmp.rename(final)

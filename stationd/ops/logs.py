@@ -7,10 +7,12 @@ Three renderings of the same records:
   it), each prefixed ``<N>`` with its syslog priority so ``journalctl -p warning`` works;
 - elsewhere: plain lines with an ISO UTC timestamp.
 
-Optionally every record also goes as one JSON object per line to ``logging.json_file`` (rotated by size),
-which ``stationd logs [-f]`` reads back. Fields of a record: ``t_utc``, ``level``, ``logger``,
-``message`` and, when given, ``camera``, ``stage``, ``file``, ``duration_s`` and any others passed to
-:func:`log_event` (or as ``extra={...}`` with those names).
+Every record also goes as one JSON object per line to ``logging.json_file`` (rotated by size; by default
+``<data_dir>/logs/stationd.jsonl``, none with ``json_file: off``), which ``stationd logs [-f]`` reads back,
+so logs work out of the box; under systemd the journal has the same records (``journalctl -u stationd``).
+Fields of a record: ``t_utc``, ``level``, ``logger``, ``message`` and, when given, ``camera``, ``stage``,
+``file``, ``duration_s`` and any others passed to :func:`log_event` (or as ``extra={...}`` with those
+names).
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ def test_demo_finds_the_injected_meteors_and_refuses_a_foreign_folder(tmp_path: 
     assert all(row["meteor"]["median_error_px"] < 1.0 for row in report["meteors"]), report["meteors"]
     assert [row["false_meteors"] for row in report["minutes"]] == [[]]
     assert (directory / "stationd.yaml").is_file()
+    size_mb = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()) / 1e6
+    assert 200 < size_mb < 320, size_mb  # the README says: about 270 MB per synthetic minute
     status = CliRunner().invoke(
         cli, ["status", "2026-11-21", "--json", "--config", str(directory / "stationd.yaml")]
     )

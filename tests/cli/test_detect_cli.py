@@ -68,3 +68,31 @@ def test_export_of_a_day_without_meteors_writes_nothing(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["export", DAY, "--config", str(station.config_path), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"files": []}
+
+
+def test_detect_of_a_still_image_fails_saying_it_is_not_a_video(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    still = tmp_path / "sky.png"
+    assert cv2.imwrite(str(still), np.full((48, 64), 30, np.uint8))
+    result = CliRunner().invoke(cli, ["detect", str(still)])
+    assert result.exit_code == 1, result.output
+    assert "not a video: 1 frame" in " ".join(result.stderr.split())
+    assert "no meteor" not in result.stdout
+    as_json = CliRunner().invoke(cli, ["detect", str(still), "--json"])
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)[0]["reason"].startswith("not a video: 1 frame")
+
+
+@pytest.mark.realdata
+def test_detect_of_a_truncated_ff_file_prints_one_message_ours(shared_data: Path, tmp_path: Path) -> None:
+    data = (shared_data / UK0006 / FF_FILES[0]).read_bytes()
+    cut = tmp_path / FF_FILES[0]
+    cut.write_bytes(data[: len(data) // 2])
+    result = CliRunner().invoke(cli, ["detect", str(cut), "--json"])
+    assert result.exit_code == 1, result.output
+    assert "WARNING" not in result.stderr and "astropy" not in result.stderr
+    assert "cut short (truncated)" in json.loads(result.stdout)[0]["reason"]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"cannot search {cut}")

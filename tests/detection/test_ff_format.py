@@ -180,3 +180,36 @@ def _ftpdetectinfo_points(path: Path, ff_name: str) -> list[tuple[float, float, 
     n_points = int(lines[at + 2].split()[2])
     rows = [line.split() for line in lines[at + 3 : at + 3 + n_points]]
     return [(float(r[0]), float(r[1]), float(r[2])) for r in rows]
+
+
+def _truncated_ff_message(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """read_ff's error on a cut-short file; astropy must neither warn (warnings are errors) nor print."""
+    with pytest.raises(FFFormatError, match=r"cut short \(truncated\)") as info:
+        read_ff(path)
+    captured = capsys.readouterr()
+    assert captured.out == captured.err == ""
+    return info.value.reason
+
+
+def test_a_truncated_ff_file_gives_one_message_ours(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    whole = tmp_path / "whole.fits"
+    write_ff(whole, _ff())
+    data = whole.read_bytes()
+    cut = tmp_path / _ff().filename
+    for size in (len(data) - 2880 - 100, len(data) - 100):  # inside the last plane; in its padding
+        cut.write_bytes(data[:size])
+        reason = _truncated_ff_message(cut, capsys)
+        assert f"{size} bytes" in reason
+
+
+@pytest.mark.realdata
+def test_a_truncated_rms_ff_file_gives_one_message_ours(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "FF_UK0006_20220914_194911_205_0079616.fits"
+    data = (shared_data / RMS_DIR / name).read_bytes()
+    cut = tmp_path / name
+    cut.write_bytes(data[: len(data) // 2])  # an FF file cut short, as a full disk or a killed copy leaves it
+    assert f"{len(data) // 2} bytes" in _truncated_ff_message(cut, capsys)

@@ -185,3 +185,21 @@ def test_rms_ff_files_give_their_meteor(shared_data: Path) -> None:
         assert (result.kind, result.width_px, result.height_px, result.n_frames) == ("ff", 1280, 720, 256)
         assert result.start_utc is not None and result.start_utc.strftime("%Y%m%d_%H%M%S") in path.name
         assert len(result.meteors) == 1, path.name
+
+
+@pytest.mark.parametrize("backend", ["pyav", "opencv"])
+def test_a_still_image_is_not_a_video(tmp_path: Path, backend: str) -> None:
+    """A PNG decodes as one frame: an error that says so, not "no meteor in 1 frames"."""
+    import cv2
+
+    still = tmp_path / "sky.png"
+    assert cv2.imwrite(str(still), moving_dot(1, 0, 0)[0])
+    with pytest.raises(VideoError, match=r"not a video: 1 frame \(") as info:
+        detect_file(still, FakeDetector(), backend=backend)  # type: ignore[arg-type]
+    assert info.value.path == str(still)
+
+
+def test_a_video_of_three_frames_is_too_short(tmp_path: Path) -> None:
+    path = write_mjpeg(tmp_path, moving_dot(3, 0, 2))
+    with pytest.raises(VideoError, match="not a video: 3 frames"):
+        detect_file(path, FakeDetector())  # type: ignore[arg-type]

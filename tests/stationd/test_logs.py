@@ -13,11 +13,13 @@ import yaml
 from click.testing import CliRunner
 
 from cli.logs_cmd import logs
+from cli.main import cli
+from stationd.config import load_config
 from stationd.config_example import example_config
-from stationd.errors import UsageError
 from stationd.ops.logs import (
     JsonLinesFormatter,
     PlainFormatter,
+    configure_from_config,
     configure_logging,
     follow_records,
     log_event,
@@ -160,8 +162,45 @@ def test_logs_command_prints_the_last_records(tmp_path: Path) -> None:
     assert json.loads(result.output) == {"level": "INFO", "message": "m4", "camera": "cam1"}
 
 
-def test_logs_command_without_a_json_file_says_where_logs_are(tmp_path: Path) -> None:
-    result = CliRunner().invoke(logs, ["--config", str(_config_file(tmp_path, None))])
-    assert isinstance(result.exception, UsageError)  # the stationd group maps it to exit code 2
-    assert result.exception.exit_code == 2
-    assert "journalctl -u stationd" in str(result.exception)
+def test_logs_work_out_of_the_box_with_the_generated_config(tmp_path: Path) -> None:
+    """`config init`'s file leaves logging.json_file out: the daemon still logs to data_dir/logs/ and
+    `stationd logs` reads it (it exited 2 with every generated configuration: issue 10, defect 8)."""
+    config_path = _config_file(tmp_path, None)
+    assert "\n  json_file:" not in config_path.read_text()  # commented out, as config init writes it
+    cfg = load_config(config_path)
+    assert cfg.logging.json_file == tmp_path / "data" / "logs" / "stationd.jsonl"
+    runner = CliRunner()
+    before = runner.invoke(cli, ["logs", "--config", str(config_path)])
+    assert before.exit_code == 1
+    assert "no log yet" in before.stderr and "journalctl -u stationd" in before.stderr
+    configure_from_config(cfg, stream_is_terminal=False)  # what `stationd run` does
+    log_event(logging.getLogger("stationd.test"), "scan done", camera="cam1", stage="scan")
+    result = runner.invoke(cli, ["logs", "--config", str(config_path), "-n", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].endswith("INFO    scan done [camera=cam1 stage=scan]")
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", None, False])
+def test_logs_command_with_the_json_file_off_says_where_logs_are(tmp_path: Path, value: object) -> None:
+    raw = yaml.safe_load(example_config(tmp_path / "data"))
+    raw["logging"]["json_file"] = value
+    config_path = tmp_path / "stationd.yaml"
+    config_path.write_text(yaml.safe_dump(raw))
+    assert load_config(config_path).logging.json_file is None
+    result = CliRunner().invoke(cli, ["logs", "--config", str(config_path)])
+    assert result.exit_code == 2
+    assert "logging.json_file is off" in result.stderr and "journalctl -u stationd" in result.stderr
+    shown = tmp_path / "shown.yaml"
+    shown.write_text(CliRunner().invoke(cli, ["config", "show", "--config", str(config_path)]).stdout)
+    assert load_config(shown).logging.json_file is None
+
+
+def test_an_explicit_json_file_is_kept_and_config_show_round_trips(tmp_path: Path) -> None:
+    config_path = _config_file(tmp_path, tmp_path / "elsewhere.jsonl")
+    cfg = load_config(config_path)
+    assert cfg.logging.json_file == tmp_path / "elsewhere.jsonl"
+    shown = CliRunner().invoke(cli, ["config", "show", "--config", str(config_path)])
+    assert shown.exit_code == 0, shown.output
+    again = tmp_path / "shown.yaml"
+    again.write_text(shown.stdout)
+    assert load_config(again).logging == cfg.logging

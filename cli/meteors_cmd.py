@@ -70,7 +70,7 @@ def render_meteors(records: list[dict[str, Any]], title: str) -> None:
 def export(day: str, config_path: Path | None, as_json: bool) -> None:
     """Write the FTPdetectinfo files of DAY's meteors (exports/DAY/<camera>/), as RMS tools read them."""
     cfg = load(config_path)
-    existing_station(cfg)  # nothing to export from a mistyped data_dir: say so, create nothing
+    existing_station(cfg, with_state=False)  # a mistyped data_dir: say so rather than create it
     paths = export_day(cfg, parse_day(day).isoformat())
     if as_json:
         print_json({"files": [str(p) for p in paths]})

@@ -43,13 +43,14 @@ class ReprocessReport:
         return self.count("failed") == 0 and self.count("quarantined") == 0
 
 
-def existing_station(config: StationConfig) -> StationLayout:
+def existing_station(config: StationConfig, *, with_state: bool = True) -> StationLayout:
     """The layout of the station at ``station.data_dir``; :class:`ConfigError` (exit 2) naming the key and
-    the path when there is no station there (a mistyped path must not look like an empty station)."""
+    the path when there is no station there (a mistyped path must not look like an empty station): no
+    such directory, or (``with_state``) no state store in it."""
     layout = StationLayout(config.station.data_dir)
     if not layout.data_dir.is_dir():
         why = "it is not a directory" if layout.data_dir.exists() else "it does not exist"
-    elif not layout.state_db.is_file():
+    elif with_state and not layout.state_db.is_file():
         why = f"it holds no {layout.state_db.name}: no station has run there"
     else:
         return layout

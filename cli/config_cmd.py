@@ -8,7 +8,14 @@ import click
 import yaml
 
 from cli.options import config_option, json_option, load, print_json, stderr
-from stationd import UsageError, atomic_write_text, example_config, parse_config
+from stationd import (
+    UsageError,
+    atomic_write_text,
+    check_config,
+    example_config,
+    parse_config,
+    placeholder_problems,
+)
 
 
 @click.group()
@@ -23,9 +30,12 @@ def config() -> None:
     required=True,
     help="The station's data directory; cameras write into DATA_DIR/incoming/<camera>/.",
 )
-@click.option("--station", "station_id", default="XX0001", show_default=True, help="Station id.")
-@click.option("--camera", "camera_id", default="cam1", show_default=True, help="Camera id.")
-@click.option("--lat", type=float, default=0.0, show_default=True, help="Latitude, degrees north.")
+@click.option("--station", "station_id", default="XX0001", show_default=True,
+              help="Station id (the default is a placeholder that stationd run refuses).")  # fmt: skip
+@click.option("--camera", "camera_id", default="cam1", show_default=True,
+              help="Camera id (written in quotes: 010001 stays 010001).")  # fmt: skip
+@click.option("--lat", type=float, default=0.0, show_default=True,
+              help="Latitude, degrees north (0 with --lon 0 is a placeholder).")  # fmt: skip
 @click.option("--lon", type=float, default=0.0, show_default=True, help="Longitude, degrees east.")
 @click.option("--elevation", type=float, default=0.0, show_default=True, help="Elevation, metres.")
 @click.option(
@@ -37,9 +47,14 @@ def config() -> None:
 )
 def init(data_dir: Path, station_id: str, camera_id: str, lat: float, lon: float, elevation: float,
          output: Path | None) -> None:  # fmt: skip
-    """Print (or write with -o) a working, commented configuration."""
+    """Print (or write with -o) a working, commented configuration.
+
+    The station id and position must be set (here or in the file) before stationd run starts.
+    """
     text = example_config(data_dir.resolve(), station_id, camera_id, lat, lon, elevation)
-    parse_config(yaml.safe_load(text), "the generated configuration")  # reject bad ids and coordinates now
+    generated = parse_config(yaml.safe_load(text), "the generated configuration")  # bad ids, coordinates
+    for problem in placeholder_problems(generated):
+        stderr.print(f"[yellow]warning[/]: {problem}: set it before stationd run", highlight=False)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -52,10 +67,17 @@ def init(data_dir: Path, station_id: str, camera_id: str, lat: float, lon: float
 @config.command()
 @config_option
 def check(config_path: Path | None) -> None:
-    """Validate the configuration; exit 2 listing every problem (old key names: a warning each)."""
+    """Validate the configuration; exit 2 listing every problem.
+
+    \b
+    Also exits 2 when station.data_dir cannot be a directory (a file in its way, a read-only file
+    system). Warns of old key names, of placeholder values (station.id XX0001, latitude and longitude
+    0: stationd run refuses them), and of a data directory that does not exist yet or that this user
+    cannot write.
+    """
     cfg = load(config_path)
-    for warning in cfg.warnings:
-        stderr.print(f"[yellow]warning[/]: {warning}")
+    for warning in check_config(cfg):
+        stderr.print(f"[yellow]warning[/]: {warning}", highlight=False)
     stderr.print(f"[green]ok[/]: {cfg.source} (station {cfg.station.id}, {len(cfg.cameras)} camera(s))")
 
 

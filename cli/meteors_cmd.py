@@ -22,8 +22,8 @@ from detection import (
 from stationd import (
     EXIT_FAILURE,
     ProcessingSection,
-    StationLayout,
     UsageError,
+    existing_station,
     export_day,
     iter_records,
     meteor_settings,
@@ -40,7 +40,7 @@ def meteors(day: str, camera: str | None, config_path: Path | None, as_json: boo
     """List the verified meteors of DAY (UTC, YYYY-MM-DD): with --json, their meteor.json records."""
     cfg = load(config_path)
     the_day = parse_day(day).isoformat()
-    records = list(iter_records(StationLayout(cfg.station.data_dir), the_day, camera))
+    records = list(iter_records(existing_station(cfg), the_day, camera))
     if as_json:
         print_json(records)
         return
@@ -69,6 +69,7 @@ def render_meteors(records: list[dict[str, Any]], title: str) -> None:
 def export(day: str, config_path: Path | None, as_json: bool) -> None:
     """Write the FTPdetectinfo files of DAY's meteors (exports/DAY/<camera>/), as RMS tools read them."""
     cfg = load(config_path)
+    existing_station(cfg, with_state=False)  # a mistyped data_dir: say so rather than create it
     paths = export_day(cfg, parse_day(day).isoformat())
     if as_json:
         print_json({"files": [str(p) for p in paths]})

@@ -29,7 +29,7 @@ def night(day: str | None, config_path: Path | None, as_json: bool) -> None:
     (the current night, or one the daemon did not see end) is counted from the state store now.
     """
     cfg = load(config_path)
-    with Station(cfg) as station:
+    with Station(cfg, read_only=True) as station:
         data = night_report(station.config, station.store, day).view()
     if as_json:
         print_json(data)

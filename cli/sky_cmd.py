@@ -29,7 +29,7 @@ def sky(camera: str | None, night: str | None, config_path: Path | None, as_json
     Exit 1 when no image could be written.
     """
     cfg = load(config_path)
-    with Station(cfg) as station:
+    with Station(cfg, read_only=True) as station:
         data = write_sky(station.config, station.store, camera, night).to_dict()
     if as_json:
         print_json(data)

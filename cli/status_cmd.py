@@ -22,7 +22,7 @@ def status(day: str | None, config_path: Path | None, as_json: bool) -> None:
     """Show the station's state: every day's counts, or every minute of DAY with its candidates."""
     cfg = load(config_path)
     the_day = parse_day(day).isoformat() if day else None
-    with Station(cfg) as station:
+    with Station(cfg, read_only=True) as station:
         data = station.status(the_day)
     if as_json:
         print_json(data)

@@ -4,7 +4,16 @@ The only package that reads the clock, the configuration file or the environment
 its public face: ``cli`` imports from here only (a test in ``tests/test_public_api.py`` checks it).
 """
 
-from stationd.config import ProcessingSection, StationConfig, load_config, parse_config, resolve_config_path
+from stationd.config import (
+    ProcessingSection,
+    StationConfig,
+    check_config,
+    load_config,
+    parse_config,
+    placeholder_problems,
+    prepare_run,
+    resolve_config_path,
+)
 from stationd.config_example import example_config
 from stationd.daemon.loop import Daemon
 from stationd.demo import DemoReport, DemoSettings, run_demo
@@ -36,7 +45,7 @@ from stationd.stages.results import (
 )
 from stationd.stages.settings import candidate_settings, meteor_settings
 from stationd.standalone import scan_file
-from stationd.station import ReprocessReport, Station
+from stationd.station import ReprocessReport, Station, existing_station
 
 __all__ = [
     "CONFIG_PATH",
@@ -71,8 +80,10 @@ __all__ = [
     "VerifyStageResult",
     "atomic_write_text",
     "candidate_settings",
+    "check_config",
     "configure_from_config",
     "example_config",
+    "existing_station",
     "export_day",
     "follow_records",
     "install_service",
@@ -82,6 +93,8 @@ __all__ = [
     "night_report",
     "parse_config",
     "parse_day",
+    "placeholder_problems",
+    "prepare_run",
     "render_record",
     "resolve_config_path",
     "run_demo",

@@ -1,7 +1,13 @@
-"""The commented example configuration that ``stationd config init`` writes."""
+"""The commented example configuration that ``stationd config init`` writes.
+
+Every text value is written as a double-quoted YAML scalar (JSON's string syntax, which YAML reads
+unchanged), so what the operator gave comes back as the same string: an id ``010001`` is not read as
+the octal number 4097, nor ``yes`` as true, nor a path with ``: `` or ``#`` cut short.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 _TEMPLATE = """\
@@ -9,17 +15,18 @@ _TEMPLATE = """\
 # Units are in the key names: _deg degrees, _m metres, _px pixels, _s seconds, _gb gigabytes.
 
 station:
-  id: {station}                  # station code, as used in FF file names and object-store keys
+  # stationd run refuses to start until id and position are set (XX0001 and 0, 0 are placeholders)
+  id: {station}                  # your station's code, as in FF file names and meteor ids
   latitude_deg: {lat}            # WGS84, north positive
   longitude_deg: {lon}           # WGS84, east positive
   elevation_m: {elevation}       # above mean sea level
-  data_dir: {data_dir}           # everything the station keeps (DESIGN 3)
+  data_dir: {data_dir}           # everything the station keeps: incoming/, days/, exports/, state
   partners: []                   # ids of partner stations whose indexes are compared with ours
 
 cameras:
-  - id: {camera}
-    incoming_sd: {data_dir}/incoming/{camera}    # where the camera writes its minute files
-    # incoming_hd: {data_dir}/incoming/{camera}-hd  # the camera's second (HD) stream, if any
+  - id: {camera}                 # ids stay in quotes: YAML reads 010001 unquoted as the number 4097
+    incoming_sd: {incoming_sd}    # where the camera writes its minute files
+    # incoming_hd: {incoming_hd}  # the camera's second (HD) stream, if any
     filename_pattern: "{{YYYY}}_{{MM}}_{{DD}}_{{hh}}_{{mm}}_{{ss}}_{{mmm}}_{{camera}}.mp4"  # times in UTC
     fps: 25
     width_px: 1280
@@ -47,7 +54,7 @@ processing:
 
 storage:
   backend: local                 # local (a directory) | s3 (any S3-compatible service)
-  path: {data_dir}/store         # for the local backend
+  path: {store}         # for the local backend
   # endpoint_url: https://s3.example.org   # for s3; credentials come from the environment
   # bucket: meteors
   prefix: ""
@@ -66,13 +73,14 @@ daemon:                          # `stationd run`
 
 logging:
   level: INFO
-  # json_file: {data_dir}/logs/stationd.jsonl   # JSON lines that `stationd logs [-f]` reads; this file
-  #                              # is the default; `json_file: off` keeps none (journalctl -u stationd)
+  # json_file: {json_file}   # JSON lines that `stationd logs [-f]` reads; this file is
+  #                              # the default; `json_file: off` keeps none (journalctl -u stationd)
   json_max_mb: 10                # rotate the JSON-lines file at this size
   json_backups: 5                # and keep this many old ones
 
 health:                          # conditions that raise an alert (log, status.json, e-mail/webhook)
-  no_video_min: 10               # no new minute file from a camera for this long at night
+  no_video_min: 10               # no new minute file from a camera for this long at night (or only
+                                 # video files its filename_pattern does not match, for this long)
   max_candidates_per_hour: 60    # more candidates than this in the last hour (rain, insects, lights)
   max_failures_per_hour: 5       # failed stage runs in the last hour
   backlog_min: 30                # pending work that keeps growing over backlog_window_min
@@ -102,10 +110,19 @@ def example_config(
 ) -> str:
     """A working, commented configuration for one camera writing AllSkyCams files to data_dir/incoming."""
     return _TEMPLATE.format(
-        station=station,
-        camera=camera,
+        station=_quoted(station),
+        camera=_quoted(camera),
         lat=lat_deg,
         lon=lon_deg,
         elevation=elevation_m,
-        data_dir=str(data_dir),
+        data_dir=_quoted(str(data_dir)),
+        incoming_sd=_quoted(str(data_dir / "incoming" / camera)),
+        incoming_hd=_quoted(str(data_dir / "incoming" / f"{camera}-hd")),
+        store=_quoted(str(data_dir / "store")),
+        json_file=_quoted(str(data_dir / "logs" / "stationd.jsonl")),
     )
+
+
+def _quoted(text: str) -> str:
+    """``text`` as a double-quoted YAML scalar that reads back as the same string."""
+    return json.dumps(text, ensure_ascii=False)

@@ -30,6 +30,7 @@ from stationd.station import Station
 
 MARKER = ".stationd-demo"
 START_UTC = datetime(2026, 11, 21, 22, 0, 0, tzinfo=UTC)
+STATION_ID = "DEMO01"  # not the placeholder XX0001 of config init: the demo station can be run
 LAT_DEG, LON_DEG, ELEVATION_M = 51.8831, -1.30616, 80.0
 # One kind of hard negative per minute, in turn; every minute also has meteors.
 NEGATIVES = (("plane", "hot_pixel"), ("satellite",), ("flash",), ("cloud",))
@@ -144,7 +145,9 @@ def _prepare_directory(directory: Path) -> None:
 
 
 def _config(directory: Path) -> StationConfig:
-    raw = yaml.safe_load(example_config(directory.resolve(), "XX0001", "cam1", LAT_DEG, LON_DEG, ELEVATION_M))
+    raw = yaml.safe_load(
+        example_config(directory.resolve(), STATION_ID, "cam1", LAT_DEG, LON_DEG, ELEVATION_M)
+    )
     cam = default_camera()
     raw["cameras"][0]["pointing"] = {"az_deg": cam.az_deg, "alt_deg": cam.alt_deg,
                                      "rotation_deg": cam.rotation_deg, "fov_h_deg": cam.fov_h_deg,

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from stationd.disk.layout import StationLayout
 from stationd.disk.records import recover_records
 from stationd.disk.state import StateStore
 from stationd.disk.views import day_status, station_overview
+from stationd.errors import ConfigError, ConfigProblem
 from stationd.stages import STAGE_ORDER, Outcome, StageContext, StageRunner
 
 
@@ -41,14 +43,41 @@ class ReprocessReport:
         return self.count("failed") == 0 and self.count("quarantined") == 0
 
 
-class Station:
-    """The station's data directory opened for work by this process."""
+def existing_station(config: StationConfig, *, with_state: bool = True) -> StationLayout:
+    """The layout of the station at ``station.data_dir``; :class:`ConfigError` (exit 2) naming the key and
+    the path when there is no station there (a mistyped path must not look like an empty station): no
+    such directory, or (``with_state``) no state store in it."""
+    layout = StationLayout(config.station.data_dir)
+    if not layout.data_dir.is_dir():
+        why = "it is not a directory" if layout.data_dir.exists() else "it does not exist"
+    elif with_state and not layout.state_db.is_file():
+        why = f"it holds no {layout.state_db.name}: no station has run there"
+    else:
+        return layout
+    expected = f"the data directory of a station ({why}; stationd run or reprocess makes one)"
+    raise ConfigError(config.source, [ConfigProblem("station.data_dir", str(layout.data_dir), expected)])
 
-    def __init__(self, config: StationConfig) -> None:
+
+class Station:
+    """The station's data directory opened by this process: for work, or ``read_only`` to look at an
+    existing station (what ``status`` does: nothing is created or written, and a data directory
+    without a station is a :class:`ConfigError`)."""
+
+    def __init__(self, config: StationConfig, *, read_only: bool = False) -> None:
         self.config = config
-        self.layout = StationLayout(config.station.data_dir)
-        self.layout.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = StateStore(self.layout.state_db)
+        self.read_only = read_only
+        self.layout = existing_station(config) if read_only else StationLayout(config.station.data_dir)
+        try:
+            if not read_only:
+                self.layout.data_dir.mkdir(parents=True, exist_ok=True)
+            self.store = StateStore(self.layout.state_db, read_only=read_only)
+        except (OSError, sqlite3.Error) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            expected = (
+                f"a directory that holds the station's state (cannot open {self.layout.state_db}: {reason})"
+            )
+            problem = ConfigProblem("station.data_dir", str(self.layout.data_dir), expected)
+            raise ConfigError(config.source, [problem]) from None
         self.ctx = StageContext(config=config, store=self.store)
         self.runner = StageRunner(self.ctx)
 

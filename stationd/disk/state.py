@@ -143,6 +143,21 @@ def _run(row: sqlite3.Row) -> StageRun:
     )
 
 
+def _stored_version(path: Path) -> int:
+    """The schema version of the existing store at ``path``, read without writing (``OperationalError``
+    when the file is missing or not a state store)."""
+    db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=60.0)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise sqlite3.OperationalError(f"not a stationd state store ({exc})") from None
+    finally:
+        db.close()
+    if row is None:
+        raise sqlite3.OperationalError("not a stationd state store (no schema version)")
+    return int(row[0])
+
+
 def _now_iso() -> str:
     return iso_utc(datetime.now(UTC))
 
@@ -150,10 +165,21 @@ def _now_iso() -> str:
 class StateStore:
     """One connection to the station's state database; safe to share between threads of a process."""
 
-    def __init__(self, path: Path, now_iso: Callable[[], str] = _now_iso) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, now_iso: Callable[[], str] = _now_iso, *, read_only: bool = False) -> None:
+        """``read_only``: open an existing store without writing to it (``sqlite3.OperationalError`` when
+        there is none); an older version is upgraded first, the one write it makes."""
         self._now_iso = now_iso
         self._lock = threading.RLock()
+        if read_only:
+            if _stored_version(path) < SCHEMA_VERSION:
+                StateStore(path).close()  # upgrade in place (the file exists: nothing is created)
+            uri = f"{path.absolute().as_uri()}?mode=ro"
+            self._db = sqlite3.connect(
+                uri, uri=True, timeout=60.0, isolation_level=None, check_same_thread=False
+            )
+            self._db.row_factory = sqlite3.Row
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")

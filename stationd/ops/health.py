@@ -6,6 +6,9 @@ Checks (thresholds in the ``health`` section of the configuration):
 key                  condition                                                                     severity
 ===================  ===========================================================================  ========
 ``no-video:<cam>``   no new minute file from the camera for ``no_video_min`` minutes, at night     error
+``ignored:<cam>``    the camera's incoming folder has held video files for ``no_video_min``        error
+                     minutes, none of them named by the camera's pattern, and no minute of the
+                     camera arrived meanwhile: the station would look healthy while ignoring all
 ``candidates:<cam>`` more than ``max_candidates_per_hour`` candidates in the last hour             warning
 ``failures``         ``max_failures_per_hour`` or more failed stage runs in the last hour          error
 ``backlog``          ``backlog_min`` or more pending stage runs, and more than ``backlog_window_min``
@@ -37,8 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from detection.timing import iso_utc
-from stationd.config import StationConfig
-from stationd.disk.atomic import atomic_write_json
+from stationd.config import CameraSection, StationConfig
+from stationd.disk.atomic import TMP_PREFIX, atomic_write_json
+from stationd.disk.discover import VIDEO_SUFFIXES, minute_of
 from stationd.disk.layout import StationLayout
 from stationd.disk.state import Minute, StageRun, StateStore, Status
 from stationd.ops.alerts import Alert, AlertEvent, Notifier
@@ -192,6 +196,7 @@ class HealthMonitor:
     def _checks(self, day: bool) -> list[tuple[str, HealthCheck]]:
         checks: list[tuple[str, HealthCheck]] = [
             ("video", lambda t: self._no_video(t, day)),
+            ("ignored", self._ignored),
             ("candidates", self._candidates),
             ("failures", self._failures),
             ("backlog", self._backlog_growth),
@@ -232,6 +237,32 @@ class HealthMonitor:
                 )
                 details = {"camera": cam.id, "last_utc": iso_utc(seen) if seen else None}
                 alerts.append(Alert(f"no-video:{cam.id}", "no-video", "error", text, details=details))
+        return alerts
+
+    def _ignored(self, now: datetime) -> list[Alert]:
+        span = timedelta(minutes=self.config.health.no_video_min)
+        arrived = {m.camera for m, _ in self._recent(now, span)}
+        alerts = []
+        for i, cam in enumerate(self.config.cameras):
+            ignored = _ignored_videos(cam)
+            if not ignored or cam.id in arrived:
+                continue
+            oldest = min(t for _, t in ignored)
+            if now - oldest <= span:
+                continue
+            name = min(ignored, key=lambda item: item[1])[0]
+            text = (
+                f"{len(ignored)} video file(s) in {cam.incoming_sd} are ignored: their names do not match "
+                f"the pattern of camera {cam.id} ({cam.filename_pattern}), e.g. {name}; "
+                f"check cameras[{i}].id and cameras[{i}].filename_pattern"
+            )
+            details = {
+                "camera": cam.id,
+                "ignored": len(ignored),
+                "example": name,
+                "oldest_utc": iso_utc(oldest),
+            }
+            alerts.append(Alert(f"ignored:{cam.id}", "ignored", "error", text, details=details))
         return alerts
 
     def _candidates(self, now: datetime) -> list[Alert]:
@@ -355,6 +386,25 @@ class HealthMonitor:
 
 
 _LEVELS = {"warning": logging.WARNING, "error": logging.ERROR}
+
+
+def _ignored_videos(camera: CameraSection) -> list[tuple[str, datetime]]:
+    """The video files of the camera's incoming folder (name, mtime) when none of them matches the
+    camera's pattern; empty when one does (the station takes it) or there are none."""
+    found = []
+    try:
+        with os.scandir(camera.incoming_sd) as it:
+            for entry in it:
+                if entry.name.startswith((".", TMP_PREFIX)) or not entry.is_file(follow_symlinks=False):
+                    continue
+                if minute_of(Path(entry.name), camera) is not None:
+                    return []
+                if entry.name.lower().endswith(VIDEO_SUFFIXES):
+                    mtime = datetime.fromtimestamp(entry.stat(follow_symlinks=False).st_mtime, UTC)
+                    found.append((entry.name, mtime))
+    except OSError:
+        return []
+    return found
 
 
 def _newest_mtime(folder: Path) -> datetime | None:

@@ -46,7 +46,7 @@ class DaemonHarness:
         settings.update(daemon or {})
         raw = {
             "station": {
-                "id": "XX0001",
+                "id": "IT0001",  # not the placeholder XX0001: stationd run refuses it
                 "latitude_deg": 45.0,
                 "longitude_deg": 7.0,
                 "data_dir": str(self.data_dir),

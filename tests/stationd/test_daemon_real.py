@@ -48,6 +48,7 @@ def test_daemon_runs_the_real_pipeline_on_waiting_and_arriving_files(tmp_path: P
         later.append(path.rename(staging / path.name))
     station.names[2:] = []
     config = station.config_path.read_text() + "daemon:\n  settle_s: 1\n  event_settle_s: 0.5\n"
+    config = config.replace("id: XX0001", "id: GB0001")  # stationd run refuses the placeholder id
     station.config_path.write_text(config)
 
     log = (tmp_path / "daemon.log").open("wb")

@@ -19,7 +19,7 @@ from stationd.disk.state import StateStore
 from stationd.ops.alerts import Alert, AlertEvent, Notifier
 from stationd.ops.health import ClockState, HealthMonitor, active_alerts, kernel_clock_state, read_status
 from stationd.ops.retention import GB, RetentionReport
-from tests.stationd.ops_helpers import NONE, OWNER, add_minute, candidates, make_config
+from tests.stationd.ops_helpers import NONE, OWNER, add_minute, candidates, make_config, minute_name
 
 T0 = datetime(2026, 7, 12, 23, 0, tzinfo=UTC)
 
@@ -220,3 +220,43 @@ def test_night_summary_is_logged_once_at_dawn(env: Env, caplog: pytest.LogCaptur
     assert "cam1: 4/" in lines[0] and "1 with candidates (2 candidates)" in lines[0]
     status = read_status(env.data_dir)
     assert status is not None and status["last_night"]["cameras"]["cam1"]["minutes"] == 4
+
+
+def _put(folder: Path, name: str, t: datetime) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(b"x")
+    os.utime(folder / name, (t.timestamp(), t.timestamp()))
+
+
+def test_a_camera_whose_incoming_videos_are_all_ignored_raises_an_alert(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 10 (1): files named for camera 010001 while the configuration said 4097 (an unquoted id)
+    were all ignored, and the station looked healthy: the new minutes even kept no-video quiet."""
+    incoming = env.layout.incoming("cam1")
+    wrong = [minute_name(T0 + timedelta(minutes=i), "010001") for i in range(3)]
+    for i, name in enumerate(wrong):
+        _put(incoming, name, T0 + timedelta(minutes=i))
+    _put(incoming, "camera.log", T0)  # not a video: never counted
+    mon = env.monitor(no_video_min=10)
+    with caplog.at_level(logging.INFO, logger="stationd.ops.health"):
+        assert "ignored:cam1" not in _keys(mon.check(T0 + timedelta(minutes=5)))  # not there for long yet
+        alerts = [a for a in mon.check(T0 + timedelta(minutes=11)) if a.key == "ignored:cam1"]
+        assert len(alerts) == 1 and alerts[0].severity == "error"
+        assert "3 video file(s)" in alerts[0].message and wrong[0] in alerts[0].message
+        assert "cameras[0].id" in alerts[0].message
+        assert alerts[0].details["example"] == wrong[0]
+        assert "ignored:cam1" in _keys(mon.check(T0 + timedelta(minutes=12)))
+        # The operator fixes the camera's name: a file it matches arrives and the alert clears.
+        _put(incoming, minute_name(T0 + timedelta(minutes=12)), T0 + timedelta(minutes=12))
+        assert "ignored:cam1" not in _keys(mon.check(T0 + timedelta(minutes=13)))
+    lines = [r.getMessage() for r in caplog.records if "ignored:cam1" in r.getMessage()]
+    assert [line.split()[1] for line in lines] == ["RAISED", "cleared"]
+    assert [a["key"] for a in active_alerts(env.data_dir) if a["key"].startswith("ignored")] == []
+
+
+def test_stray_videos_beside_a_camera_that_works_are_no_alert(env: Env) -> None:
+    """A camera that also drops a time-lapse into its folder: minutes of the camera keep arriving."""
+    _put(env.layout.incoming("cam1"), "timelapse.mp4", T0)
+    add_minute(env.store, env.layout, T0 + timedelta(minutes=15), NONE)
+    assert "ignored:cam1" not in _keys(env.monitor(no_video_min=10).check(T0 + timedelta(minutes=20)))

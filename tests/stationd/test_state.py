@@ -132,3 +132,32 @@ def test_a_store_of_schema_1_is_upgraded_in_place_and_detect_runs_are_renamed(tm
         }
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
+
+
+def test_a_read_only_store_never_creates_and_never_writes(tmp_path: Path) -> None:
+    """Issue 10 (5): ``status`` on a mistyped data_dir created a state.sqlite3; read-only creates none."""
+    import sqlite3
+
+    import pytest
+
+    for missing in (tmp_path / "state.sqlite3", tmp_path / "nowhere" / "state.sqlite3"):
+        with pytest.raises(sqlite3.OperationalError):
+            StateStore(missing, read_only=True)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "empty.sqlite3").touch()  # not a state store: refused, left as it was
+    with pytest.raises(sqlite3.OperationalError, match="not a stationd state store"):
+        StateStore(tmp_path / "empty.sqlite3", read_only=True)
+    assert (tmp_path / "empty.sqlite3").stat().st_size == 0
+
+    with _store(tmp_path) as store:
+        m, _ = store.register_minute("cam1", T0, "a.mp4", tmp_path / "a.mp4")
+        store.claim(m.id, "scan", "me:1:1", "scan/1")
+        store.complete(m.id, "scan", "me:1:1", {}, 1.0, then=("candidates",))
+    with sqlite3.connect(tmp_path / "state.sqlite3") as conn:  # as version 2 left it: the old stage name
+        conn.execute("UPDATE stage_runs SET stage='detect' WHERE stage='candidates'")
+        conn.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+    conn.close()
+    with StateStore(tmp_path / "state.sqlite3", read_only=True) as ro:
+        assert set(ro.runs(m.id)) == {"scan", "candidates"}  # upgraded before it was opened read-only
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            ro.register_minute("cam1", T0 + timedelta(minutes=1), "b.mp4", tmp_path / "b.mp4")

@@ -31,7 +31,7 @@ from cli.logs_cmd import logs
 from cli.meteors_cmd import detect, export, meteors
 from cli.run_cmd import run
 from cli.status_cmd import status
-from cli.work_cmd import reprocess, scan
+from cli.work_cmd import reprocess, retry, scan
 from detection import DetectionError, MaskError
 from stationd import EXIT_FAILURE, EXIT_USAGE, StationError
 
@@ -77,6 +77,7 @@ cli.add_command(install_service_cmd)
 cli.add_command(logs)
 cli.add_command(meteors)
 cli.add_command(reprocess)
+cli.add_command(retry)
 cli.add_command(run)
 cli.add_command(scan)
 cli.add_command(status)

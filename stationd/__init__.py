@@ -34,7 +34,8 @@ from stationd.stages.results import (
 )
 from stationd.stages.settings import candidate_settings, meteor_settings
 from stationd.standalone import scan_file
-from stationd.station import ReprocessReport, Station
+from stationd.station import ReprocessReport, RetryReport, Station
+from stationd.text import plural
 
 __all__ = [
     "CONFIG_PATH",
@@ -54,6 +55,7 @@ __all__ = [
     "Outcome",
     "ProcessingSection",
     "ReprocessReport",
+    "RetryReport",
     "STAGE_ORDER",
     "ScanStageResult",
     "StageContext",
@@ -79,6 +81,7 @@ __all__ = [
     "meteor_settings",
     "parse_config",
     "parse_day",
+    "plural",
     "render_record",
     "resolve_config_path",
     "run_demo",

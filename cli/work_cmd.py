@@ -60,6 +60,11 @@ def scan(files: tuple[Path, ...], out_dir: Path, station_id: str, as_json: bool)
         raise SystemExit(EXIT_FAILURE)
 
 
+def _say(text: str, console: Console = stderr) -> None:
+    """A message on stderr (or ``console``), never wrapped or truncated (a path stays one piece)."""
+    console.print(text, highlight=False, soft_wrap=True)
+
+
 class _ConsoleLog(logging.Handler):
     """The station's warnings on the command's console, except the per-minute outcomes (a record with a
     stage and a file): the command prints those itself, once, with the file's name."""
@@ -71,7 +76,7 @@ class _ConsoleLog(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(record, "stage", None) and getattr(record, "file", None):
             return
-        self.console.print(f"[yellow]{record.levelname.lower()}[/]: {record.getMessage()}", highlight=False)
+        _say(f"[yellow]{record.levelname.lower()}[/]: {record.getMessage()}", self.console)
 
 
 @contextlib.contextmanager
@@ -92,8 +97,8 @@ def _progress_of(progress: Progress, task: TaskID) -> Callable[[Outcome], None]:
         progress.update(task, description=f"{outcome.stage} {outcome.minute.name}")
         progress.advance(task)
         if outcome.status in ("failed", "quarantined"):
-            progress.console.print(f"[red]{outcome.status}[/] {outcome.stage} {outcome.minute.name}: "
-                                   f"{outcome.error}", highlight=False)  # fmt: skip
+            text = f"[red]{outcome.status}[/] {outcome.stage} {outcome.minute.name}: {outcome.error}"
+            _say(text, progress.console)
 
     return advance
 
@@ -139,7 +144,7 @@ def reprocess(
     """
     the_day = parse_day(day).isoformat()
     if from_stage == "detect":
-        stderr.print("[yellow]--stage detect is now called --stage candidates[/] (the old name still works)")
+        _say("[yellow]--stage detect is now called --stage candidates[/] (the old name still works)")
         from_stage = "candidates"
     cfg = load(config_path)
     with _station_log(stderr), Station(cfg) as station, progress_bar() as progress:
@@ -169,25 +174,20 @@ def reprocess(
         print_json(summary)
     else:
         for path in report.ignored:
-            stderr.print(f"[yellow]ignored[/] {path}: name does not match the camera's pattern")
+            _say(f"[yellow]ignored[/] {path}: name does not match the camera's pattern")
         if report.requeued:
-            stderr.print(
-                f"{plural(report.requeued, 'quarantined minute')} back in incoming/: processed as new"
-            )
+            _say(f"{plural(report.requeued, 'quarantined minute')} back in incoming/: processed as new")
         if report.unsettled:
             skipped = plural(len(report.unsettled), "file")
             waited = f"{report.waited_s:.0f} s (--wait)"
-            stderr.print(
-                f"[red]skipped {skipped}[/] still being written after {waited}; reprocess again later:"
-            )
+            _say(f"[red]skipped {skipped}[/] still being written after {waited}; reprocess again later:")
             for path in report.unsettled:
-                stderr.print(f"  {path}", highlight=False)
+                _say(f"  {path}")
         if report.minutes == 0 and not report.unsettled:
             folders = ", ".join(str(p) for p in report.looked_in)
-            stderr.print(f"[yellow]no minute of {the_day}[/]: none in incoming/ nor in the day's folders "
-                         f"(looked in {folders}); is the day right (UTC) and the camera's incoming folder?",
-                         highlight=False)  # fmt: skip
-        stderr.print(f"{the_day}: " + ", ".join(f"{k} {v}" for k, v in outcomes.items()))
+            _say(f"[yellow]no minute of {the_day}[/]: none in incoming/ nor in the day's folders (looked in "
+                 f"{folders}); is the day right (UTC days), and the cameras' incoming folders?")  # fmt: skip
+        _say(f"{the_day}: " + ", ".join(f"{k} {v}" for k, v in outcomes.items()))
     if not report.ok:
         raise SystemExit(EXIT_FAILURE)
 
@@ -221,17 +221,17 @@ def retry(target: str, config_path: Path | None, as_json: bool) -> None:
         })  # fmt: skip
     else:
         for source, target_path in report.moved:
-            stderr.print(f"moved {source} back to {target_path}", highlight=False)
+            _say(f"moved {source} back to {target_path}")
         for note in report.notes:
-            stderr.print(f"[yellow]note[/]: {note}", highlight=False)
+            _say(f"[yellow]note[/]: {note}")
         for problem in report.problems:
-            stderr.print(f"[red]not retried[/] {problem}", highlight=False)
+            _say(f"[red]not retried[/] {problem}")
         if not report.minutes:
-            stderr.print(f"no quarantined minute of {target}: nothing to retry")
+            _say(f"no quarantined minute of {target}: nothing to retry")
         else:
-            stderr.print(f"retried {plural(len(report.minutes), 'minute')}: "
+            _say(f"retried {plural(len(report.minutes), 'minute')}: "
                          + ", ".join(f"{k} {v}" for k, v in outcomes.items()))  # fmt: skip
         if outcomes["skipped"]:
-            stderr.print("skipped: the daemon took them (see `stationd status`)")
+            _say("skipped: the daemon took them (see `stationd status`)")
     if not report.ok:
         raise SystemExit(EXIT_FAILURE)

@@ -33,7 +33,7 @@ from cli.options import stderr
 from cli.run_cmd import run
 from cli.sky_cmd import sky
 from cli.status_cmd import status
-from cli.work_cmd import reprocess, scan
+from cli.work_cmd import reprocess, retry, scan
 from detection import DetectionError, MaskError
 from stationd import EXIT_FAILURE, EXIT_USAGE, StationError
 
@@ -80,6 +80,7 @@ cli.add_command(logs)
 cli.add_command(meteors)
 cli.add_command(night)
 cli.add_command(reprocess)
+cli.add_command(retry)
 cli.add_command(run)
 cli.add_command(scan)
 cli.add_command(sky)

@@ -28,6 +28,7 @@ from stationd import (
     iter_records,
     meteor_settings,
     parse_day,
+    plural,
 )
 
 
@@ -40,6 +41,8 @@ def meteors(day: str, camera: str | None, config_path: Path | None, as_json: boo
     """List the verified meteors of DAY (UTC, YYYY-MM-DD): with --json, their meteor.json records."""
     cfg = load(config_path)
     the_day = parse_day(day).isoformat()
+    if camera is not None and camera not in (ids := [c.id for c in cfg.cameras]):
+        raise UsageError(f"unknown camera {camera!r}: {cfg.source} configures {', '.join(ids)}")
     records = list(iter_records(existing_station(cfg), the_day, camera))
     if as_json:
         print_json(records)
@@ -70,14 +73,15 @@ def export(day: str, config_path: Path | None, as_json: bool) -> None:
     """Write the FTPdetectinfo files of DAY's meteors (exports/DAY/<camera>/), as RMS tools read them."""
     cfg = load(config_path)
     existing_station(cfg, with_state=False)  # a mistyped data_dir: say so rather than create it
-    paths = export_day(cfg, parse_day(day).isoformat())
+    the_day = parse_day(day).isoformat()
+    paths = export_day(cfg, the_day)
     if as_json:
         print_json({"files": [str(p) for p in paths]})
         return
     for path in paths:
         stdout.print(f"wrote {path}")
     if not paths:
-        stdout.print("no meteors that day: nothing to export")
+        stdout.print(f"no meteors on {the_day}: nothing exported")
 
 
 @click.command()
@@ -177,7 +181,7 @@ def _render_files(results: list[dict[str, Any]]) -> None:
         rows = [(d, "[green]meteor[/]") for d in r["detections"]]
         rows += [(d, "[yellow]" + "; ".join(d["reasons"]) + "[/]") for d in r.get("rejected", [])]
         if not rows:
-            table.add_row(name, "", "", "", "", "", "", f"no meteor in {r['n_frames']} frames")
+            table.add_row(name, "", "", "", "", "", "", f"no meteor in {plural(r['n_frames'], 'frame')}")
         for d, verdict in rows:
             line = d["line"]
             table.add_row(

@@ -45,7 +45,8 @@ from stationd.stages.results import (
 )
 from stationd.stages.settings import candidate_settings, meteor_settings
 from stationd.standalone import scan_file
-from stationd.station import ReprocessReport, Station, existing_station
+from stationd.station import ReprocessReport, RetryReport, Station, existing_station
+from stationd.text import plural
 
 __all__ = [
     "CONFIG_PATH",
@@ -65,6 +66,7 @@ __all__ = [
     "Outcome",
     "ProcessingSection",
     "ReprocessReport",
+    "RetryReport",
     "STAGE_ORDER",
     "ScanStageResult",
     "StageContext",
@@ -94,6 +96,7 @@ __all__ = [
     "parse_config",
     "parse_day",
     "placeholder_problems",
+    "plural",
     "prepare_run",
     "render_record",
     "resolve_config_path",

@@ -1,11 +1,14 @@
 """A station opened for work: its configuration, state store and stage runner, with crash recovery.
 
-``Station.reprocess`` is what ``stationd reprocess DAY`` does; the daemon uses the same pieces.
+``Station.reprocess`` is what ``stationd reprocess DAY`` does and ``Station.retry`` what ``stationd retry``
+does; the daemon uses the same pieces.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,12 +17,12 @@ from typing import Any
 
 from stationd.config import StationConfig
 from stationd.daemon.owner import owner_alive
-from stationd.disk.atomic import remove_temporaries
-from stationd.disk.layout import StationLayout
+from stationd.disk.atomic import atomic_move, remove_temporaries
+from stationd.disk.layout import StationLayout, parse_day
 from stationd.disk.records import recover_records
-from stationd.disk.state import StateStore
+from stationd.disk.state import Minute, StateStore, Status
 from stationd.disk.views import day_status, station_overview
-from stationd.errors import ConfigError, ConfigProblem
+from stationd.errors import ConfigError, ConfigProblem, UsageError
 from stationd.stages import STAGE_ORDER, Outcome, StageContext, StageRunner
 
 
@@ -29,8 +32,12 @@ class ReprocessReport:
     stages: tuple[str, ...]
     registered: int = 0
     ignored: list[Path] = field(default_factory=list)
-    unsettled: list[Path] = field(default_factory=list)
+    unsettled: list[Path] = field(default_factory=list)  # still being written when the wait ended
     recovered: int = 0
+    requeued: int = 0  # quarantined minutes whose file was back in incoming/
+    waited_s: float = 0.0  # for young files to settle
+    minutes: int = 0  # minutes of the day the station knows (0: no data that day)
+    looked_in: list[Path] = field(default_factory=list)  # where minutes of the day were looked for
     outcomes: list[Outcome] = field(default_factory=list)
 
     def count(self, status: str) -> int:
@@ -39,8 +46,37 @@ class ReprocessReport:
 
     @property
     def ok(self) -> bool:
-        """True when no minute failed or was quarantined (the command's exit code 0)."""
-        return self.count("failed") == 0 and self.count("quarantined") == 0
+        """True when no minute failed, was quarantined or was skipped unsettled (the exit code 0)."""
+        return self.count("failed") == 0 and self.count("quarantined") == 0 and not self.unsettled
+
+
+@dataclass
+class RetryReport:
+    target: str  # the file name or day asked for
+    minutes: list[Minute] = field(default_factory=list)  # the quarantined minutes found
+    moved: list[tuple[Path, Path]] = field(default_factory=list)  # quarantine/ -> incoming/
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # minutes that could not be put back, and why
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        """How many stage runs ended with ``status``."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        """True when every minute was put back and went through without failing again (exit code 0)."""
+        return not self.problems and self.count("failed") == 0 and self.count("quarantined") == 0
+
+
+WaitCallback = Callable[[list[Path], float, float], None]
+"""Told while ``reprocess`` waits: the files still young, seconds until the last settles, seconds left."""
+
+_DAY_ARGUMENT = re.compile(r"^\d{4}[-_]\d{2}[-_]\d{2}$")
+
+
+class _NotRetried(Exception):
+    """A quarantined minute that cannot be put back (its file is missing, its camera gone)."""
 
 
 def existing_station(config: StationConfig, *, with_state: bool = True) -> StationLayout:
@@ -91,11 +127,16 @@ class Station:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def recover(self, day: str | None = None) -> int:
-        """Undo what a crash left: stale claims back to pending, temporary files removed."""
+    def recover_claims(self) -> list[tuple[int, str, str]]:
+        """Put claims whose owner process is gone back to pending (the daemon does it at every sweep)."""
         stale = self.store.recover_stale(owner_alive)
         for minute_id, stage, owner in stale:
             self.ctx.log.warning("recovered stale %s claim of minute %d held by %s", stage, minute_id, owner)
+        return stale
+
+    def recover(self, day: str | None = None) -> int:
+        """Undo what a crash left: stale claims back to pending, temporary files removed."""
+        stale = self.recover_claims()
         days = [day] if day else self.store.days()
         for d in days:
             for camera in self.config.cameras:  # first: a record caught between its renames is put back
@@ -112,18 +153,106 @@ class Station:
         from_stage: str = STAGE_ORDER[0],
         on_outcome: Callable[[Outcome], None] | None = None,
         settle_s: float = 10.0,
+        wait_s: float = 120.0,
+        on_wait: WaitCallback | None = None,
     ) -> ReprocessReport:
-        """Run ``from_stage`` and every later stage again for all minutes of ``day``."""
+        """Run ``from_stage`` and every later stage again for all minutes of ``day``.
+
+        Files of the day younger than ``settle_s`` (just copied in) are waited for, up to ``wait_s``;
+        those still changing then are listed in ``unsettled`` (not processed, and not ok).
+        """
         stages = STAGE_ORDER[STAGE_ORDER.index(from_stage) :]
         report = ReprocessReport(day=day, stages=stages)
         report.recovered = self.recover(day)
+        t0 = time.monotonic()
         found = self.runner.discover(day=day, settle_s=settle_s)
-        report.registered = len(found.registered)
+        registered, requeued = list(found.registered), list(found.requeued)
+        while found.unsettled and (left_s := t0 + wait_s - time.monotonic()) > 0:
+            settles_in_s = max(0.0, settle_s - min(_age_s(p) for p in found.unsettled))
+            if on_wait is not None:
+                on_wait(found.unsettled, settles_in_s, left_s)
+            time.sleep(min(0.5, left_s, max(0.05, settles_in_s)))
+            found = self.runner.discover(day=day, settle_s=settle_s)
+            registered += found.registered
+            requeued += found.requeued
+        report.waited_s = time.monotonic() - t0
+        report.registered = len(registered)
+        report.requeued = len(requeued)
         report.ignored = found.ignored
         report.unsettled = found.unsettled
+        report.minutes = len(self.store.minutes(day=day))
+        report.looked_in = [c.incoming_sd for c in self.config.cameras]
+        report.looked_in += [self.layout.video(day, c.id) for c in self.config.cameras]
         self.runner.reset_day(day, stages[:1])
         report.outcomes = self.runner.run_pending(stages, day=day, on_outcome=on_outcome)
         return report
+
+    def retry(self, target: str, on_outcome: Callable[[Outcome], None] | None = None) -> RetryReport:
+        """Put quarantined minutes back and process them again from scan: ``target`` is a quarantined
+        file's name or path, or a day (``YYYY-MM-DD``: every quarantined minute of that day).
+
+        Each file moves from quarantine/ into its camera's incoming folder, its ``.reason`` file goes, and
+        its stage runs start again. Raises :class:`UsageError` for a file that is not a quarantined minute.
+        """
+        report = RetryReport(target=target)
+        self.recover_claims()
+        report.minutes = self._quarantined_minutes(target)
+        ids = []
+        for minute in report.minutes:
+            try:
+                self._put_back(minute, report)
+            except (_NotRetried, OSError) as exc:
+                report.problems.append(f"{minute.name}: {exc}")
+                continue
+            ids.append(minute.id)
+        report.outcomes = self.runner.run_minutes(ids, on_outcome=on_outcome)
+        return report
+
+    def _is_quarantined(self, minute: Minute) -> bool:
+        runs = self.store.runs(minute.id).values()
+        return minute.path.parent == self.layout.quarantine or any(
+            r.status is Status.QUARANTINED for r in runs
+        )
+
+    def _quarantined_minutes(self, target: str) -> list[Minute]:
+        if _DAY_ARGUMENT.match(target):
+            return self.store.quarantined(parse_day(target).isoformat())
+        name = Path(target).name
+        known = self.store.minutes_named(name)
+        found = [m for m in known if self._is_quarantined(m)]
+        if found:
+            return found
+        if known:
+            runs = self.store.runs(known[0].id)
+            state = ", ".join(f"{s}: {r.status.value}" for s, r in runs.items())
+            raise UsageError(
+                f"{name} is not quarantined ({state}); `stationd reprocess {known[0].day}` runs it again"
+            )
+        raise UsageError(
+            f"{name} is not a minute this station knows; quarantined files are in {self.layout.quarantine}"
+        )
+
+    def _put_back(self, minute: Minute, report: RetryReport) -> None:
+        """Move a quarantined original back into incoming/, drop its reason, start its stages again."""
+        try:
+            camera = self.config.camera(minute.camera)
+        except KeyError:
+            raise _NotRetried(f"camera {minute.camera} is not configured any more") from None
+        source = self.layout.quarantine / minute.name
+        reason = source.with_name(source.name + ".reason")
+        target = camera.incoming_sd / minute.name
+        if source.exists() and target.exists():
+            report.notes.append(f"{target} is newer than the quarantined file: it is taken, {source} stays")
+        elif source.exists():
+            atomic_move(source, target)
+            report.moved.append((source, target))
+            reason.unlink(missing_ok=True)
+        elif not target.exists():
+            raise _NotRetried(f"the file is neither in {source.parent} nor in {target.parent}")
+        else:
+            reason.unlink(missing_ok=True)  # put back by hand already
+        # False when the daemon heard the file come back and requeued it first: it is pending all the same
+        self.store.requeue_quarantined(minute.id, target, self.layout.quarantine)
 
     def pending_count(self, day: str, stages: tuple[str, ...]) -> int:
         """Minutes of ``day`` waiting for any of ``stages`` (for progress displays)."""
@@ -135,3 +264,11 @@ class Station:
         if day is None:
             return station_overview(self.config, self.store, datetime.now(UTC))
         return day_status(self.store, self.config.station.id, day)
+
+
+def _age_s(path: Path) -> float:
+    """Seconds since the file last changed (a file gone meanwhile counts as settled)."""
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return float("inf")

@@ -42,7 +42,7 @@ from stationd.daemon.notify import Notifier
 from stationd.daemon.watcher import IncomingWatcher
 from stationd.daemon.workers import Priority, Task, TaskResult, WorkerPool, WorkQueue
 from stationd.disk.atomic import atomic_move
-from stationd.disk.discover import discover_camera, minute_of
+from stationd.disk.discover import discover_camera, minute_of, take_file
 from stationd.disk.layout import StationLayout
 from stationd.disk.state import Minute
 from stationd.errors import EXIT_FAILURE, EXIT_OK
@@ -51,6 +51,7 @@ from stationd.ops.retention import enforce_retention
 from stationd.ops.sun import is_daytime_for
 from stationd.stages import STAGE_ORDER, STAGE_VERSIONS
 from stationd.station import Station
+from stationd.text import plural
 
 log = logging.getLogger("stationd.daemon.loop")
 
@@ -97,7 +98,7 @@ def _retry_failed(daemon: Daemon) -> None:
     cutoff = iso_utc(datetime.now(UTC) - timedelta(seconds=RETRY_AFTER_S))
     n = daemon.station.store.retry_failed(RETRY_ATTEMPTS, cutoff)
     if n:
-        log.info("retrying %d failed stage(s)", n)
+        log.info("retrying %s", plural(n, "failed stage"))
 
 
 def periodic_jobs(config: StationConfig) -> list[PeriodicJob]:
@@ -127,6 +128,8 @@ class Daemon:
         self.state = DaemonState.STARTING
         self._clock = clock
         self._stop_at: float | None = None  # monotonic time of the first stop request
+        self._stop_signal: int | None = None  # the signal that asked for it (None: request_stop)
+        self._started_at = clock()
         self._force = False
         self._inbox: queue.SimpleQueue[Minute] = queue.SimpleQueue()  # minutes the sweep registered
         self._queue = WorkQueue(self.settings.queue_size)
@@ -156,7 +159,9 @@ class Daemon:
         self._wake()
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        self.request_stop()  # sets flags only; the main loop does the rest
+        if self._stop_signal is None:
+            self._stop_signal = signum
+        self.request_stop()  # sets flags only; the main loop does the rest (and logs it)
 
     def _wake(self) -> None:
         with contextlib.suppress(OSError):  # a full buffer: the loop is awake anyway
@@ -182,7 +187,7 @@ class Daemon:
     def _serve(self) -> int:
         recovered = self.station.recover()
         if recovered:
-            log.warning("recovered %d stale claims of a previous run", recovered)
+            log.warning("recovered %s of a previous run", plural(recovered, "stale claim"))
         folders = {}
         for camera in self.config.cameras:
             camera.incoming_sd.mkdir(parents=True, exist_ok=True)
@@ -199,11 +204,12 @@ class Daemon:
             scheduler.start()
             self.state = DaemonState.RUNNING
             self.notifier.ready(self._status())
-            log.info("stationd running: %d workers, cameras %s", self._pool.size,
+            log.info("stationd running: %s, cameras %s", plural(self._pool.size, "worker"),
                      ", ".join(f"{c} ({s})" for c, s in self._watch_states().items()))  # fmt: skip
             self._loop()
         finally:
             self.state = DaemonState.STOPPING
+            self._log_stop()
             self.notifier.stopping("stopping: finishing running stages")
             self._watcher.stop()
             if scheduler.running:
@@ -212,8 +218,32 @@ class Daemon:
             if scheduler.running:
                 scheduler.shutdown(wait=True)
             self.station.recover()  # claims of killed workers and their temporary files
-        log.info("stationd stopped: %s", self._counts_text())
+        done = self._counts_text()
+        uptime = _duration_text(self._clock() - self._started_at)
+        log.info("stationd stopped after %s: %s", uptime, f"stage runs {done}" if done else "no stage ran")
         return EXIT_FAILURE if self._force else EXIT_OK
+
+    def _log_stop(self) -> None:
+        """Say that a stop was asked, what still runs and how long the wait can take (no silent hang)."""
+        if self._stop_at is None:
+            return  # an error ends the loop: it is logged where it is raised
+        why = (
+            "stop asked"
+            if self._stop_signal is None
+            else f"{signal.Signals(self._stop_signal).name} received"
+        )
+        running = self._pool.running()
+        if not running:
+            log.info("%s: nothing running, stopping now", why)
+            return
+        what = ", ".join(f"{r.task.stage} {r.task.name}" for r in running)
+        if self._force:
+            log.info("%s again: stopping %s now (%s)", why, plural(len(running), "running stage"), what)
+            return
+        left = max(0.0, self._stop_at + self.settings.shutdown_timeout_s - self._clock())
+        stages = plural(len(running), "running stage")
+        log.info("%s: waiting up to %.0f s for %s to finish (%s; daemon.shutdown_timeout_s), then they "
+                 "are stopped and pending again", why, left, stages, what)  # fmt: skip
 
     def _shutdown_pool(self) -> None:
         stop_at = self._stop_at if self._stop_at is not None else self._clock()
@@ -253,12 +283,21 @@ class Daemon:
 
     def _sweep_once(self, new: bool) -> None:
         layout = self.station.layout
+        # Every sweep, not only at start: a worker of a killed daemon may outlive it for a moment, so a
+        # daemon started then sees its claims' owner alive; once that process is gone they come back here.
+        stale = self.station.recover_claims()
+        if stale:
+            log.warning("recovered %s whose owner is gone", plural(len(stale), "stale claim"))
         for camera in self.config.cameras:
             report = discover_camera(self.station.store, layout, camera, self.settings.settle_s)
             for path in report.ignored:
                 self._warn_name(path)
             for minute in report.registered:
                 log.info("found %s (sweep)", minute.name)
+                if new:
+                    self._inbox.put(minute)
+            for minute in report.requeued:
+                log.info("%s is back in incoming/: quarantined before, processed again (sweep)", minute.name)
                 if new:
                     self._inbox.put(minute)
         self._refill_at = 0.0  # look at the store's backlog on the next turn
@@ -274,12 +313,20 @@ class Daemon:
             if name is None:
                 self._warn_name(path)
                 continue
-            minute, new = self.station.store.register_minute(
-                camera_id, name.start_utc, path.name, path, path.stat().st_size
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:  # taken meanwhile (a reprocess beside the daemon)
+                continue
+            minute, how = take_file(
+                self.station.store, self.station.layout, self.config.camera(camera_id), path, name, size
             )
-            if new:
+            if how == "known":
+                continue
+            if how == "requeued":
+                log.info("%s is back in incoming/: quarantined before, processed again", minute.name)
+            else:
                 log.info("found %s", minute.name)
-                self._push_scan(minute, Priority.NEW_SCAN)
+            self._push_scan(minute, Priority.NEW_SCAN)
 
     def _take_inbox(self) -> None:
         while True:
@@ -368,7 +415,7 @@ class Daemon:
         has_work = len(self._queue) > 0 or self._pool.busy > 0
         idle_for = self._clock() - max(self._progress_at, self._pool.ready_at)
         if has_work and idle_for > bound:
-            return f"{len(self._queue)} tasks waiting and nothing finished for {idle_for:.0f} s"
+            return f"{plural(len(self._queue), 'task')} waiting and nothing finished for {idle_for:.0f} s"
         return None
 
     def _tick_watchdog(self) -> None:
@@ -391,7 +438,7 @@ class Daemon:
     def _status(self) -> str:
         pool = self._pool
         state = self.state.value if self._pinging else "stuck"
-        text = f"{state}: {pool.busy}/{pool.size} workers busy, {len(self._queue)} queued"
+        text = f"{state}: {pool.busy}/{plural(pool.size, 'worker')} busy, {len(self._queue)} queued"
         done = self._counts_text()
         return text + (f"; since start {done}" if done else "")
 
@@ -445,3 +492,11 @@ class Daemon:
         signal.set_wakeup_fd(old.pop(-1))
         for sig, handler in old.items():
             signal.signal(sig, handler)
+
+
+def _duration_text(seconds: float) -> str:
+    """``42 s``, ``12 min``, ``3 h 05 min``: how long the daemon ran, for the stop line."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    minutes = int(seconds // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"

@@ -8,7 +8,9 @@ shutdown stop exactly the workers it started and give their claims back.
 
 Workers ignore SIGINT and SIGTERM: under systemd both reach the whole control group, and a stage must be
 allowed to finish within the daemon's shutdown bound rather than die in the middle. A worker dies with its
-parent (``PR_SET_PDEATHSIG``), so a ``kill -9`` of the daemon leaves no orphan holding a claim.
+parent (``PR_SET_PDEATHSIG``, and a thread that checks its parent is still the daemon, for where the signal
+is not available), so a ``kill -9`` of the daemon leaves no orphan holding a claim for long; the daemon that
+starts next recovers such a claim at its next sweep once the orphan is gone.
 
 Stages come from :data:`stationd.stages.runner.STAGES`; an installed distribution may replace one through
 the ``stationd.stages`` entry-point group (name = stage, value = ``module:function`` taking
@@ -26,6 +28,7 @@ import logging.handlers
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -136,14 +139,28 @@ class TaskResult:
     error: str | None = None
 
 
+PARENT_CHECK_S = 1.0
+"""How often a worker checks that the daemon that started it is still its parent."""
+
+
 def _die_with_parent(parent_pid: int) -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies, and watch the parent as well."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the parent's shutdown still stops us
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the watching thread below still ends us
         pass
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(0)
+    threading.Thread(target=watch_parent, args=(parent_pid,), name="parent-watch", daemon=True).start()
+
+
+def watch_parent(parent_pid: int, interval_s: float = PARENT_CHECK_S) -> None:
+    """Exit the process at once when ``parent_pid`` is no longer its parent (the daemon died and the
+    process was adopted): a stage of an orphan would hold its claim and write beside the next daemon."""
+    while os.getppid() == parent_pid:
+        time.sleep(interval_s)
+    os._exit(0)
 
 
 def _log_to_parent(log_queue: Any, level: str) -> None:

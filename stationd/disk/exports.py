@@ -83,12 +83,15 @@ def ftp_detection(record: dict[str, Any], meteor_no: int, width_px: int, height_
 def export_day(config: StationConfig, day: str) -> list[Path]:
     """Write the day's FTPdetectinfo files (one per camera with meteors); returns their paths.
 
-    A camera whose meteors are all gone (reprocessed away) gets its file removed.
+    A camera whose meteors are all gone (reprocessed away) gets its file removed. A day without meteors
+    and without earlier exports leaves nothing behind (no folder, no lock file).
     """
     layout = StationLayout(config.station.data_dir)
     night = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
-    written = []
+    written: list[Path] = []
     folder = layout.exports(day)
+    if not folder.exists() and not any(_has_records(layout, day, c.id) for c in config.cameras):
+        return written
     folder.mkdir(parents=True, exist_ok=True)
     # Workers verify minutes of one day at once: listing and writing under one lock, or a file written
     # from an older listing could replace one that has a newer meteor.
@@ -114,3 +117,7 @@ def export_day(config: StationConfig, day: str) -> list[Path]:
             atomic_write_text(path, format_ftpdetectinfo(info))
             written.append(path)
     return written
+
+
+def _has_records(layout: StationLayout, day: str, camera: str) -> bool:
+    return next(iter_records(layout, day, camera), None) is not None

@@ -453,6 +453,49 @@ class StateStore:
             )
             return cur.rowcount
 
+    def requeue_quarantined(self, minute_id: int, path: Path, quarantine: Path) -> bool:
+        """Take a quarantined minute as new: forget its stage runs, make ``scan`` pending, record ``path``.
+
+        Only a minute with a quarantined stage (or whose recorded file lies in ``quarantine``) and no
+        running stage is requeued, so the daemon and ``stationd retry`` may both try; returns whether this
+        call did it.
+        """
+        with self._transaction() as db:
+            row = db.execute("SELECT path FROM minutes WHERE id=?", (minute_id,)).fetchone()
+            if row is None:
+                return False
+            statuses = {
+                r[0] for r in db.execute("SELECT status FROM stage_runs WHERE minute_id=?", (minute_id,))
+            }
+            in_quarantine = Path(row[0]).parent == quarantine
+            if Status.RUNNING in statuses or not (Status.QUARANTINED in statuses or in_quarantine):
+                return False
+            db.execute("DELETE FROM stage_runs WHERE minute_id=?", (minute_id,))
+            db.execute(
+                "INSERT INTO stage_runs (minute_id, stage, status) VALUES (?, 'scan', 'pending')",
+                (minute_id,),
+            )
+            db.execute("UPDATE minutes SET path=?, pruned_utc=NULL WHERE id=?", (str(path), minute_id))
+            return True
+
+    def quarantined(self, day: str | None = None) -> list[Minute]:
+        """Minutes with a quarantined stage (of one day, or all), in time order."""
+        sql = (
+            "SELECT * FROM minutes WHERE id IN (SELECT minute_id FROM stage_runs WHERE status='quarantined')"
+        )
+        args: list[str] = []
+        if day is not None:
+            sql, args = sql + " AND day=?", [day]
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY start_utc, camera", args).fetchall()
+        return [_minute(r) for r in rows]
+
+    def minutes_named(self, name: str) -> list[Minute]:
+        """Minutes whose original file is called ``name`` (one per camera at most, in practice one)."""
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM minutes WHERE name=? ORDER BY camera", (name,)).fetchall()
+        return [_minute(r) for r in rows]
+
     def recover_stale(self, is_alive: Callable[[str], bool]) -> list[tuple[int, str, str]]:
         """Put every running claim whose owner is gone back to pending; returns (minute, stage, owner)."""
         with self._transaction() as db:

@@ -55,6 +55,7 @@ class StageRunner:
         for camera in self.ctx.config.cameras:
             report = discover_camera(self.ctx.store, self.ctx.layout, camera, settle_s, day=day)
             total.registered += report.registered
+            total.requeued += report.requeued
             total.known += report.known
             total.ignored += report.ignored
             total.unsettled += report.unsettled
@@ -127,6 +128,25 @@ class StageRunner:
                 if should_stop():
                     return outcomes
                 outcome = self.run_one(stage, minute)
+                outcomes.append(outcome)
+                if on_outcome is not None:
+                    on_outcome(outcome)
+        return outcomes
+
+    def run_minutes(
+        self,
+        minute_ids: list[int],
+        stages: tuple[str, ...] = STAGE_ORDER,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> list[Outcome]:
+        """Run the pending ``stages`` of these minutes only, in pipeline order (``stationd retry``)."""
+        outcomes: list[Outcome] = []
+        for stage in (s for s in STAGE_ORDER if s in stages):
+            for minute_id in minute_ids:
+                run = self.ctx.store.runs(minute_id).get(stage)
+                if run is None or run.status != "pending":
+                    continue
+                outcome = self.run_one(stage, self.ctx.store.minute(minute_id))
                 outcomes.append(outcome)
                 if on_outcome is not None:
                     on_outcome(outcome)

@@ -15,6 +15,7 @@ from stationd import (
     example_config,
     parse_config,
     placeholder_problems,
+    plural,
 )
 
 
@@ -78,7 +79,9 @@ def check(config_path: Path | None) -> None:
     cfg = load(config_path)
     for warning in check_config(cfg):
         stderr.print(f"[yellow]warning[/]: {warning}", highlight=False)
-    stderr.print(f"[green]ok[/]: {cfg.source} (station {cfg.station.id}, {len(cfg.cameras)} camera(s))")
+    stderr.print(
+        f"[green]ok[/]: {cfg.source} (station {cfg.station.id}, {plural(len(cfg.cameras), 'camera')})"
+    )
 
 
 @config.command()

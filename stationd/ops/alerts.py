@@ -33,6 +33,7 @@ from email.message import EmailMessage
 from typing import Any, Literal
 
 from stationd.config import AlertsSection
+from stationd.text import plural
 
 SEVERITIES = ("warning", "error")
 PASSWORD_ENV = "STATIOND_SMTP_PASSWORD"
@@ -136,8 +137,8 @@ class Notifier:
             self._messages.popleft()
         if len(self._messages) >= self.settings.max_per_hour:
             self.suppressed += len(chosen)
-            self.log.warning("alerts: %d notification(s) held back (max %d messages per hour)", len(chosen),
-                             self.settings.max_per_hour)  # fmt: skip
+            self.log.warning("alerts: %s held back (max %d messages per hour)",
+                             plural(len(chosen), "notification"), self.settings.max_per_hour)  # fmt: skip
             return False
         for e in chosen:
             if e.state == "raised":
@@ -175,14 +176,17 @@ class Notifier:
     def _send_email(self, events: list[AlertEvent], now_utc: str, suppressed: int) -> None:
         s = self.settings
         raised = [e for e in events if e.state == "raised"]
-        head = f"{len(raised)} alert(s) raised" if raised else f"{len(events)} alert(s) cleared"
+        head = (
+            f"{plural(len(raised), 'alert')} raised" if raised else f"{plural(len(events), 'alert')} cleared"
+        )
         msg = EmailMessage()
         msg["Subject"] = f"[stationd {self.station}] {head}: " + "; ".join(e.alert.key for e in events)
         msg["From"] = s.email_from
         msg["To"] = ", ".join(s.email_to)
         lines = [f"Station {self.station}, {now_utc}", "", *(e.line() for e in events)]
         if suppressed:
-            lines += ["", f"{suppressed} earlier notification(s) were held back by the rate limit."]
+            held = plural(suppressed, "earlier notification")
+            lines += ["", f"{held} {'was' if suppressed == 1 else 'were'} held back by the rate limit."]
         lines += ["", "Details: stationd status, stationd logs, or DATA_DIR/status.json on the station."]
         msg.set_content("\n".join(lines) + "\n")
         with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=self.timeout_s) as smtp:

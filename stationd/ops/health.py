@@ -51,6 +51,7 @@ from stationd.ops.night import night_name, summarize_night, write_night_summary
 from stationd.ops.retention import GB, RetentionReport
 from stationd.ops.sun import is_daytime_for, last_night
 from stationd.stages.results import CandidatesStageResult, read_result
+from stationd.text import plural
 
 STATUS_FILE = "status.json"
 STATUS_SCHEMA = "stationd.status/1"
@@ -252,7 +253,8 @@ class HealthMonitor:
                 continue
             name = min(ignored, key=lambda item: item[1])[0]
             text = (
-                f"{len(ignored)} video file(s) in {cam.incoming_sd} are ignored: their names do not match "
+                f"{plural(len(ignored), 'video file')} in {cam.incoming_sd} "
+                f"{'is' if len(ignored) == 1 else 'are'} ignored: their names do not match "
                 f"the pattern of camera {cam.id} ({cam.filename_pattern}), e.g. {name}; "
                 f"check cameras[{i}].id and cameras[{i}].filename_pattern"
             )

@@ -34,6 +34,7 @@ from stationd.config import StationConfig
 from stationd.disk.layout import StationLayout
 from stationd.disk.state import Minute, StageRun, StateStore, Status
 from stationd.stages.results import CandidatesStageResult, ScanStageResult, read_result
+from stationd.text import plural
 
 GB = 1_000_000_000
 _DELETABLE_FOLDERS = frozenset({"video", "values", "stacks", "ff"})
@@ -227,7 +228,7 @@ def _delete_group(
     report.deleted.append(Deletion(minute.name, tuple(done), size, reason))
     names = ", ".join(p.relative_to(layout.data_dir).as_posix() for p in done)
     log.info(
-        "retention: deleted %d file(s), %.1f MB of %s: %s [%s]",
-        *(len(done), size / 1e6, minute.name, reason, names),
+        "retention: deleted %s, %.1f MB of %s: %s [%s]",
+        *(plural(len(done), "file"), size / 1e6, minute.name, reason, names),
         extra={"camera": minute.camera, "stage": "retention", "file": minute.name},
     )

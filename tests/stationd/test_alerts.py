@@ -111,7 +111,7 @@ def test_email_goes_through_the_smtp_relay(smtp_server: socketserver.ThreadingTC
     notifier = Notifier(settings, "XX0001", environ={})
     assert notifier.notify([AlertEvent(_alert(), "raised", T)], T)
     (message,) = smtp_server.messages  # type: ignore[attr-defined]
-    assert "Subject: [stationd XX0001] 1 alert(s) raised: no-video:cam1" in message
+    assert "Subject: [stationd XX0001] 1 alert raised: no-video:cam1" in message
     assert "To: op@example.org" in message
     assert "RAISED [error] no-video:cam1: no-video:cam1 happened" in message
 

@@ -243,7 +243,7 @@ def test_a_camera_whose_incoming_videos_are_all_ignored_raises_an_alert(
         assert "ignored:cam1" not in _keys(mon.check(T0 + timedelta(minutes=5)))  # not there for long yet
         alerts = [a for a in mon.check(T0 + timedelta(minutes=11)) if a.key == "ignored:cam1"]
         assert len(alerts) == 1 and alerts[0].severity == "error"
-        assert "3 video file(s)" in alerts[0].message and wrong[0] in alerts[0].message
+        assert "3 video files in" in alerts[0].message and wrong[0] in alerts[0].message
         assert "cameras[0].id" in alerts[0].message
         assert alerts[0].details["example"] == wrong[0]
         assert "ignored:cam1" in _keys(mon.check(T0 + timedelta(minutes=12)))

@@ -4,16 +4,8 @@ The only package that reads the clock, the configuration file or the environment
 its public face: ``cli`` imports from here only (a test in ``tests/test_public_api.py`` checks it).
 """
 
-from stationd.config import (
-    ProcessingSection,
-    StationConfig,
-    check_config,
-    load_config,
-    parse_config,
-    placeholder_problems,
-    prepare_run,
-    resolve_config_path,
-)
+from stationd.config import ProcessingSection, StationConfig, load_config, parse_config, resolve_config_path
+from stationd.config_checks import check_config, placeholder_problems, prepare_run
 from stationd.config_example import example_config
 from stationd.daemon.loop import Daemon
 from stationd.demo import DemoReport, DemoSettings, run_demo

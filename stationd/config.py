@@ -13,14 +13,15 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
 from calibration.camera import plate_scale_px_per_deg
+from stationd.config_reader import Reader, choice, emails, flag, integer, number, path_value, url
 from stationd.disk.layout import DEFAULT_PATTERN, compile_pattern
 from stationd.errors import ConfigError, ConfigProblem
 
@@ -195,109 +196,6 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
-T = TypeVar("T")
-
-
-class _Reader:
-    """Reads typed values out of nested mappings and collects every problem instead of stopping."""
-
-    def __init__(self) -> None:
-        self.problems: list[ConfigProblem] = []
-        self.warnings: list[str] = []
-
-    def renamed(
-        self, section: Mapping[str, Any], where: str, renames: Mapping[str, str]
-    ) -> Mapping[str, Any]:
-        """The section with keys of earlier versions under their new names, each with a warning."""
-        out = dict(section)
-        for old, new in renames.items():
-            if old not in out:
-                continue
-            if new in out:
-                self.problems.append(
-                    ConfigProblem(f"{where}.{old}", out.pop(old), f"only {where}.{new} (the same setting)")
-                )
-                continue
-            self.warnings.append(
-                f"{where}.{old} is now called {where}.{new}: rename it (the old name still works)"
-            )
-            out[new] = out.pop(old)
-        return out
-
-    def get(
-        self,
-        section: Mapping[str, Any],
-        key: str,
-        where: str,
-        convert: Callable[[Any], T],
-        expected: str,
-        default: Any = ...,
-    ) -> T:
-        full = f"{where}.{key}" if where else key
-        if key not in section or section[key] is None:
-            if default is ...:
-                self.problems.append(ConfigProblem(full, None, f"{expected} (the key is required)"))
-                return None  # type: ignore[return-value]
-            return default  # type: ignore[no-any-return]
-        value = section[key]
-        try:
-            return convert(value)
-        except (TypeError, ValueError) as exc:
-            detail = f" ({exc})" if str(exc) else ""
-            self.problems.append(ConfigProblem(full, value, expected + detail))
-            fallback: T = None if default is ... else default  # type: ignore[assignment]
-            return fallback
-
-    def mapping(self, section: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
-        value = section.get(key) or {}
-        if not isinstance(value, Mapping):
-            self.problems.append(ConfigProblem(f"{where}.{key}".strip("."), value, "a mapping"))
-            return {}
-        return value
-
-    def unknown(self, section: Mapping[str, Any], known: set[str], where: str) -> None:
-        for key in section:
-            if key not in known:
-                full = f"{where}.{key}" if where else str(key)
-                self.problems.append(ConfigProblem(full, section[key], f"one of the keys {sorted(known)}"))
-
-
-def _number(
-    low: float | None = None, high: float | None = None, above: float | None = None
-) -> Callable[[Any], float]:
-    def convert(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError
-        v = float(value)
-        if (
-            (low is not None and v < low)
-            or (high is not None and v > high)
-            or (above is not None and v <= above)
-        ):
-            raise ValueError
-        return v
-
-    return convert
-
-
-def _integer(low: int) -> Callable[[Any], int]:
-    def convert(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError
-        return value
-
-    return convert
-
-
-def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
-    def convert(value: Any) -> str:
-        if value not in options:
-            raise ValueError
-        return str(value)
-
-    return convert
-
-
 def _text_id(value: Any) -> str:
     """An id exactly as written: YAML reads ``010001`` as the octal number 4097 and ``1e3`` as 1000.0, so
     an id that did not load as a string is refused (with the advice to quote it), never converted."""
@@ -322,12 +220,6 @@ def _camera_id(value: Any) -> str:
     return text
 
 
-def _path(value: Any) -> Path:
-    if not isinstance(value, str) or not value:
-        raise TypeError
-    return Path(value).expanduser()
-
-
 def _pattern(value: Any) -> str:
     compile_pattern(str(value))
     return str(value)
@@ -338,7 +230,7 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def _read_station(r: _Reader, raw: Mapping[str, Any]) -> StationSection:
+def _read_station(r: Reader, raw: Mapping[str, Any]) -> StationSection:
     s = r.mapping(raw, "station", "")
     r.unknown(s, {"id", "latitude_deg", "longitude_deg", "elevation_m", "data_dir", "partners"}, "station")
     partners = r.get(
@@ -346,28 +238,28 @@ def _read_station(r: _Reader, raw: Mapping[str, Any]) -> StationSection:
     )
     return StationSection(
         id=r.get(s, "id", "station", _station_id, "a station id of ASCII letters and digits (at most 16)"),
-        latitude_deg=r.get(s, "latitude_deg", "station", _number(-90, 90), "degrees in [-90, 90]"),
-        longitude_deg=r.get(s, "longitude_deg", "station", _number(-180, 180), "degrees in [-180, 180]"),
-        elevation_m=r.get(s, "elevation_m", "station", _number(-500, 9000), "metres in [-500, 9000]", 0.0),
-        data_dir=r.get(s, "data_dir", "station", _path, "a directory path"),
+        latitude_deg=r.get(s, "latitude_deg", "station", number(-90, 90), "degrees in [-90, 90]"),
+        longitude_deg=r.get(s, "longitude_deg", "station", number(-180, 180), "degrees in [-180, 180]"),
+        elevation_m=r.get(s, "elevation_m", "station", number(-500, 9000), "metres in [-500, 9000]", 0.0),
+        data_dir=r.get(s, "data_dir", "station", path_value, "a directory path"),
         partners=partners,
     )
 
 
-def _read_pointing(r: _Reader, c: Mapping[str, Any], where: str) -> PointingSection:
+def _read_pointing(r: Reader, c: Mapping[str, Any], where: str) -> PointingSection:
     p = r.mapping(c, "pointing", where)
     w = where + ".pointing"
     r.unknown(p, {"az_deg", "alt_deg", "rotation_deg", "fov_h_deg", "projection"}, w)
     return PointingSection(
-        az_deg=r.get(p, "az_deg", w, _number(0, 360), "degrees in [0, 360]", 0.0),
-        alt_deg=r.get(p, "alt_deg", w, _number(-10, 90), "degrees in [-10, 90]", 90.0),
-        rotation_deg=r.get(p, "rotation_deg", w, _number(-360, 360), "degrees in [-360, 360]", 0.0),
-        fov_h_deg=r.get(p, "fov_h_deg", w, _number(above=0, high=200), "degrees in (0, 200]", 90.0),
-        projection=r.get(p, "projection", w, _choice(PROJECTIONS), f"one of {PROJECTIONS}", "equidistant"),
+        az_deg=r.get(p, "az_deg", w, number(0, 360), "degrees in [0, 360]", 0.0),
+        alt_deg=r.get(p, "alt_deg", w, number(-10, 90), "degrees in [-10, 90]", 90.0),
+        rotation_deg=r.get(p, "rotation_deg", w, number(-360, 360), "degrees in [-360, 360]", 0.0),
+        fov_h_deg=r.get(p, "fov_h_deg", w, number(above=0, high=200), "degrees in (0, 200]", 90.0),
+        projection=r.get(p, "projection", w, choice(PROJECTIONS), f"one of {PROJECTIONS}", "equidistant"),
     )
 
 
-def _read_camera(r: _Reader, c: Any, i: int, data_dir: Path | None) -> CameraSection | None:
+def _read_camera(r: Reader, c: Any, i: int, data_dir: Path | None) -> CameraSection | None:
     where = f"cameras[{i}]"
     if not isinstance(c, Mapping):
         r.problems.append(ConfigProblem(where, c, "a mapping with at least an id"))
@@ -379,15 +271,15 @@ def _read_camera(r: _Reader, c: Any, i: int, data_dir: Path | None) -> CameraSec
     default_in = data_dir / "incoming" / cam_id if data_dir is not None and cam_id else None
     return CameraSection(
         id=cam_id,
-        incoming_sd=r.get(c, "incoming_sd", where, _path, "a directory path", default_in),
-        incoming_hd=r.get(c, "incoming_hd", where, _path, "a directory path", None),
+        incoming_sd=r.get(c, "incoming_sd", where, path_value, "a directory path", default_in),
+        incoming_hd=r.get(c, "incoming_hd", where, path_value, "a directory path", None),
         filename_pattern=r.get(
             c, "filename_pattern", where, _pattern, "a file-name template", DEFAULT_PATTERN
         ),
-        fps=r.get(c, "fps", where, _number(above=0, high=1000), "frames per second > 0", 25.0),
-        width_px=r.get(c, "width_px", where, _integer(16), "an integer >= 16", 1280),
-        height_px=r.get(c, "height_px", where, _integer(16), "an integer >= 16", 720),
-        mask=r.get(c, "mask", where, _path, "an image path", None),
+        fps=r.get(c, "fps", where, number(above=0, high=1000), "frames per second > 0", 25.0),
+        width_px=r.get(c, "width_px", where, integer(16), "an integer >= 16", 1280),
+        height_px=r.get(c, "height_px", where, integer(16), "an integer >= 16", 720),
+        mask=r.get(c, "mask", where, path_value, "an image path", None),
         pointing=_read_pointing(r, c, where),
     )
 
@@ -396,7 +288,7 @@ _RENAMED_PROCESSING = {"threshold_k": "k_std", "threshold_j_dn": "j_dn", "min_po
 """Keys of earlier versions (old: new): they still load, with a warning naming the new key."""
 
 
-def _read_processing(r: _Reader, raw: Mapping[str, Any]) -> ProcessingSection:
+def _read_processing(r: Reader, raw: Mapping[str, Any]) -> ProcessingSection:
     p = r.mapping(raw, "processing", "")
     w = "processing"
     p = r.renamed(p, w, _RENAMED_PROCESSING)
@@ -407,17 +299,17 @@ def _read_processing(r: _Reader, raw: Mapping[str, Any]) -> ProcessingSection:
     section = ProcessingSection(
         workers=default_workers()
         if workers == "auto"
-        else r.get(p, "workers", w, _integer(1), "'auto' or >= 1"),
-        ff_policy=r.get(p, "ff_policy", w, _choice(FF_POLICIES), f"one of {FF_POLICIES}", "candidates"),
-        decoder=r.get(p, "decoder", w, _choice(DECODERS), f"one of {DECODERS}", "auto"),
-        daytime=r.get(p, "daytime", w, _choice(DAYTIME_POLICIES), f"one of {DAYTIME_POLICIES}", "process"),
-        min_speed_deg_s=r.get(p, "min_speed_deg_s", w, _number(above=0), "deg/s > 0", 2.0),
-        max_speed_deg_s=r.get(p, "max_speed_deg_s", w, _number(above=0), "deg/s > 0", 51.0),
-        min_frames=r.get(p, "min_frames", w, _integer(3), "an integer >= 3", 4),
-        daytime_sun_alt_deg=r.get(p, "daytime_sun_alt_deg", w, _number(-18, 10), "degrees, -18..10", -6.0),
-        k_std=r.get(p, "k_std", w, _number(above=0, high=50), "a number in (0, 50]", None),
-        j_dn=r.get(p, "j_dn", w, _number(0, 255), "DN in [0, 255]", None),
-        clip_margin_s=r.get(p, "clip_margin_s", w, _number(0, 30), "seconds in [0, 30]", 1.0),
+        else r.get(p, "workers", w, integer(1), "'auto' or >= 1"),
+        ff_policy=r.get(p, "ff_policy", w, choice(FF_POLICIES), f"one of {FF_POLICIES}", "candidates"),
+        decoder=r.get(p, "decoder", w, choice(DECODERS), f"one of {DECODERS}", "auto"),
+        daytime=r.get(p, "daytime", w, choice(DAYTIME_POLICIES), f"one of {DAYTIME_POLICIES}", "process"),
+        min_speed_deg_s=r.get(p, "min_speed_deg_s", w, number(above=0), "deg/s > 0", 2.0),
+        max_speed_deg_s=r.get(p, "max_speed_deg_s", w, number(above=0), "deg/s > 0", 51.0),
+        min_frames=r.get(p, "min_frames", w, integer(3), "an integer >= 3", 4),
+        daytime_sun_alt_deg=r.get(p, "daytime_sun_alt_deg", w, number(-18, 10), "degrees, -18..10", -6.0),
+        k_std=r.get(p, "k_std", w, number(above=0, high=50), "a number in (0, 50]", None),
+        j_dn=r.get(p, "j_dn", w, number(0, 255), "DN in [0, 255]", None),
+        clip_margin_s=r.get(p, "clip_margin_s", w, number(0, 30), "seconds in [0, 30]", 1.0),
     )
     if (
         section.min_speed_deg_s
@@ -429,33 +321,33 @@ def _read_processing(r: _Reader, raw: Mapping[str, Any]) -> ProcessingSection:
     return section
 
 
-def _read_storage(r: _Reader, raw: Mapping[str, Any]) -> StorageSection:
+def _read_storage(r: Reader, raw: Mapping[str, Any]) -> StorageSection:
     s = r.mapping(raw, "storage", "")
     w = "storage"
     r.unknown(s, {"backend", "path", "endpoint_url", "bucket", "prefix", "bandwidth_kib_s"}, w)
     section = StorageSection(
-        backend=r.get(s, "backend", w, _choice(STORAGE_BACKENDS), f"one of {STORAGE_BACKENDS}", "local"),
-        path=r.get(s, "path", w, _path, "a directory path", None),
+        backend=r.get(s, "backend", w, choice(STORAGE_BACKENDS), f"one of {STORAGE_BACKENDS}", "local"),
+        path=r.get(s, "path", w, path_value, "a directory path", None),
         endpoint_url=r.get(s, "endpoint_url", w, str, "a URL", None),
         bucket=r.get(s, "bucket", w, str, "a bucket name", None),
         prefix=r.get(s, "prefix", w, str, "a key prefix", ""),
-        bandwidth_kib_s=r.get(s, "bandwidth_kib_s", w, _number(above=0), "KiB/s > 0", None),
+        bandwidth_kib_s=r.get(s, "bandwidth_kib_s", w, number(above=0), "KiB/s > 0", None),
     )
     if section.backend == "s3" and not section.bucket:
         r.problems.append(ConfigProblem("storage.bucket", None, "a bucket name when backend is s3"))
     return section
 
 
-def _read_retention(r: _Reader, raw: Mapping[str, Any]) -> RetentionSection:
+def _read_retention(r: Reader, raw: Mapping[str, Any]) -> RetentionSection:
     s = r.mapping(raw, "retention", "")
     r.unknown(s, {"max_disk_gb", "min_free_gb"}, "retention")
     return RetentionSection(
-        max_disk_gb=r.get(s, "max_disk_gb", "retention", _number(above=0), "GB > 0", None),
-        min_free_gb=r.get(s, "min_free_gb", "retention", _number(low=0), "GB >= 0", 2.0),
+        max_disk_gb=r.get(s, "max_disk_gb", "retention", number(above=0), "GB > 0", None),
+        min_free_gb=r.get(s, "min_free_gb", "retention", number(low=0), "GB >= 0", 2.0),
     )
 
 
-def _read_logging(r: _Reader, raw: Mapping[str, Any]) -> LoggingSection:
+def _read_logging(r: Reader, raw: Mapping[str, Any]) -> LoggingSection:
     s = r.mapping(raw, "logging", "")
     r.unknown(s, {"level", "json_file", "json_max_mb", "json_backups"}, "logging")
     levels = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -469,71 +361,52 @@ def _read_logging(r: _Reader, raw: Mapping[str, Any]) -> LoggingSection:
     off = value is None or value is False or str(value).lower() == "off"
     return LoggingSection(
         level=r.get(
-            s, "level", "logging", lambda v: _choice(levels)(str(v).upper()), f"one of {levels}", "INFO"
+            s, "level", "logging", lambda v: choice(levels)(str(v).upper()), f"one of {levels}", "INFO"
         ),
         json_file=None
         if off
-        else r.get(s, "json_file", "logging", _path, "a file path, or off", default_json),
-        json_max_mb=r.get(s, "json_max_mb", "logging", _number(above=0), "MB > 0", 10.0),
-        json_backups=r.get(s, "json_backups", "logging", _integer(0), "an integer >= 0", 5),
+        else r.get(s, "json_file", "logging", path_value, "a file path, or off", default_json),
+        json_max_mb=r.get(s, "json_max_mb", "logging", number(above=0), "MB > 0", 10.0),
+        json_backups=r.get(s, "json_backups", "logging", integer(0), "an integer >= 0", 5),
     )
 
 
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError
-    return value
-
-
-def _emails(value: Any) -> tuple[str, ...]:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(a, str) and "@" in a for a in items):
-        raise ValueError
-    return tuple(items)
-
-
-def _url(value: Any) -> str:
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise ValueError
-    return value
-
-
-def _read_alerts(r: _Reader, raw: Mapping[str, Any]) -> AlertsSection:
+def _read_alerts(r: Reader, raw: Mapping[str, Any]) -> AlertsSection:
     s = r.mapping(raw, "alerts", "")
     w = "alerts"
     known = {"email_to", "email_from", "smtp_host", "smtp_port", "smtp_starttls", "smtp_user", "webhook_url",
              "min_interval_s", "max_per_hour"}  # fmt: skip
     r.unknown(s, known, w)
     return AlertsSection(
-        email_to=r.get(s, "email_to", w, _emails, "an e-mail address or a list of them", ()),
+        email_to=r.get(s, "email_to", w, emails, "an e-mail address or a list of them", ()),
         email_from=r.get(s, "email_from", w, str, "an e-mail address", "stationd@localhost"),
         smtp_host=r.get(s, "smtp_host", w, str, "a host name", "localhost"),
-        smtp_port=r.get(s, "smtp_port", w, _integer(1), "a TCP port", 25),
-        smtp_starttls=r.get(s, "smtp_starttls", w, _flag, "true or false", False),
+        smtp_port=r.get(s, "smtp_port", w, integer(1), "a TCP port", 25),
+        smtp_starttls=r.get(s, "smtp_starttls", w, flag, "true or false", False),
         smtp_user=r.get(s, "smtp_user", w, str, "a user name", None),
-        webhook_url=r.get(s, "webhook_url", w, _url, "an http:// or https:// URL", None),
-        min_interval_s=r.get(s, "min_interval_s", w, _number(low=0), "seconds >= 0", 3600.0),
-        max_per_hour=r.get(s, "max_per_hour", w, _integer(1), "an integer >= 1", 12),
+        webhook_url=r.get(s, "webhook_url", w, url, "an http:// or https:// URL", None),
+        min_interval_s=r.get(s, "min_interval_s", w, number(low=0), "seconds >= 0", 3600.0),
+        max_per_hour=r.get(s, "max_per_hour", w, integer(1), "an integer >= 1", 12),
     )
 
 
-def _read_health(r: _Reader, raw: Mapping[str, Any]) -> HealthSection:
+def _read_health(r: Reader, raw: Mapping[str, Any]) -> HealthSection:
     s = r.mapping(raw, "health", "")
     w = "health"
     known = {"no_video_min", "max_candidates_per_hour", "max_failures_per_hour", "backlog_min",
              "backlog_window_min", "check_clock"}  # fmt: skip
     r.unknown(s, known, w)
     return HealthSection(
-        no_video_min=r.get(s, "no_video_min", w, _number(above=0), "minutes > 0", 10.0),
-        max_candidates_per_hour=r.get(s, "max_candidates_per_hour", w, _integer(1), "an integer >= 1", 60),
-        max_failures_per_hour=r.get(s, "max_failures_per_hour", w, _integer(1), "an integer >= 1", 5),
-        backlog_min=r.get(s, "backlog_min", w, _integer(1), "an integer >= 1", 30),
-        backlog_window_min=r.get(s, "backlog_window_min", w, _number(above=0), "minutes > 0", 30.0),
-        check_clock=r.get(s, "check_clock", w, _flag, "true or false", True),
+        no_video_min=r.get(s, "no_video_min", w, number(above=0), "minutes > 0", 10.0),
+        max_candidates_per_hour=r.get(s, "max_candidates_per_hour", w, integer(1), "an integer >= 1", 60),
+        max_failures_per_hour=r.get(s, "max_failures_per_hour", w, integer(1), "an integer >= 1", 5),
+        backlog_min=r.get(s, "backlog_min", w, integer(1), "an integer >= 1", 30),
+        backlog_window_min=r.get(s, "backlog_window_min", w, number(above=0), "minutes > 0", 30.0),
+        check_clock=r.get(s, "check_clock", w, flag, "true or false", True),
     )
 
 
-def _read_daemon(r: _Reader, raw: Mapping[str, Any]) -> DaemonSection:
+def _read_daemon(r: Reader, raw: Mapping[str, Any]) -> DaemonSection:
     s = r.mapping(raw, "daemon", "")
     w = "daemon"
     known = {"shutdown_timeout_s", "sweep_interval_s", "settle_s", "event_settle_s", "queue_size",
@@ -541,13 +414,13 @@ def _read_daemon(r: _Reader, raw: Mapping[str, Any]) -> DaemonSection:
     r.unknown(s, known, w)
     return DaemonSection(
         shutdown_timeout_s=r.get(
-            s, "shutdown_timeout_s", w, _number(above=0, high=3600), "seconds, 0..3600", 30.0
+            s, "shutdown_timeout_s", w, number(above=0, high=3600), "seconds, 0..3600", 30.0
         ),
-        sweep_interval_s=r.get(s, "sweep_interval_s", w, _number(low=1), "seconds >= 1", 180.0),
-        settle_s=r.get(s, "settle_s", w, _number(low=0), "seconds >= 0", 10.0),
-        event_settle_s=r.get(s, "event_settle_s", w, _number(low=0), "seconds >= 0", 1.0),
-        queue_size=r.get(s, "queue_size", w, _integer(1), "an integer >= 1", 64),
-        stage_hang_s=r.get(s, "stage_hang_s", w, _number(above=0), "seconds > 0", 600.0),
+        sweep_interval_s=r.get(s, "sweep_interval_s", w, number(low=1), "seconds >= 1", 180.0),
+        settle_s=r.get(s, "settle_s", w, number(low=0), "seconds >= 0", 10.0),
+        event_settle_s=r.get(s, "event_settle_s", w, number(low=0), "seconds >= 0", 1.0),
+        queue_size=r.get(s, "queue_size", w, integer(1), "an integer >= 1", 64),
+        stage_hang_s=r.get(s, "stage_hang_s", w, number(above=0), "seconds > 0", 600.0),
     )
 
 
@@ -555,7 +428,7 @@ def parse_config(raw: Any, source: str = "<memory>") -> StationConfig:
     """Validate a parsed YAML document; raise :class:`ConfigError` listing every problem."""
     if not isinstance(raw, Mapping):
         raise ConfigError(source, [ConfigProblem("<document>", raw, "a YAML mapping with a station section")])
-    r = _Reader()
+    r = Reader()
     known = {"station", "cameras", "processing", "calibration", "storage", "retention", "alerts", "logging",
              "health", "daemon"}  # fmt: skip
     r.unknown(raw, known, "")
@@ -590,107 +463,6 @@ def parse_config(raw: Any, source: str = "<memory>") -> StationConfig:
     for text in config.warnings:
         log.warning("%s: %s", source, text)
     return config
-
-
-PLACEHOLDER_STATION_ID = "XX0001"
-"""The station id ``stationd config init`` writes unless told (as RMS's own example configuration)."""
-
-
-def placeholder_problems(config: StationConfig) -> list[ConfigProblem]:
-    """Values of ``stationd config init`` that no real station has: the placeholder station id, and
-    latitude and longitude both 0 (the sea off West Africa). ``config check`` warns of each and
-    ``stationd run`` refuses them: meteor records and FF names would carry them for good."""
-    s = config.station
-    problems = []
-    if s.id.upper() == PLACEHOLDER_STATION_ID:
-        problems.append(
-            ConfigProblem("station.id", s.id, "your station's code, not config init's placeholder")
-        )
-    if s.latitude_deg == 0.0 and s.longitude_deg == 0.0:
-        for key, what in (("latitude_deg", "latitude"), ("longitude_deg", "longitude")):
-            expected = f"the station's {what}, not config init's placeholder 0"
-            problems.append(ConfigProblem(f"station.{key}", 0.0, expected))
-    return problems
-
-
-def _nearest_existing(path: Path) -> Path:
-    for candidate in (path, *path.parents):
-        if candidate.exists() or candidate.is_symlink():
-            return candidate
-    return Path(path.anchor or ".")
-
-
-def data_dir_problem(data_dir: Path, *, this_user: bool) -> ConfigProblem | None:
-    """Why ``station.data_dir`` cannot hold a station, or None.
-
-    A file where the directory (or one of its parents) should be, or a read-only file system, is always
-    a problem. Permissions are judged for the user running this process only when ``this_user`` (the
-    process is about to write there); otherwise only when no other user could do better: when this user
-    is root or owns the folder in question (``config check`` run by an operator while the station runs as
-    its own user must not refuse the station's directory).
-    """
-    key = "station.data_dir"
-    here = _nearest_existing(data_dir)
-    if not here.is_dir():
-        what = (
-            "it is not a directory" if here == data_dir else f"it cannot be made: {here} is not a directory"
-        )
-        return ConfigProblem(key, str(data_dir), f"a directory ({what})")
-    if os.access(here, os.W_OK | os.X_OK):
-        return None
-    try:
-        owner_can_fix = os.geteuid() in (0, here.stat().st_uid)
-    except OSError:
-        owner_can_fix = True
-    if not this_user and not owner_can_fix:
-        return None
-    user = _user_name()
-    what = "cannot write there" if here == data_dir else f"cannot create it in {here}"
-    return ConfigProblem(key, str(data_dir), f"a directory the station can write to (user {user} {what})")
-
-
-def _user_name() -> str:
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except (ImportError, KeyError):
-        return str(os.geteuid())
-
-
-def check_config(config: StationConfig) -> list[str]:
-    """What ``stationd config check`` says beyond loading: raises :class:`ConfigError` for a data
-    directory no user could use; returns warnings (renamed keys, placeholders, a data directory that
-    does not exist yet or that this user cannot write)."""
-    data_dir = config.station.data_dir
-    problem = data_dir_problem(data_dir, this_user=False)
-    if problem is not None:
-        raise ConfigError(config.source, [problem])
-    warnings = list(config.warnings)
-    warnings += [f"{p}: stationd run refuses it until it is set" for p in placeholder_problems(config)]
-    mine = data_dir_problem(data_dir, this_user=True)
-    if mine is not None:
-        warnings.append(f"{mine}: fine only if the station runs as a user that can")
-    elif not data_dir.exists():
-        warnings.append(f"station.data_dir {data_dir} does not exist yet: stationd run creates it")
-    return warnings
-
-
-def prepare_run(config: StationConfig) -> None:
-    """Before ``stationd run``: refuse (:class:`ConfigError`, exit 2) placeholder values and a data
-    directory this process cannot write; make the data directory (a failure is a ConfigError too)."""
-    problems = placeholder_problems(config)
-    data_dir = config.station.data_dir
-    problem = data_dir_problem(data_dir, this_user=True)
-    if problem is None:
-        try:
-            data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            problem = ConfigProblem("station.data_dir", str(data_dir), f"a directory ({exc.strerror})")
-    if problem is not None:
-        problems.append(problem)
-    if problems:
-        raise ConfigError(config.source, problems)
 
 
 def load_config(path: Path) -> StationConfig:

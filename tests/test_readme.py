@@ -3,7 +3,7 @@ section by section, and the install steps reload systemd before enabling the uni
 `processing.clip_margin_s` was missing from the table, `systemctl daemon-reload` from the steps).
 
 The loader's own lists are the truth: an unknown key is refused with "one of the keys [...]"
-(stationd/config.py, ``_Reader.unknown``).
+(stationd/config_reader.py, ``Reader.unknown``).
 """
 
 from __future__ import annotations

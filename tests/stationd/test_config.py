@@ -8,15 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stationd.config import (
-    check_config,
-    data_dir_problem,
-    load_config,
-    parse_config,
-    placeholder_problems,
-    prepare_run,
-    resolve_config_path,
-)
+from stationd.config import load_config, parse_config, resolve_config_path
+from stationd.config_checks import check_config, data_dir_problem, placeholder_problems, prepare_run
 from stationd.config_example import example_config
 from stationd.errors import ConfigError
 

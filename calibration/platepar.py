@@ -84,6 +84,23 @@ def _broadcast(*values: ArrayLike) -> tuple[tuple[int, ...], list[FloatArray]]:
     return arrays[0].shape, [np.ascontiguousarray(a).ravel() for a in arrays]
 
 
+def _broadcast_time(t_utc: TimeLike, shape: tuple[int, ...]) -> TimeLike:
+    """One time for every point, or the points' own times, flattened like the points."""
+    if isinstance(t_utc, datetime):
+        return t_utc
+    arr = np.asarray(t_utc)
+    return np.broadcast_to(arr, shape) if arr.size == 1 else arr.ravel()
+
+
+def _extinction_mag(alt_deg: FloatArray, elevation_m: float) -> FloatArray:
+    """Extinction (mag) at true altitude ``alt_deg`` for a site ``elevation_m`` high (Green 1992, visual)."""
+    cos_z = np.cos(np.radians(90.0 - alt_deg))
+    air_mass = 1.0 / (cos_z + 0.025 * np.exp(-11.0 * cos_z))
+    h_km = elevation_m / 1000.0
+    k = 0.1451 * np.exp(-h_km / 7.996) + 0.120 * np.exp(-h_km / 1.5) + 0.016
+    return np.asarray(k * air_mass)
+
+
 @dataclass(frozen=True)
 class Platepar:
     """One RMS plate solution (see the module docstring). Build it with :func:`parse_platepar`.
@@ -314,6 +331,30 @@ class Platepar:
         lat, lon = math.radians(self.lat_deg), math.radians(self.lon_deg)
         az, alt = rms_sky.radec_to_altaz_of_date(ra_date, dec_date, jd_f, lat, lon)
         return np.mod(np.degrees(az), 360.0).reshape(shape), np.degrees(alt).reshape(shape)
+
+    def magnitude(
+        self, intensity: ArrayLike, x_px: ArrayLike, y_px: ArrayLike, t_utc: TimeLike
+    ) -> FloatArray:
+        """Apparent magnitude of summed pixel intensities at image points seen at ``t_utc``, as in RMS.
+
+        ``-2.5 log10(I / cos(v r)^4) + mag_lev`` with ``r`` the distance (px) from the image centre and ``v``
+        the vignetting coefficient (rad/px), then corrected for extinction at the point's true altitude:
+        minus ``extinction_scale`` times the extinction above the zenith's (Green 1992, "Magnitude
+        corrections for atmospheric extinction", ICQ 14, 55: air mass ``1 / (cos z + 0.025 e^(-11 cos z))``,
+        Rayleigh, aerosol and ozone terms for the station's elevation). RMS evaluates the altitude at the
+        first point's time for a whole track; here each point has its own (a difference of thousandths of
+        a magnitude over a meteor).
+        """
+        shape, (inten, x, y) = _broadcast(intensity, x_px, y_px)
+        radius_px = np.hypot(x - self.x_res_px / 2.0, y - self.y_res_px / 2.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            corrected = inten / np.cos(self.vignetting_coeff_rad_per_px * radius_px) ** 4
+            mag = -2.5 * np.log10(corrected) + self.mag_lev
+        _, alt_deg = self.pixel_to_altaz(x, y, _broadcast_time(t_utc, x.shape))
+        loss = _extinction_mag(np.maximum(alt_deg, 0.0), self.elevation_m) - _extinction_mag(
+            np.array(90.0), self.elevation_m
+        )
+        return np.asarray(mag - self.extinction_scale * loss).reshape(shape)
 
     # ------------------------------------------------------------------------------------------- format
 

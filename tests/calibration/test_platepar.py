@@ -265,3 +265,21 @@ def test_errors_name_the_key() -> None:
         parse_platepar(b"{")
     with pytest.raises(TypeError, match="datetime"):
         _PLATES[0].pixel_to_sky(1.0, 1.0, np.array([2459819.5]))  # type: ignore[arg-type]
+
+
+@pytest.mark.realdata
+def test_uk005u_night_magnitudes(shared_data: Path) -> None:
+    """Mag column of the night: vignetting, mag_lev and extinction as RMS (which takes the altitude at the
+    track's first time). The file rounds to 0.01 mag; we reach 0.0050 mag at most."""
+    rows = _uk005u_points(shared_data, "precessed")
+    night = shared_data / "rms" / "UK005U_20240809"
+    ftp = read_ftpdetectinfo(next(night.glob("FTPdetectinfo_*.txt")))
+    worst = 0.0
+    for det, start in zip(
+        ftp.detections, np.cumsum([0, *[d.n_segments for d in ftp.detections]]), strict=False
+    ):
+        pp, t0, _ = rows[start]
+        pts = det.points
+        mags = pp.magnitude([p.intensity for p in pts], [p.x_px for p in pts], [p.y_px for p in pts], t0)
+        worst = max(worst, float(np.max(np.abs(mags - np.array([p.mag for p in pts])))))
+    assert worst < 0.006

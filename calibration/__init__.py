@@ -5,13 +5,23 @@ Pure science: arrays, dataclasses, paths or file objects in, results out; no clo
 
 from calibration.camera import CameraModel, plate_scale_px_per_deg
 from calibration.catalog import StarCatalog, hp_to_v, load_hipparcos, parse_hip2, read_bsc5
-from calibration.errors import CalibrationError, CatalogError
+from calibration.errors import CalibrationError, CatalogError, PlateparError
+from calibration.platepar import (
+    Platepar,
+    PointingConvention,
+    parse_platepar,
+    parse_recalibrated_platepars,
+    recalibrated_platepars_to_json,
+)
 from calibration.sky import altaz_to_radec, gmst_deg, julian_date, precession_matrix, radec_to_altaz
 
 __all__ = [
     "CalibrationError",
     "CameraModel",
     "CatalogError",
+    "Platepar",
+    "PlateparError",
+    "PointingConvention",
     "StarCatalog",
     "altaz_to_radec",
     "gmst_deg",
@@ -19,8 +29,11 @@ __all__ = [
     "julian_date",
     "load_hipparcos",
     "parse_hip2",
+    "parse_platepar",
+    "parse_recalibrated_platepars",
     "plate_scale_px_per_deg",
     "precession_matrix",
     "radec_to_altaz",
     "read_bsc5",
+    "recalibrated_platepars_to_json",
 ]

@@ -167,6 +167,7 @@ def reprocess(
         "recovered_claims": report.recovered,
         "ignored": [str(p) for p in report.ignored],
         "unsettled": [str(p) for p in report.unsettled],
+        "recording": [str(p) for p in report.recording],
         "looked_in": [str(p) for p in report.looked_in],
         "outcomes": outcomes,
     }
@@ -183,6 +184,9 @@ def reprocess(
             _say(f"[red]skipped {skipped}[/] still being written after {waited}; reprocess again later:")
             for path in report.unsettled:
                 _say(f"  {path}")
+        if report.recording:
+            files = plural(len(report.recording), "file")
+            _say(f"{files} appeared while waiting (a camera recording now): left to the daemon")
         if report.minutes == 0 and not report.unsettled:
             folders = ", ".join(str(p) for p in report.looked_in)
             _say(f"[yellow]no minute of {the_day}[/]: none in incoming/ nor in the day's folders (looked in "

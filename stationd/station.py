@@ -33,6 +33,7 @@ class ReprocessReport:
     registered: int = 0
     ignored: list[Path] = field(default_factory=list)
     unsettled: list[Path] = field(default_factory=list)  # still being written when the wait ended
+    recording: list[Path] = field(default_factory=list)  # appeared while waiting (a camera recording now)
     recovered: int = 0
     requeued: int = 0  # quarantined minutes whose file was back in incoming/
     waited_s: float = 0.0  # for young files to settle
@@ -139,11 +140,14 @@ class Station:
         stale = self.recover_claims()
         days = [day] if day else self.store.days()
         for d in days:
-            for camera in self.config.cameras:  # first: a record caught between its renames is put back
-                recover_records(self.layout.meteors_dir(d, camera.id))
+            # First: a record caught between its renames is put back, for every camera folder on disk
+            # (a camera taken out of the configuration keeps its records).
+            for meteors in sorted((self.layout.days_root() / d).glob("*/meteors")):
+                recover_records(meteors)
             remove_temporaries(self.layout.days_root() / d, recursive=True)
             remove_temporaries(self.layout.exports(d), recursive=True)
-        remove_temporaries(self.layout.quarantine)
+        for folder in ("quarantine", "nights", "sky", "logs"):
+            remove_temporaries(self.layout.data_dir / folder)
         remove_temporaries(self.layout.data_dir)
         return len(stale)
 
@@ -167,10 +171,15 @@ class Station:
         t0 = time.monotonic()
         found = self.runner.discover(day=day, settle_s=settle_s)
         registered, requeued = list(found.registered), list(found.requeued)
-        while found.unsettled and (left_s := t0 + wait_s - time.monotonic()) > 0:
-            settles_in_s = max(0.0, settle_s - min(_age_s(p) for p in found.unsettled))
+        # Wait for the files that were young when the command started (just copied in); a camera still
+        # recording the current night keeps writing new ones, which must not make reprocess wait forever.
+        waiting = set(found.unsettled)
+        while (young := [p for p in found.unsettled if p in waiting]) and (
+            left_s := t0 + wait_s - time.monotonic()
+        ) > 0:
+            settles_in_s = max(0.0, settle_s - min(_age_s(p) for p in young))
             if on_wait is not None:
-                on_wait(found.unsettled, settles_in_s, left_s)
+                on_wait(young, settles_in_s, left_s)
             time.sleep(min(0.5, left_s, max(0.05, settles_in_s)))
             found = self.runner.discover(day=day, settle_s=settle_s)
             registered += found.registered
@@ -179,7 +188,8 @@ class Station:
         report.registered = len(registered)
         report.requeued = len(requeued)
         report.ignored = found.ignored
-        report.unsettled = found.unsettled
+        report.unsettled = [p for p in found.unsettled if p in waiting]
+        report.recording = [p for p in found.unsettled if p not in waiting]
         report.minutes = len(self.store.minutes(day=day))
         report.looked_in = [c.incoming_sd for c in self.config.cameras]
         report.looked_in += [self.layout.video(day, c.id) for c in self.config.cameras]
@@ -238,7 +248,8 @@ class Station:
             camera = self.config.camera(minute.camera)
         except KeyError:
             raise _NotRetried(f"camera {minute.camera} is not configured any more") from None
-        source = self.layout.quarantine / minute.name
+        in_quarantine = minute.path.parent == self.layout.quarantine
+        source = minute.path if in_quarantine else self.layout.quarantine / minute.name
         reason = source.with_name(source.name + ".reason")
         target = camera.incoming_sd / minute.name
         if source.exists() and target.exists():

@@ -20,9 +20,10 @@ Frame numbers are those of :mod:`detection.video.window` (decode order from 0, a
 result,
 a :class:`ClipResult`, says which frames of the source the clip holds.
 
-``dst`` is written in place and synced; on failure it is removed, so nothing half-written is left. Publishing
-it atomically is the caller's part (the station writes clips inside a meteor record's temporary folder,
-which is renamed into place whole: one temporary-file scheme for every writer, in ``stationd.disk.atomic``).
+``dst`` is written in place and synced; on failure it is removed (an earlier file of that name too), so
+nothing half-written is left. Publishing it atomically, and keeping an earlier clip, is the caller's part
+(the station writes clips inside a meteor record's temporary folder, which is renamed into place whole:
+one temporary-file scheme for every writer, in ``stationd.disk.atomic``).
 
 Example
 -------
@@ -95,7 +96,8 @@ def trim_clip(
     src : str or Path
         The source video (any container and codec FFmpeg reads).
     dst : str or Path
-        The clip to write (MP4 whatever the suffix; replaced if it exists).
+        The clip to write (MP4 whatever the suffix; written in place: an existing file is replaced, and
+        removed when the clip fails).
     first_frame, last_frame : int
         Frames to include, 0-based in decode order; clipped to the video (``first_frame`` below 0 is 0).
     fps : float, optional

@@ -50,6 +50,7 @@ from stationd.ops.health import HealthMonitor
 from stationd.ops.retention import enforce_retention
 from stationd.ops.sun import is_daytime_for
 from stationd.stages import STAGE_ORDER, STAGE_VERSIONS
+from stationd.stages.results import ScanStageResult
 from stationd.station import Station
 from stationd.text import plural
 
@@ -378,7 +379,7 @@ class Daemon:
         except BaseException:
             store.release(minute.id, stage, owner)
             raise
-        store.complete(minute.id, stage, owner, {"skipped": "daytime", "file": minute.name}, 0.0)
+        store.complete(minute.id, stage, owner, ScanStageResult.skipped_daytime(minute.name).to_json(), 0.0)
         log.info("%s skipped: day time", minute.name)
 
     # -- running work -------------------------------------------------------------------------------------

@@ -253,13 +253,28 @@ def night_report(
     (default: the last finished night), else one counted from the state store now, which says whether the
     night is finished. :class:`UsageError` when no such night exists at the station."""
     layout = StationLayout(config.station.data_dir)
+    cameras = tuple(c.id for c in config.cameras)
     if night is not None:
         written = read_night_summary(layout, parse_day(night).isoformat())
         if written is not None:
-            return written
+            return _current(written, store, cameras)
     span = find_night(config, night, now_utc)
     written = read_night_summary(layout, span.night)
     if written is not None:
-        return written
-    cameras = tuple(c.id for c in config.cameras)
+        return _current(written, store, cameras)
     return summarize_night(store, cameras, span.start_utc, span.end_utc, until_utc=span.until_utc)
+
+
+def _current(written: NightSummary, store: StateStore, cameras: tuple[str, ...]) -> NightSummary:
+    """The summary written at dawn, or counted again when work was still pending then (a backlog, or a
+    reprocess since): the meteors verified after dawn belong to the night too."""
+    if written.totals.pending == 0:
+        return written
+    now = summarize_night(store, cameras, written.start_utc, written.end_utc)
+    counts = ("minutes", "with_candidates", "candidates", "meteors", "fireballs", "failed", "quarantined")
+    same = all(
+        [getattr(now.cameras[c], k) for k in counts] == [getattr(w, k) for k in counts]
+        for c, w in written.cameras.items()
+        if c in now.cameras
+    )
+    return written if same else now

@@ -42,9 +42,17 @@ class ScanStageResult:
     hd_file: str | None
     decode_s: float
     compute_s: float
+    skipped: str | None = None  # "daytime": filed unscanned (processing.daytime = skip); nothing else holds
+
+    @classmethod
+    def skipped_daytime(cls, file: str) -> Self:
+        """A minute filed into video/ unscanned because the sun was up (``processing.daytime: skip``)."""
+        return cls(file, 0, 0, 0.0, 0, (), "", None, 0.0, 0.0, skipped="daytime")
 
     def to_json(self) -> dict[str, Any]:
         """The stored form (field names as in ``status --json``)."""
+        if self.skipped is not None:
+            return {"v": self.VERSION, "skipped": self.skipped, "file": self.file}
         return {
             "v": self.VERSION, "file": self.file, "width_px": self.width_px, "height_px": self.height_px,
             "fps": self.fps, "n_frames": self.n_frames, "ff_files": list(self.ff_files),
@@ -56,6 +64,8 @@ class ScanStageResult:
     def from_json(cls, data: Mapping[str, Any]) -> Self:
         """Read a stored result (ValueError when it is of a newer version)."""
         _version(data, cls)
+        if data.get("skipped") is not None:
+            return cls.skipped_daytime(str(data.get("file", "")))
         return cls(
             file=str(data["file"]), width_px=int(data["width_px"]), height_px=int(data["height_px"]),
             fps=float(data["fps"]), n_frames=int(data["n_frames"]), ff_files=tuple(data.get("ff_files", ())),
@@ -65,6 +75,8 @@ class ScanStageResult:
 
     def summary(self) -> str:
         """A few words for the stage's log line."""
+        if self.skipped is not None:
+            return f"not scanned: {self.skipped}"
         return f"scanned {self.n_frames} frames, {len(self.ff_files)} FF files"
 
 

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from detection.errors import VideoError
 from detection.timing import iso_utc
@@ -105,7 +106,7 @@ class StageRunner:
             source = locate_original(self.ctx, minute)
         except FileNotFoundError:
             return
-        target = self.ctx.layout.quarantine / source.name
+        target = _free_name(self.ctx.layout.quarantine / source.name)
         atomic_write_text(
             target.with_name(target.name + ".reason"),
             f"file: {source}\ncamera: {minute.camera}\nstage: {stage}\nreason: {reason}\n"
@@ -155,3 +156,13 @@ class StageRunner:
     def reset_day(self, day: str, stages: tuple[str, ...]) -> int:
         """Make the given stages of a day pending again (the first of them for every minute)."""
         return sum(self.ctx.store.reset(stage, day) for stage in stages)
+
+
+def _free_name(target: Path) -> Path:
+    """``target``, or ``<stem>.2<suffix>``, ``.3``... when a file of that name (or its reason) is already in
+    quarantine: a second bad file of one minute must not replace the first (quarantine is never deleted)."""
+    candidate, n = target, 1
+    while candidate.exists() or candidate.with_name(candidate.name + ".reason").exists():
+        n += 1
+        candidate = target.with_name(f"{target.stem}.{n}{target.suffix}")
+    return candidate

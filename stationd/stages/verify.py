@@ -42,7 +42,7 @@ from detection.video.decode import Backend
 from stationd.disk.atomic import atomic_write_bytes, atomic_write_text
 from stationd.disk.discover import minute_of
 from stationd.disk.exports import export_day
-from stationd.disk.records import build_record, remove_minute_records, write_record
+from stationd.disk.records import build_record, recover_records, remove_minute_records, write_record
 from stationd.disk.state import Minute
 from stationd.ops.logs import log_event
 from stationd.stages.clips import ClipSpan, hd_clip, sd_clip
@@ -73,6 +73,7 @@ def run_verify(ctx: StageContext, minute: Minute) -> VerifyStageResult:
     meteors = verified.meteors if verified else []
     rejections = [_rejection(r) for r in verified.rejections] if verified else []
 
+    recover_records(ctx.layout.meteors_dir(minute.day, minute.camera))  # a replaced record a crash left aside
     removed = remove_minute_records(ctx.layout, minute.day, minute.camera, minute.name)
     ids: list[str] = []
     for m in meteors:

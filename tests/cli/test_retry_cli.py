@@ -163,3 +163,45 @@ def test_export_of_a_day_without_data_leaves_nothing_behind(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "nothing exported" in result.stdout
     assert not (station.data_dir / "exports").exists()
+
+
+def test_a_second_bad_file_of_a_quarantined_minute_does_not_replace_the_first(tmp_path: Path) -> None:
+    """Quarantine is never deleted silently: a new file with a quarantined minute's name that is bad too
+    is quarantined beside the first (``<stem>.2<suffix>``), each with its reason; retry takes the newest."""
+    station, (name,) = _quarantined_station(tmp_path)
+    first = (station.data_dir / "quarantine" / name).read_bytes()
+    again = station.write_minute(0, size=(160, 90))  # the camera sends it again, still at the wrong size
+    assert again.name == name
+    os.utime(again, (again.stat().st_atime - 60, again.stat().st_mtime - 60))
+    second = _invoke(station, "reprocess", DAY)
+    assert second.exit_code == 1, second.output
+    quarantine = station.data_dir / "quarantine"
+    stem, suffix = name.rsplit(".", 1)
+    kept = {p.name for p in quarantine.iterdir()}
+    assert kept == {name, name + ".reason", f"{stem}.2.{suffix}", f"{stem}.2.{suffix}.reason"}
+    assert (quarantine / name).read_bytes() == first
+    _set_resolution(station, 160, 90)
+    retried = _invoke(station, "retry", name)
+    assert retried.exit_code == 0, retried.output
+    assert _status(station)[name]["scan"]["status"] == "done"
+
+
+def test_reprocess_of_a_night_being_recorded_waits_only_for_the_files_it_found_young(tmp_path: Path) -> None:
+    """A camera recording now writes a new minute file while reprocess waits: that one is left to the
+    daemon (named, exit 0), or reprocess of the current night would wait its whole --wait and fail."""
+    from stationd import Station, load_config
+
+    station = make_station(tmp_path, 1)
+    young = station.incoming / station.names[0]
+    os.utime(young)
+    recorded: list[Path] = []
+
+    def camera_records(waiting: list[Path], settles_in_s: float, left_s: float) -> None:
+        if not recorded:  # the next minute starts being written during the wait ...
+            recorded.append(station.write_minute(1))
+        os.utime(recorded[0])  # ... and is still being written at every look
+
+    with Station(load_config(station.config_path)) as st:
+        report = st.reprocess(DAY, settle_s=1.0, wait_s=30.0, on_wait=camera_records)
+    assert recorded and report.recording == recorded and report.unsettled == []
+    assert report.ok and report.count("done") == 3 and not young.exists()

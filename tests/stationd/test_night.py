@@ -209,3 +209,21 @@ def test_the_night_schema_is_valid_and_strict() -> None:
                "finished": True, "totals": counts, "cameras": {}}  # fmt: skip
     with pytest.raises(ValidationError, match="'meteors' is a required property"):
         Draft202012Validator(night_schema()).validate(summary)
+
+
+def test_a_summary_written_with_work_pending_is_counted_again_once_it_is_done(night: Night) -> None:
+    """Dawn came with a minute still pending; verified later, its meteor belongs to the night: ``night``
+    shows the counts of now, not the frozen ones of dawn (counted from the state store, no file named)."""
+    simulate_night(night)
+    night.monitor([True]).check(datetime(2026, 7, 13, 7, 0, tzinfo=UTC))
+    path = night.layout.night_summary(NIGHT)
+    assert json.loads(path.read_text())["totals"]["pending"] == 1
+    late = next(m for m in night.store.minutes() if m.start_utc == EVENING + timedelta(hours=2, minutes=1))
+    assert night.store.claim(late.id, "scan", OWNER, "scan/1")
+    night.store.complete(late.id, "scan", OWNER, {"file": late.name}, 1.0, then=("candidates",))
+    verified(night.store, late, meteors=1, fireballs=1, duration_s=1.0)
+    result = CliRunner().invoke(cli, ["night", NIGHT, "--json", "--config", str(night.config_path)])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["totals"]["meteors"] == 4 and shown["totals"]["fireballs"] == 2
+    assert shown["totals"]["pending"] == 0 and shown["summary_file"] is None

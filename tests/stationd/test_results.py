@@ -69,3 +69,13 @@ def test_read_result_finds_the_stage_by_its_type() -> None:
         FOUND.summary() == "candidates: candidates (1)"
         and VERIFIED.summary() == "verify: 2 meteors, 1 rejected"
     )
+
+
+def test_a_scan_skipped_in_day_time_reads_back_and_lists_no_ff_files() -> None:
+    """The daemon files day-time minutes unscanned under ``processing.daytime: skip``; retention, the
+    candidates and verify stages read that result too (a KeyError there stopped retention for good)."""
+    stored = {"skipped": "daytime", "file": "a.mp4"}  # as the daemon wrote it before typed results
+    skipped = ScanStageResult.from_json(stored)
+    assert skipped.skipped == "daytime" and skipped.ff_files == () and skipped.file == "a.mp4"
+    assert ScanStageResult.from_json(skipped.to_json()) == skipped
+    assert skipped.summary() == "not scanned: daytime"

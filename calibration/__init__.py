@@ -1,4 +1,4 @@
-"""Astrometry: star catalogue, sky coordinates, camera models.
+"""Astrometry: star catalogue, sky coordinates, camera models, star extraction, plate fitting.
 
 Pure science: arrays, dataclasses, paths or file objects in, results out; no clock, network or config.
 """
@@ -6,6 +6,7 @@ Pure science: arrays, dataclasses, paths or file objects in, results out; no clo
 from calibration.camera import CameraModel, plate_scale_px_per_deg
 from calibration.catalog import StarCatalog, hp_to_v, load_hipparcos, parse_hip2, read_bsc5
 from calibration.errors import CalibrationError, CatalogError, PlateparError
+from calibration.fit import FitSettings, PlateFit, PlateFitter, platepar_from_camera
 from calibration.platepar import (
     Platepar,
     PointingConvention,
@@ -14,15 +15,22 @@ from calibration.platepar import (
     recalibrated_platepars_to_json,
 )
 from calibration.sky import altaz_to_radec, gmst_deg, julian_date, precession_matrix, radec_to_altaz
+from calibration.stars import StarFinder, StarFinderSettings, StarList
 
 __all__ = [
     "CalibrationError",
     "CameraModel",
     "CatalogError",
+    "FitSettings",
+    "PlateFit",
+    "PlateFitter",
     "Platepar",
     "PlateparError",
     "PointingConvention",
     "StarCatalog",
+    "StarFinder",
+    "StarFinderSettings",
+    "StarList",
     "altaz_to_radec",
     "gmst_deg",
     "hp_to_v",
@@ -32,6 +40,7 @@ __all__ = [
     "parse_platepar",
     "parse_recalibrated_platepars",
     "plate_scale_px_per_deg",
+    "platepar_from_camera",
     "precession_matrix",
     "radec_to_altaz",
     "read_bsc5",

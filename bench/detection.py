@@ -79,7 +79,7 @@ from detection.video.decode import open_video  # noqa: E402
 sys.path.append(str(_HERE))
 
 from _detection_report import report  # noqa: E402
-from _detection_scenes import FPS, HEIGHT_PX, WIDTH_PX, Clip, ClipResult, build_clips  # noqa: E402
+from _detection_scenes import FPS, HEIGHT_PX, WIDTH_PX, Clip, ClipResult, build_clips, damaged_frames  # noqa: E402
 
 # -------------------------------------------------------------------------------------------- pipeline
 
@@ -93,7 +93,8 @@ class RunConfig:
 
 
 def run_clip(clip: Clip, cfg: RunConfig) -> ClipResult:
-    """Render, encode, scan, detect candidates, verify; the timings are per stage (wall s)."""
+    """Render, encode, scan, detect candidates, verify; the timings are per stage (wall s). A clip on
+    which the pipeline raises is a result with its ``error`` (a damaged clip must never be an error)."""
     t: dict[str, float] = {}
     s = clip.settings
     path = Path(cfg.workdir) / f"{clip.name}_seed{s.seed}_{cfg.bit_rate or 'crf18'}.mp4"
@@ -103,6 +104,25 @@ def run_clip(clip: Clip, cfg: RunConfig) -> ClipResult:
     truth = video.truth() if reuse else video.write(path, bit_rate=cfg.bit_rate)
     t["reused"] = float(reuse)
     t["render_write_s"] = time.perf_counter() - t0
+    meteors = [truth_meteor(o, s) for o in truth["objects"] if o["kind"] in ("meteor", "arc_meteor")]
+    try:
+        result = _pipeline(clip, path, cfg, meteors, t)
+    except Exception as exc:  # the benchmark reports it and goes on
+        result = ClipResult(
+            name=clip.name, group=clip.group, n_frames=video.n_frames, duration_s=s.duration_s,
+            meteors=meteors, status="error", candidates=[], windows=[], detections=[], rejected=[],
+            timings=t, error=f"{type(exc).__name__}: {exc}",
+        )  # fmt: skip
+    result.damaged_frames = damaged_frames(clip)
+    if not cfg.keep:
+        path.unlink(missing_ok=True)
+    return result
+
+
+def _pipeline(
+    clip: Clip, path: Path, cfg: RunConfig, meteors: list[dict[str, Any]], t: dict[str, float]
+) -> ClipResult:
+    s = clip.settings
     t0 = time.perf_counter()
     scan = scan_video(path, ScanSettings(decoder_threads=1))
     t["scan_s"] = time.perf_counter() - t0
@@ -121,30 +141,36 @@ def run_clip(clip: Clip, cfg: RunConfig) -> ClipResult:
     if windows and cfg.verify:
         detections, rejected, blocks = verify(path, windows, s, scan.n_frames, t)
         t["decode_only_s"], t["decode_only_cpu_s"] = decode_only(path, blocks)
-    if not cfg.keep:
-        path.unlink(missing_ok=True)
     return ClipResult(
         name=clip.name, group=clip.group, n_frames=scan.n_frames, duration_s=s.duration_s,
-        meteors=[truth_meteor(o, s) for o in truth["objects"] if o["kind"] == "meteor"],
-        status=result.status, candidates=candidates, windows=[(w.first, w.last) for w in windows],
+        meteors=meteors, status=result.status, candidates=candidates,
+        windows=[(w.first, w.last) for w in windows],
         detections=detections, rejected=rejected, timings=t,
     )  # fmt: skip
 
 
 def truth_meteor(obj: dict[str, Any], s: SkySettings) -> dict[str, Any]:
     frames = obj["frames"]
-    return {
+    meteor = {
         "index": obj["index"],
         "first": obj["first_frame"],
         "last": obj["last_frame"],
         "snr": max(p["snr"] for p in frames),
-        "speed_deg_s": obj["speed_px_s"] / s.cam.scale_px_per_deg,
-        "track": (obj["x0_px"], obj["y0_px"], obj["x1_px"], obj["y1_px"]),
         "centroids": {p["frame"]: (p["centroid_x_px"], p["centroid_y_px"]) for p in frames},
         "frames_snr3": sum(p["snr"] >= 3.0 for p in frames),  # frames whose peak pixel reaches 3 sigma
-        "fireball": obj["sky_glow"] > 0,
+        "fireball": obj["sky_glow"] > 0 or obj.get("halo", 0.0) > 0,
         "light_curve": obj["light_curve"],
     }
+    if obj["kind"] == "arc_meteor":  # a curve on the image: matched against the head's path
+        meteor["speed_deg_s"] = obj["speed_deg_s"]
+        meteor["arc_deg"] = obj["arc_deg"]
+        meteor["path"] = obj["path_px"]
+        (x0, y0), (x1, y1) = obj["path_px"][0], obj["path_px"][-1]
+        meteor["track"] = (x0, y0, x1, y1)
+    else:
+        meteor["speed_deg_s"] = obj["speed_px_s"] / s.cam.scale_px_per_deg
+        meteor["track"] = (obj["x0_px"], obj["y0_px"], obj["x1_px"], obj["y1_px"])
+    return meteor
 
 
 class TimedDetector(MeteorDetector):
@@ -242,9 +268,18 @@ def main() -> None:
     parser.add_argument("--save", help="write the per-clip results (truth, detections, timings) as JSON")
     parser.add_argument("--values-only", action="store_true", help="stop after values detection")
     parser.add_argument("--videos", help="keep the encoded clips in this folder and reuse them")
+    parser.add_argument("--groups", help="run only these groups, comma-separated (e.g. curved,damage)")
     args = parser.parse_args()
     print("$ " + shlex.join([os.path.relpath(sys.executable), *sys.argv]))
     clips = build_clips(args.seed, args.quick)
+    if args.groups:
+        wanted = set(args.groups.split(","))
+        unknown = wanted - {c.group for c in clips}
+        if unknown:
+            parser.error(
+                f"--groups: no such group {sorted(unknown)}; groups: {sorted({c.group for c in clips})}"
+            )
+        clips = [c for c in clips if c.group in wanted]
     if args.clip:
         clips = [c for c in clips if c.name == args.clip]
         if not clips:
@@ -263,8 +298,8 @@ def main() -> None:
         for r in run_all(clips, cfg, args.workers):
             results.append(r)
             print(f"  [{len(results)}/{len(clips)}] {r.name}: {r.status}, {len(r.candidates)} candidates, "
-                  f"{len(r.detections)} verified, {len(r.rejected)} other detections",
-                  flush=True)  # fmt: skip
+                  f"{len(r.detections)} verified, {len(r.rejected)} other detections"
+                  + (f"; ERROR {r.error}" if r.error else ""), flush=True)  # fmt: skip
             if args.clip:
                 _print_clip(r)
     results.sort(key=lambda r: r.name)

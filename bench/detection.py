@@ -12,6 +12,25 @@ of 6 Mbit/s at 720p):
   (3), ``hot_pixel`` (30), ``cloud`` (2), ``flash`` (4), ``twinkle`` (stars scintillating at 0.35 instead
   of 0.12, nothing else), ``noise`` (no stars, nothing). Every class but ``noise`` has the star field.
 
+Groups of issue 11 (what real fireballs and event clips show; seeds of their own, so the groups above draw
+the same clips as before):
+
+- ``saturated``: :func:`~detection.synth.sky.random_saturated_fireball`, one per 5-s slot (a core clipped
+  at 255 several px wide, a halo and a sky glow following the head's light, mostly terminal flares),
+  18 in 6 clips; ``fragmenting``: :func:`~detection.synth.sky.random_fragmenting_fireball`, 12 in 4 clips;
+- ``curved``: all-sky event clips (512x512, equidistant lens 200 degrees across, looking up), one long
+  meteor each on a great circle (:func:`~detection.synth.sky.random_arc_meteor`: 40-150 degrees, 15-45
+  deg/s), 24 clips;
+- ``event``: short event clips (:func:`~detection.synth.sky.random_event`: 2-12 s, the meteor starting
+  0.5-3 s in; a third fireballs; a third with 1-4 codec-damaged frames somewhere), 30 clips;
+- negatives ``damage`` (codec damage: 6 events of 1-4 frames per minute) and ``gain`` (3 gain steps and 3
+  brightenings of all stars per minute), four minutes each.
+
+Each meteor of these groups should give exactly one detection: the report gives how many were found, how
+many by exactly one detection and how many were split, the false positives of the ``damage`` and ``gain``
+minutes, and the false positives of all negative minutes by track length (4-5 frames, 6-10, longer).
+A clip on which the pipeline raises is listed with the error (and counts as nothing found).
+
 Pipeline per clip, as the station's verify stage runs it: :meth:`SkyVideo.write` ->
 :func:`detection.scan.minute.scan_video` -> :class:`detection.candidates.CandidateFinder` (speed limits 2..51
 deg/s) -> :func:`detection.meteors.verify.plan_windows` (candidates and the runs of whole-image change; at
@@ -38,7 +57,8 @@ Targets (issue 4): recall >= 95 % for peak SNR >= 5 and >= 6 frames, at most 1 f
 hours of negative video in total, median centroid error <= 0.5 px.
 
 Run: ``.venv/bin/python bench/detection.py [--quick] [--seed N] [--workers N] [--bit-rate BPS] [--clip
-NAME] [--videos DIR] [--save JSON] [--values-only]`` (full: about 20 min on 2 cores, most of it rendering;
+NAME] [--groups G1,G2] [--videos DIR] [--save JSON] [--values-only]`` (``--groups curved,damage`` runs only
+those groups) (full: about 20 min on 2 cores, most of it rendering;
 ``--quick``: under 2 min; ``--videos`` keeps the encoded clips, about 1 GB, and reuses them in later
 runs: then a full run takes about 6 min).
 """

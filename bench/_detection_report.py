@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from _detection_scenes import FPS, NEGATIVE_CLASSES, ClipResult
+from _detection_scenes import FPS, NEGATIVE_CLASSES, NEW_METEOR_GROUPS, NEW_NEGATIVE_CLASSES, ClipResult
 
 MATCH_PX = 3.0
 SNR_BINS = (3.0, 4.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.01)
@@ -37,11 +37,18 @@ def _segment_distance(x: float, y: float, track: tuple[float, float, float, floa
     return math.hypot(x - x0 - u * dx, y - y0 - u * dy)
 
 
+def _path_distance(x: float, y: float, path: list[list[float]]) -> float:
+    return min(_segment_distance(x, y, (*a, *b)) for a, b in itertools.pairwise(path))  # type: ignore[arg-type]
+
+
 def track_distance(det: dict[str, Any], meteor: dict[str, Any]) -> float:
-    """Median distance (px) of a detection's points from the meteor's track; inf without common frames."""
+    """Median distance (px) of a detection's points from the meteor's track (its path on the image when it
+    is a curve); inf without common frames."""
     frames = [p["frame"] for p in det["frames"]]
     if not frames or max(frames) < meteor["first"] or min(frames) > meteor["last"]:
         return math.inf
+    if "path" in meteor:
+        return statistics.median(_path_distance(p["x_px"], p["y_px"], meteor["path"]) for p in det["frames"])
     return statistics.median(_segment_distance(p["x_px"], p["y_px"], meteor["track"]) for p in det["frames"])
 
 
@@ -64,6 +71,8 @@ class Outcome:
     flagged_fireball: bool
     errors_px: list[float]
     why: str  # for misses: the stage and the reasons of the nearest detection
+    group: str = ""
+    pieces: int = 0  # distinct passed detections on the meteor (more than one: split)
 
     @property
     def target(self) -> bool:
@@ -90,7 +99,11 @@ def evaluate(r: ClipResult) -> tuple[list[Outcome], list[dict[str, Any]]]:
                     errors.append(math.hypot(p["x_px"] - c[0], p["y_px"] - c[1]))
         why = "" if hits else _why_missed(r, m, in_window)
         flagged = any(passed[i]["fireball"] for i in hits)
-        outcomes.append(Outcome(r.name, m, bool(hits), in_window, flagged, errors, why))
+        pieces: list[dict[str, Any]] = []
+        for i in hits:
+            if not any(same_object(passed[i], q) for q in pieces):
+                pieces.append(passed[i])
+        outcomes.append(Outcome(r.name, m, bool(hits), in_window, flagged, errors, why, r.group, len(pieces)))
     false: list[dict[str, Any]] = []
     for i, d in enumerate(passed):
         if i not in used and not any(same_object(d, f) for f in false):
@@ -127,7 +140,42 @@ def report(results: list[ClipResult], wall_s: float, workers: int) -> None:
         outcomes += o
         hours[r.group] += r.duration_s / 3600.0
         false_by_group[r.group] += [(r.name, d) for d in false]
-    meteors = [o for o in outcomes if not o.meteor["fireball"]]
+    meteors = [o for o in outcomes if o.group == "meteor"]
+    target = _report_meteors(meteors, results) if meteors else []
+    fireballs = [o for o in outcomes if o.group == "fireball"]
+    if fireballs:
+        found_f = [o for o in fireballs if o.found]
+        print(f"fireballs: found {_pct(len(found_f), len(fireballs))}, flagged fireball "
+              f"{_pct(sum(o.flagged_fireball for o in found_f), len(found_f))}")  # fmt: skip
+    print("false positives (passed detections of nothing; duplicates merged)")
+    total_fp, total_h = 0, 0.0
+    for group in ("meteor", "fireball", *NEGATIVE_CLASSES, *NEW_METEOR_GROUPS, *NEW_NEGATIVE_CLASSES):
+        if group not in hours:
+            continue
+        n = len(false_by_group[group])
+        print(f"    {group:10s} {n:4d} in {hours[group] * 60:6.1f} min   {n / hours[group]:7.2f} per hour")
+        if group in NEGATIVE_CLASSES:
+            total_fp, total_h = total_fp + n, total_h + hours[group]
+    if total_h:
+        print(
+            f"  NEGATIVES total: {total_fp} in {total_h * 60:.1f} min = {total_fp / total_h:.2f} per hour"
+            f" = {10 * total_fp / total_h:.2f} per 10 hours   (target <= 1 per 10 hours)"
+        )
+    _report_new_groups(results, outcomes, false_by_group, hours)
+    _report_speed(results)
+    _report_misses(target, false_by_group)
+    _report_new_misses(outcomes)
+    rss_mb = max(
+        resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    print(
+        f"wall time {wall_s:.1f} s with {workers} worker processes; "
+        f"peak RSS of a process {rss_mb / 1024:.0f} MB"
+    )
+
+
+def _report_meteors(meteors: list[Outcome], results: list[ClipResult]) -> list[Outcome]:
+    """Recall of the ``meteor`` group per bin, centroid errors; returns the target subset."""
     print(f"meteors: {len(meteors)} in {sum(r.group == 'meteor' for r in results)} clips")
     print("  recall per peak SNR bin (all durations)      target subset (>= 6 frames)")
     for lo, hi in itertools.pairwise(SNR_BINS):
@@ -160,34 +208,7 @@ def report(results: list[ClipResult], wall_s: float, workers: int) -> None:
               f"{sum(o.found for o in meteors)} found meteors   (target median <= 0.5 px)")  # fmt: skip
     flagged = sum(o.flagged_fireball for o in meteors if o.found)
     print(f"  ordinary meteors flagged as fireballs: {flagged}")
-    fireballs = [o for o in outcomes if o.meteor["fireball"]]
-    if fireballs:
-        found_f = [o for o in fireballs if o.found]
-        print(f"fireballs: found {_pct(len(found_f), len(fireballs))}, flagged fireball "
-              f"{_pct(sum(o.flagged_fireball for o in found_f), len(found_f))}")  # fmt: skip
-    print("false positives (passed detections of nothing; duplicates merged)")
-    total_fp, total_h = 0, 0.0
-    for group in ("meteor", "fireball", *NEGATIVE_CLASSES):
-        if group not in hours:
-            continue
-        n = len(false_by_group[group])
-        print(f"    {group:10s} {n:4d} in {hours[group] * 60:6.1f} min   {n / hours[group]:7.2f} per hour")
-        if group in NEGATIVE_CLASSES:
-            total_fp, total_h = total_fp + n, total_h + hours[group]
-    if total_h:
-        print(
-            f"  NEGATIVES total: {total_fp} in {total_h * 60:.1f} min = {total_fp / total_h:.2f} per hour"
-            f" = {10 * total_fp / total_h:.2f} per 10 hours   (target <= 1 per 10 hours)"
-        )
-    _report_speed(results)
-    _report_misses(target, false_by_group)
-    rss_mb = max(
-        resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-    )
-    print(
-        f"wall time {wall_s:.1f} s with {workers} worker processes; "
-        f"peak RSS of a process {rss_mb / 1024:.0f} MB"
-    )
+    return target
 
 
 def _report_speed(results: list[ClipResult]) -> None:
@@ -251,3 +272,87 @@ def _report_misses(
             print(f"    {name} frames {line['frame_begin']}-{line['frame_end']} "
                   f"({line['x_begin_px']:.0f},{line['y_begin_px']:.0f})->({line['x_end_px']:.0f},"
                   f"{line['y_end_px']:.0f}) {line['speed_deg_s']:.1f} deg/s")  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------- issue 11 groups
+
+LENGTH_BINS = ((4, 5, "4-5 frames"), (6, 10, "6-10 frames"), (11, 10**9, "> 10 frames"))
+
+
+def _frames(d: dict[str, Any]) -> int:
+    line = d["line"]
+    return int(line["frame_end"] - line["frame_begin"] + 1)
+
+
+def _report_new_groups(
+    results: list[ClipResult],
+    outcomes: list[Outcome],
+    false_by_group: dict[str, list[tuple[str, dict[str, Any]]]],
+    hours: dict[str, float],
+) -> None:
+    """Recall of the issue-11 groups (each meteor exactly one detection), errors, and false positives by
+    track length over all negatives."""
+    groups = [g for g in NEW_METEOR_GROUPS if any(o.group == g for o in outcomes)]
+    if groups:
+        print(
+            "issue 11 groups: recall (found: a passed detection on the track), exactly one detection, split"
+        )
+    for group in groups:
+        inside = [o for o in outcomes if o.group == group]
+        found = [o for o in inside if o.found]
+        one = sum(o.pieces == 1 for o in found)
+        split = [o.pieces for o in found if o.pieces > 1]
+        fire = [o for o in found if o.meteor["fireball"]]
+        into = "/".join(map(str, split)) or "-"
+        print(f"    {group:11s} found {_pct(len(found), len(inside)):18s} "
+              f"exactly one {_pct(one, len(inside)):18s} split {len(split)} (into {into}), "
+              f"fireballs flagged {sum(o.flagged_fireball for o in fire)}/{len(fire)}")  # fmt: skip
+        if group == "event":
+            damaged = [o for o in inside if any(r.name == o.clip and r.damaged_frames for r in results)]
+            n_found = sum(o.found for o in damaged)
+            print(f"      of which in clips with codec damage: found {_pct(n_found, len(damaged))}")
+        if group == "curved":
+            long = [o for o in inside if o.meteor.get("arc_deg", 0.0) >= 90.0]
+            print(f"      arcs >= 90 deg: found {_pct(sum(o.found for o in long), len(long))}, exactly one "
+                  f"{_pct(sum(o.found and o.pieces == 1 for o in long), len(long))}")  # fmt: skip
+        errors = [e for o in found for e in o.errors_px]
+        if errors:
+            print(f"      centroid error median {statistics.median(errors):.3f} px over {len(errors)} points")
+    failed = [r for r in results if r.error]
+    if failed:
+        print(f"clips on which the pipeline raised ({len(failed)})")
+        for r in failed[:20]:
+            print(f"    {r.name}: {r.error}")
+    negatives = (*NEGATIVE_CLASSES, *NEW_NEGATIVE_CLASSES)
+    neg_h = sum(hours[g] for g in negatives if g in hours)
+    if not neg_h:
+        return
+    for group in NEW_NEGATIVE_CLASSES:
+        if group in hours:
+            n = len(false_by_group[group])
+            n_damaged = sum(len(r.damaged_frames) for r in results if r.group == group)
+            print(f"  {group} negatives: {n} false positives in {hours[group] * 60:.1f} min "
+                  f"({n_damaged} damaged frames)")  # fmt: skip
+    fps = [d for g in negatives for _, d in false_by_group.get(g, [])]
+    print(f"  ALL NEGATIVES (old and issue-11 classes): {len(fps)} in {neg_h * 60:.1f} min = "
+          f"{10 * len(fps) / neg_h:.2f} per 10 hours")  # fmt: skip
+    print(f"  false positives by track length, all negatives ({neg_h * 60:.1f} min, old and new classes)")
+    for lo, hi, label in LENGTH_BINS:
+        n = sum(lo <= _frames(d) <= hi for d in fps)
+        print(f"    {label:12s} {n:4d}   {n / neg_h:6.2f} per hour = {10 * n / neg_h:6.2f} per 10 hours"
+              + ("   (target <= 1 per 10 hours)" if lo == 4 else ""))  # fmt: skip
+    shorter = sum(_frames(d) < 4 for d in fps)
+    if shorter:
+        print(f"    < 4 frames   {shorter:4d}")
+
+
+def _report_new_misses(outcomes: list[Outcome]) -> None:
+    bad = [o for o in outcomes if o.group in NEW_METEOR_GROUPS and (not o.found or o.pieces > 1)]
+    if bad:
+        print(f"issue 11 groups: missed or split meteors ({len(bad)}; rerun one with --clip NAME)")
+    for o in bad[:30]:
+        m = o.meteor
+        what = o.why if not o.found else f"split into {o.pieces} detections"
+        arc = f" arc {m['arc_deg']:.0f} deg" if "arc_deg" in m else ""
+        print(f"    {o.clip} #{m['index']} frames {m['first']}-{m['last']} SNR {m['snr']:.1f} "
+              f"{m['speed_deg_s']:.1f} deg/s{arc} {m['light_curve']}: {what}")  # fmt: skip

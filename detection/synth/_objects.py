@@ -16,11 +16,21 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from detection.synth._render import LIGHT_CURVES, Patch, add_patch, clip_patch, segment_patch
+from calibration.camera import CameraModel
+from detection.synth._render import (
+    LIGHT_CURVES,
+    Patch,
+    add_patch,
+    clip_patch,
+    gaussian_patch,
+    points_patch,
+    segment_patch,
+)
 
 __all__ = ["Cloud", "Flash", "HotPixel", "Meteor", "Plane", "Satellite", "SkyObject"]
 
 F32 = NDArray[np.float32]
+F64 = NDArray[np.float64]
 
 
 def _require(cls: str, name: str, value: object, ok: bool, expected: str) -> None:
@@ -71,12 +81,29 @@ class Meteor(_StraightPath):
     ``sky_glow`` makes a fireball: the whole frame brightens (scattered light, uniform over the image) by
     ``sky_glow * peak_snr * noise_dn`` DN in the frame where the head emits most, and in every other frame
     in proportion to the light the head emits in it (0.0, the default, is an ordinary meteor).
+
+    ``halo`` adds the glow around a bright head (light scattered in the optics and the air): a round
+    Gaussian centred on the frame's light centroid, of peak ``halo * peak_snr * noise_dn`` DN and sigma
+    ``halo_sigma_px`` in the frame where the head emits most; in other frames its peak follows the light
+    the head emits and its sigma the square root of it (a brighter head spreads its halo wider), never
+    below twice the PSF. The trail's ``peak_snr`` is measured without it.
+
+    ``fragments`` (0..3) trailing pieces break off the head at ``split_at`` of the duration: each takes
+    ``fragment_light`` of the light the head emits from then on and falls behind it along the track,
+    decelerating, ``fragment_spread_px`` times its rank behind the head at the end (with a lateral offset
+    of 0.7 px times its rank, alternately on either side).
     """
 
     peak_snr: float
     psf_sigma_px: float = 1.0
     light_curve: str = "sin2"
     sky_glow: float = 0.0
+    halo: float = 0.0
+    halo_sigma_px: float = 12.0
+    fragments: int = 0
+    split_at: float = 0.6
+    fragment_light: float = 0.25
+    fragment_spread_px: float = 12.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -87,6 +114,22 @@ class Meteor(_StraightPath):
             "Meteor", "light_curve", self.light_curve, self.light_curve in LIGHT_CURVES, f"one of {names}"
         )
         _require("Meteor", "sky_glow", self.sky_glow, 0.0 <= self.sky_glow <= 1.0, "a fraction in [0, 1]")
+        _require("Meteor", "halo", self.halo, 0.0 <= self.halo <= 1.0, "a fraction in [0, 1]")
+        _require("Meteor", "halo_sigma_px", self.halo_sigma_px, self.halo_sigma_px > 0, "> 0")
+        _require("Meteor", "fragments", self.fragments, self.fragments in (0, 1, 2, 3), "0, 1, 2 or 3")
+        _require("Meteor", "split_at", self.split_at, 0.0 < self.split_at < 1.0, "a fraction in (0, 1)")
+        ok = 0.0 < self.fragment_light * self.fragments < 1.0 or self.fragments == 0
+        _require("Meteor", "fragment_light", self.fragment_light, ok, "0 < fragment_light * fragments < 1")
+
+    def fragment_offsets(self, tau: F64, rank: int) -> tuple[F64, F64]:
+        """Offsets (x, y, px) of fragment ``rank`` (1..fragments) from the head at fractions ``tau`` of
+        the duration (zero before the split)."""
+        length = math.hypot(self.x1_px - self.x0_px, self.y1_px - self.y0_px) or 1.0
+        ux, uy = (self.x1_px - self.x0_px) / length, (self.y1_px - self.y0_px) / length
+        since = np.clip((tau - self.split_at) / (1.0 - self.split_at), 0.0, None)
+        back = -rank * self.fragment_spread_px * since**2
+        side = 0.7 * rank * (1 if rank % 2 else -1) * np.minimum(since * 4.0, 1.0)
+        return np.asarray(back * ux - side * uy), np.asarray(back * uy + side * ux)
 
 
 @dataclass(frozen=True)
@@ -171,12 +214,15 @@ class VideoGeometry:
     fps: float
     n_frames: int
     noise_dn: float
+    camera: CameraModel | None = None  # for objects placed on the sky (alt/az) rather than on the image
 
 
 class Drawer:
     """An object prepared for one video: the frames it touches and how it adds light to them."""
 
-    def __init__(self, obj: SkyObject, frames: range) -> None:
+    stage = 0  # order of drawing: 0 light added by objects, 1 changes of the whole image, 2 codec damage
+
+    def __init__(self, obj: Any, frames: range) -> None:  # a SkyObject or a kind of another module
         self.obj = obj
         self.frames = frames
 
@@ -212,7 +258,7 @@ class MeteorDrawer(Drawer):
             n_sub = max(4, math.ceil(math.hypot(xb - xa, yb - ya) / 0.3))
             tau = (a + (b - a) * (np.arange(n_sub) + 0.5) / n_sub - meteor.t_start_s) / meteor.duration_s
             weights = curve(tau) * ((b - a) / n_sub)
-            patch, cx, cy = segment_patch(xa, ya, xb, yb, weights, meteor.psf_sigma_px)
+            patch, cx, cy = _meteor_patch(meteor, (xa, ya, xb, yb), tau, weights)
             clipped = clip_patch(patch, geo.height_px, geo.width_px)
             peak = float(clipped[2].max()) if clipped is not None else 0.0
             if peak <= 0.0 or clipped is None:
@@ -235,13 +281,40 @@ class MeteorDrawer(Drawer):
             point["sky_glow_dn"] = glow_dn * light
             if point["sky_glow_dn"] > 0.0:
                 self.glow[point["frame"]] = point["sky_glow_dn"]
+        self.halos: dict[int, Patch] = {}
+        if meteor.halo > 0.0:
+            self._add_halos(meteor, geo, emitted)
+        if meteor.fragments:
+            for point in self.points:
+                tau_end = np.array([(point["t_s"] - meteor.t_start_s) / meteor.duration_s])
+                point["fragments_px"] = [
+                    [point["head_x_px"] + float(ox[0]), point["head_y_px"] + float(oy[0])]
+                    for ox, oy in (
+                        meteor.fragment_offsets(tau_end, k) for k in range(1, meteor.fragments + 1)
+                    )
+                ]
         frames = [p["frame"] for p in self.points]
         super().__init__(meteor, range(frames[0], frames[-1] + 1) if frames else range(0))
+
+    def _add_halos(self, meteor: Meteor, geo: VideoGeometry, emitted: list[float]) -> None:
+        brightest = max(emitted)
+        for point, light in zip(self.points, emitted, strict=True):
+            share = light / brightest
+            amplitude = meteor.halo * meteor.peak_snr * geo.noise_dn * share
+            sigma = max(meteor.halo_sigma_px * math.sqrt(share), 2.0 * meteor.psf_sigma_px)
+            point["halo_dn"], point["halo_sigma_px"] = amplitude, sigma
+            patch = gaussian_patch(point["centroid_x_px"], point["centroid_y_px"], amplitude, sigma)
+            clipped = clip_patch(patch, geo.height_px, geo.width_px)
+            if clipped is not None and amplitude > 0.0:
+                self.halos[point["frame"]] = clipped
 
     def draw(self, image: F32, frame: int) -> None:
         patch = self.patches.get(frame)
         if patch is not None:
             add_patch(image, patch)
+        halo = self.halos.get(frame)
+        if halo is not None:
+            add_patch(image, halo)
         glow = self.glow.get(frame)
         if glow is not None:
             image += np.float32(glow)
@@ -256,6 +329,29 @@ class MeteorDrawer(Drawer):
         assert isinstance(m, Meteor)
         data["speed_px_s"] = math.hypot(m.x1_px - m.x0_px, m.y1_px - m.y0_px) / m.duration_s
         return data
+
+
+def _meteor_patch(
+    meteor: Meteor, segment: tuple[float, float, float, float], tau: F64, weights: F64
+) -> tuple[Patch, float, float]:
+    """One frame's light of a meteor's head moving along ``segment`` (x0, y0, x1, y1) at times ``tau``
+    (fractions of the duration), with its fragments once they have broken off."""
+    xa, ya, xb, yb = segment
+    if not meteor.fragments or tau[-1] < meteor.split_at:
+        return segment_patch(xa, ya, xb, yb, weights, meteor.psf_sigma_px)
+    frac = (np.arange(len(weights)) + 0.5) / len(weights)
+    xs, ys = xa + (xb - xa) * frac, ya + (yb - ya) * frac
+    broken = (tau >= meteor.split_at) * meteor.fragment_light
+    all_x, all_y = [xs], [ys]
+    all_w = [weights * (1.0 - meteor.fragments * broken)]
+    for rank in range(1, meteor.fragments + 1):
+        ox, oy = meteor.fragment_offsets(tau, rank)
+        all_x.append(xs + ox)
+        all_y.append(ys + oy)
+        all_w.append(weights * broken)
+    return points_patch(
+        np.concatenate(all_x), np.concatenate(all_y), np.concatenate(all_w), meteor.psf_sigma_px
+    )
 
 
 class MovingLightsDrawer(Drawer):

@@ -100,7 +100,7 @@ class StarField:
         """Stars inside the image at ``t_s``: ids, x_px, y_px, mag_v, flux_dn (JSON-able lists)."""
         x, y, alt = self._project(self.ra_deg, self.dec_deg, t_s)
         inside = (x >= 0) & (x <= self.camera.width_px - 1) & (y >= 0) & (y <= self.camera.height_px - 1)
-        flux = self._flux(alt)
+        flux = self._flux(alt, self.mag_v)
         return {
             "id": self.ids[inside].tolist(),
             "x_px": np.round(x[inside], 3).tolist(),
@@ -109,9 +109,9 @@ class StarField:
             "flux_dn": np.round(flux[inside], 3).tolist(),
         }
 
-    def _flux(self, alt: F64) -> F64:
+    def _flux(self, alt: F64, mag_v: F64) -> F64:
         o = self.optics
-        mag = self.mag_v + o.extinction_mag * (airmass(alt) - 1.0)
+        mag = mag_v + o.extinction_mag * (airmass(alt) - 1.0)
         return np.asarray(10.0 ** (-0.4 * (mag - o.mag_1dn)))
 
     def _prepare(self, epoch: int) -> None:
@@ -119,7 +119,7 @@ class StarField:
         x, y, alt = self._project(self.ra_deg, self.dec_deg, t_s)
         ok = np.isfinite(x)
         x, y, alt = x[ok], y[ok], alt[ok]
-        flux = self._flux(alt)
+        flux = self._flux(alt, self.mag_v[ok])  # stars that set since the start are left out
         h, w = self.camera.height_px, self.camera.width_px
         idx, weights = stamp_indices(x, y, self.optics.psf_sigma_px, h, w)
         image = np.zeros(h * w, np.float32)

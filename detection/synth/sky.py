@@ -39,24 +39,38 @@ from numpy.typing import NDArray
 from calibration.camera import CameraModel
 from calibration.catalog import load_hipparcos
 from calibration.sky import julian_date
+from detection.synth._arcs import ArcMeteor, ArcMeteorDrawer
+from detection.synth._disturb import (
+    CodecDamage,
+    CodecDamageDrawer,
+    GainStep,
+    GainStepDrawer,
+    StarsBrighten,
+    StarsBrightenDrawer,
+)
 from detection.synth._kernels import compose_frame, normal_table
 from detection.synth._objects import (
     Cloud,
     CloudDrawer,
+    Drawer,
     Flash,
     HotPixel,
     Meteor,
     Plane,
     Satellite,
-    SkyObject,
     VideoGeometry,
     make_drawer,
 )
+from detection.synth._objects import SkyObject as _ImageObject
+from detection.synth._random import allsky_camera, random_arc_meteor, random_disturbances
 from detection.synth._stars import StarField, StarOptics, sky_background
 
 __all__ = [
+    "ArcMeteor",
     "Cloud",
+    "CodecDamage",
     "Flash",
+    "GainStep",
     "HotPixel",
     "Meteor",
     "Plane",
@@ -64,11 +78,20 @@ __all__ = [
     "SkyObject",
     "SkySettings",
     "SkyVideo",
+    "StarsBrighten",
+    "allsky_camera",
     "default_camera",
+    "random_arc_meteor",
+    "random_disturbances",
+    "random_event",
     "random_fireball",
+    "random_fragmenting_fireball",
     "random_meteor",
     "random_negatives",
+    "random_saturated_fireball",
 ]
+
+SkyObject = _ImageObject | ArcMeteor | CodecDamage | GainStep | StarsBrighten
 
 _TRUTH_FORMAT = "stationd.synth-truth/1"
 _DEFAULT_START = datetime(2022, 9, 14, 22, 0, 0, tzinfo=UTC)
@@ -168,7 +191,7 @@ class SkyVideo:
         self.objects = list(objects)
         s = settings
         self.n_frames = s.n_frames
-        geo = VideoGeometry(s.width_px, s.height_px, s.fps, self.n_frames, s.noise_dn)
+        geo = VideoGeometry(s.width_px, s.height_px, s.fps, self.n_frames, s.noise_dn, s.cam)
         self._table = normal_table(s.noise_dn / math.sqrt(2.0))
         self._noise_key = _key(s.seed, 1)
         self._background = sky_background(s.cam, s.background_dn, s.horizon_glow_dn)
@@ -178,9 +201,13 @@ class SkyVideo:
             load_hipparcos(s.star_limit_mag), s.cam, site, optics, s.fps, _key(s.seed, 2),
             normal_table(1.0 / math.sqrt(2.0)),
         )  # fmt: skip
-        drawers = [make_drawer(obj, geo) for obj in self.objects]
+        drawers = [_make_drawer(obj, geo) for obj in self.objects]
         self._clouds = [d for d in drawers if isinstance(d, CloudDrawer)]
-        self._drawers = [d for d in drawers if not isinstance(d, CloudDrawer)]
+        self._star_changes = [d for d in drawers if isinstance(d, StarsBrightenDrawer)]
+        # objects add light, then gain steps scale the image, then codec damage replaces pixels (stable:
+        # the objects keep their order)
+        others = [d for d in drawers if not isinstance(d, CloudDrawer | StarsBrightenDrawer)]
+        self._drawers = sorted(others, key=lambda d: d.stage)
         self._all_drawers = drawers
         self._base_epoch: int | None = None
         self._base = self._background.copy()
@@ -208,10 +235,21 @@ class SkyVideo:
                 self._base_epoch = epoch
             work = self._base.copy()
             self._stars.add_twinkle(work, frame)
+        for change in self._star_changes:
+            if frame in change.frames:
+                change.draw_stars(work, stars, frame)
         for drawer in self._drawers:
             if frame in drawer.frames:
                 drawer.draw(work, frame)
         return work
+
+    def damage_mask(self, frame: int) -> NDArray[np.bool_]:
+        """The pixels codec damage may change in ``frame`` (all False in an undamaged frame)."""
+        mask = np.zeros((self.settings.height_px, self.settings.width_px), bool)
+        for drawer in self._drawers:
+            if isinstance(drawer, CodecDamageDrawer) and frame in drawer.frames:
+                mask |= drawer.mask(frame)
+        return mask
 
     def frames(self, start: int = 0, stop: int | None = None) -> Iterator[NDArray[np.uint8]]:
         """Frames ``start`` .. ``stop - 1`` as uint8 (H, W) arrays (each a new array)."""
@@ -302,6 +340,18 @@ class SkyVideo:
         return json.dumps(self.truth(), sort_keys=True)
 
 
+def _make_drawer(obj: SkyObject, geo: VideoGeometry) -> Drawer:
+    if isinstance(obj, ArcMeteor):
+        return ArcMeteorDrawer(obj, geo)
+    if isinstance(obj, CodecDamage):
+        return CodecDamageDrawer(obj, geo)
+    if isinstance(obj, GainStep):
+        return GainStepDrawer(obj, geo)
+    if isinstance(obj, StarsBrighten):
+        return StarsBrightenDrawer(obj, geo)
+    return make_drawer(obj, geo)
+
+
 def _uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:
     return float(rng.uniform(bounds[0], bounds[1]))
 
@@ -363,6 +413,85 @@ def random_fireball(
         t_range_s=t_range_s, light_curves=light_curves,
     )  # fmt: skip
     return replace(meteor, sky_glow=_uniform(rng, sky_glow))
+
+
+def random_saturated_fireball(
+    rng: np.random.Generator,
+    settings: SkySettings,
+    *,
+    peak_snr: tuple[float, float] = (150.0, 400.0),
+    psf_sigma_px: tuple[float, float] = (1.5, 2.5),
+    halo: tuple[float, float] = (0.03, 0.12),
+    halo_sigma_px: tuple[float, float] = (6.0, 20.0),
+    sky_glow: tuple[float, float] = (0.02, 0.1),
+    t_range_s: tuple[float, float] | None = None,
+    light_curves: Sequence[str] = ("terminal-flare", "late-peak", "flare"),
+) -> Meteor:
+    """A fireball as real cameras record it: a :func:`random_meteor` (speed 8-35 deg/s, 1-3 s) whose head
+    is clipped at 255 over a core several pixels wide (a PSF of sigma 1.5-2.5 px at 375-1000 DN: the
+    core above 227 DN is 3-7 px across), with a halo around the head and a sky glow that both follow its
+    light, and mostly a terminal flare. Draws its own numbers after :func:`random_meteor`'s."""
+    meteor = random_meteor(
+        rng, settings, speed_deg_s=(8.0, 35.0), peak_snr=peak_snr, duration_s=(1.0, 3.0),
+        t_range_s=t_range_s, light_curves=light_curves,
+    )  # fmt: skip
+    return replace(
+        meteor,
+        psf_sigma_px=_uniform(rng, psf_sigma_px),
+        halo=_uniform(rng, halo),
+        halo_sigma_px=_uniform(rng, halo_sigma_px),
+        sky_glow=_uniform(rng, sky_glow),
+    )
+
+
+def random_fragmenting_fireball(
+    rng: np.random.Generator,
+    settings: SkySettings,
+    *,
+    t_range_s: tuple[float, float] | None = None,
+    split_at: tuple[float, float] = (0.4, 0.75),
+    spread_px: tuple[float, float] = (6.0, 20.0),
+) -> Meteor:
+    """A :func:`random_saturated_fireball` whose head splits into 2 or 3 fragments (1 or 2 trailing
+    pieces besides the head) at ``split_at`` of its flight, trailing it by up to ``spread_px`` per rank."""
+    meteor = random_saturated_fireball(rng, settings, t_range_s=t_range_s)
+    return replace(
+        meteor,
+        fragments=int(rng.integers(1, 3)),
+        split_at=_uniform(rng, split_at),
+        fragment_light=_uniform(rng, (0.15, 0.3)),
+        fragment_spread_px=_uniform(rng, spread_px),
+    )
+
+
+def random_event(
+    rng: np.random.Generator,
+    settings: SkySettings,
+    *,
+    clip_s: tuple[float, float] = (2.0, 12.0),
+    lead_s: tuple[float, float] = (0.5, 3.0),
+    fireball: bool = False,
+) -> tuple[SkySettings, Meteor]:
+    """A short event clip, as FreeTure or UFOCapture write around a meteor: ``settings`` with a duration
+    uniform in ``clip_s``, and a meteor (a :func:`random_saturated_fireball` with ``fireball``) starting
+    ``lead_s`` (uniform) after the clip's start and ending at least 0.3 s before its end."""
+    duration = _uniform(rng, clip_s)
+    lead = min(_uniform(rng, lead_s), max(0.1, duration - 0.6))
+    clip = replace(settings, duration_s=duration)
+    longest = max(0.25, duration - lead - 0.3)
+    if fireball:
+        meteor = random_saturated_fireball(rng, clip, t_range_s=(lead, lead))
+    else:
+        meteor = random_meteor(rng, clip, duration_s=(0.2, min(3.0, longest)), t_range_s=(lead, lead))
+    if meteor.t_start_s + meteor.duration_s > duration - 0.3:  # a fireball longer than the clip allows
+        meteor = _shorten(meteor, longest)
+    return clip, meteor
+
+
+def _shorten(meteor: Meteor, duration_s: float) -> Meteor:
+    """The same meteor lasting ``duration_s`` seconds at the same speed (its light curve compressed)."""
+    x1, y1 = meteor.position(meteor.t_start_s + duration_s)
+    return replace(meteor, duration_s=duration_s, x1_px=x1, y1_px=y1)
 
 
 def _random_crossing(rng: np.random.Generator, s: SkySettings, speed_px_s: float) -> tuple[float, ...]:

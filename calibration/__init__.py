@@ -1,8 +1,10 @@
-"""Astrometry: star catalogue, sky coordinates, camera models, star extraction, plate fitting.
+"""Astrometry: star catalogue, sky coordinates, camera models, star extraction, plate fitting,
+meteor astrometry and photometry.
 
 Pure science: arrays, dataclasses, paths or file objects in, results out; no clock, network or config.
 """
 
+from calibration.astrometry import MeteorSky, SolutionSummary, meteor_sky, solution_summary, star_residuals_px
 from calibration.camera import CameraModel, plate_scale_px_per_deg
 from calibration.catalog import StarCatalog, hp_to_v, load_hipparcos, parse_hip2, read_bsc5
 from calibration.errors import CalibrationError, CatalogError, PlateparError
@@ -22,11 +24,13 @@ __all__ = [
     "CameraModel",
     "CatalogError",
     "FitSettings",
+    "MeteorSky",
     "PlateFit",
     "PlateFitter",
     "Platepar",
     "PlateparError",
     "PointingConvention",
+    "SolutionSummary",
     "StarCatalog",
     "StarFinder",
     "StarFinderSettings",
@@ -36,6 +40,7 @@ __all__ = [
     "hp_to_v",
     "julian_date",
     "load_hipparcos",
+    "meteor_sky",
     "parse_hip2",
     "parse_platepar",
     "parse_recalibrated_platepars",
@@ -45,4 +50,6 @@ __all__ = [
     "radec_to_altaz",
     "read_bsc5",
     "recalibrated_platepars_to_json",
+    "solution_summary",
+    "star_residuals_px",
 ]

@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from calibration import CalibrationError
+from cli.calibrate_cmd import calibrate
 from cli.config_cmd import config
 from cli.demo_cmd import demo
 from cli.install_cmd import install_service_cmd
@@ -71,6 +72,7 @@ def cli() -> None:
     """stationd: the software of a meteor camera station."""
 
 
+cli.add_command(calibrate)
 cli.add_command(config)
 cli.add_command(demo)
 cli.add_command(detect)

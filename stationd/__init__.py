@@ -29,7 +29,9 @@ from stationd.ops.install import CONFIG_PATH, DEFAULT_DATA_DIR, install_service
 from stationd.ops.logs import configure_from_config, follow_records, render_record, tail_records
 from stationd.ops.night import night_report
 from stationd.ops.sky import write_sky
+from stationd.plate_files import FilePlate, calibrate_files
 from stationd.stages import STAGE_ORDER, Outcome, StageContext, StageRunner
+from stationd.stages.calibrate import CalibrateDayReport, calibrate_day
 from stationd.stages.results import (
     CandidatesStageResult,
     ScanStageResult,
@@ -42,6 +44,7 @@ from stationd.text import plural
 
 __all__ = [
     "CONFIG_PATH",
+    "CalibrateDayReport",
     "CandidatesStageResult",
     "ConfigError",
     "ConfigProblem",
@@ -53,6 +56,7 @@ __all__ = [
     "EXIT_LOCKED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "FilePlate",
     "LockHeldError",
     "Minute",
     "Outcome",
@@ -73,6 +77,8 @@ __all__ = [
     "UsageError",
     "VerifyStageResult",
     "atomic_write_text",
+    "calibrate_day",
+    "calibrate_files",
     "candidate_settings",
     "check_config",
     "configure_from_config",

@@ -5,7 +5,8 @@
 days, as everywhere on disk (an evening's and a morning's meteors of one night are in two files). Each
 meteor is an entry of the FF block that holds its first frame, with frame numbers counted from that
 block's first frame (time of a point = FF start + frame / fps, DESIGN 4); a meteor that runs into the
-next block keeps counting past 255. The sky columns are zero until calibration exists.
+next block keeps counting past 255. The sky columns are zero until calibration exists; a calibrated record's
+entry carries them, and its calibration line names the solution (``Calibrated with stationd: <solution_id>``).
 """
 
 from __future__ import annotations
@@ -68,8 +69,10 @@ def ftp_detection(record: dict[str, Any], meteor_no: int, width_px: int, height_
     if (line["x_begin_px"], line["y_begin_px"]) != (line["x_end_px"], line["y_end_px"]):
         rho, phi = hough_rho_phi(line["x_begin_px"], line["y_begin_px"], line["x_end_px"], line["y_end_px"],
                                  width_px, height_px)  # fmt: skip
+    cal = record.get("calibration")
     return FTPDetection(
         ff_name=ff_name,
+        calibration=f"Calibrated with stationd: {cal['solution_id']}" if cal else "Uncalibrated",
         camera=record["station"],
         meteor_no=meteor_no,
         fps=float(record["fps"]),

@@ -183,6 +183,14 @@ class StationLayout:
         """The day's exports for other networks (FTPdetectinfo)."""
         return self.data_dir / "exports" / day
 
+    def calibration_dir(self, camera: str) -> Path:
+        """The camera's plate solutions (DESIGN 3)."""
+        return self.data_dir / "calibration" / camera
+
+    def platepar(self, camera: str) -> Path:
+        """The camera's current plate solution, RMS format: what calibrates its meteors when present."""
+        return self.calibration_dir(camera) / "platepar_cmn2010.cal"
+
     def night_summary(self, night: str) -> Path:
         """The summary of a night, named by the UTC date of its evening (``stationd night``)."""
         return self.data_dir / "nights" / f"{night}.json"

@@ -45,6 +45,7 @@ from stationd.disk.exports import export_day
 from stationd.disk.records import build_record, recover_records, remove_minute_records, write_record
 from stationd.disk.state import Minute
 from stationd.ops.logs import log_event
+from stationd.stages.calibrate import Observer, calibrate_record, camera_plate
 from stationd.stages.clips import ClipSpan, hd_clip, sd_clip
 from stationd.stages.context import StageContext
 from stationd.stages.results import (
@@ -169,6 +170,7 @@ def _write_meteor(
         station=ctx.config.station.id, camera=minute.camera, clock=clock, detection=d.to_json(),
         source=source, products={}, taken=taken,
     )  # fmt: skip
+    record = _calibrated(ctx, minute, record)
     span = ClipSpan.around(first, last, clock.fps, ctx.config.processing.clip_margin_s)
     video = locate_original(ctx, minute)
 
@@ -192,6 +194,20 @@ def _write_meteor(
 
     write_record(ctx.layout, minute.day, record, write_products)
     return str(record["meteor_id"])
+
+
+def _calibrated(ctx: StageContext, minute: Minute, record: dict[str, Any]) -> dict[str, Any]:
+    """The record with its sky columns when the camera has a plate solution; a plate that does not fit
+    the station costs the sky columns, not the meteor (logged)."""
+    plate = camera_plate(ctx.layout, minute.camera)
+    if plate is None:
+        return record
+    try:
+        return calibrate_record(record, plate, Observer.of(ctx.config))
+    except ValueError as exc:
+        log_event(ctx.log, f"meteor {record['meteor_id']} not calibrated: {exc}", level=logging.WARNING,
+                  camera=minute.camera, stage="verify", file=minute.name)  # fmt: skip
+        return record
 
 
 def _clip(ctx: StageContext, minute: Minute, src: Path, make: Callable[[], ClipResult]) -> ClipResult | None:

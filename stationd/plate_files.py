@@ -1,0 +1,76 @@
+"""``stationd calibrate FILE...`` without a station: a plate solution from the stars of FF files.
+
+Each file's stars (extracted from the FF average image, the station mask out) are fitted from the coarse
+guess (a :class:`~calibration.camera.CameraModel`) or a starting plate (a
+:class:`~calibration.platepar.Platepar`), each file on its own; the best solution (most matched stars) is the
+command's. Stars are dated at the middle of the FF block, as RMS dates them. Minute videos and stack images
+are not read yet; blind calibration (no guess) is not available yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+from calibration import CameraModel, PlateFit, PlateFitter, Platepar, StarFinder, load_hipparcos
+from detection import read_ff
+from detection.errors import DetectionError
+
+__all__ = ["FilePlate", "calibrate_files"]
+
+
+@dataclass(frozen=True)
+class FilePlate:
+    """The fit of one file (``fit`` None, with ``reason``, when the file cannot be read)."""
+
+    path: Path
+    fit: PlateFit | None
+    n_stars: int
+    reason: str
+    az_deg: float | None = None
+    alt_deg: float | None = None
+
+    @property
+    def solved(self) -> bool:
+        """A solution was found for this file."""
+        return self.fit is not None and self.fit.solved
+
+
+def calibrate_files(
+    paths: list[Path],
+    guess: CameraModel | Platepar,
+    *,
+    lat_deg: float,
+    lon_deg: float,
+    elevation_m: float,
+    mask: np.ndarray | None = None,
+) -> list[FilePlate]:
+    """Fit each FF file's stars from ``guess`` (module docstring); unreadable files give ``fit=None``."""
+    fitter = PlateFitter(load_hipparcos(6.0))
+    out = []
+    for path in paths:
+        try:
+            ff = read_ff(path)
+        except DetectionError as exc:
+            out.append(FilePlate(path, None, 0, f"cannot read {path.name}: {getattr(exc, 'reason', exc)}"))
+            continue
+        if mask is not None and mask.shape != ff.planes.avepixel.shape:
+            out.append(
+                FilePlate(path, None, 0, f"the mask is {mask.shape}, the image {ff.planes.avepixel.shape}")
+            )
+            continue
+        stars = StarFinder()(ff.planes.avepixel, mask)
+        t = ff.start_utc + timedelta(seconds=ff.planes.nframes / 2 / ff.fps)
+        fit = fitter(
+            stars.x_px, stars.y_px, t, guess, lat_deg=lat_deg, lon_deg=lon_deg, elevation_m=elevation_m
+        )
+        az = alt = None
+        if fit.platepar is not None:
+            pp = fit.platepar
+            a, b = pp.pixel_to_altaz(pp.x_res_px / 2.0, pp.y_res_px / 2.0, t)
+            az, alt = float(a), float(b)
+        out.append(FilePlate(path, fit, len(stars), fit.reason, az, alt))
+    return out

@@ -322,10 +322,12 @@ def _merge_tracks(tracks: list[Track]) -> list[Track]:
             if tr.frame_begin > m.frame_end + 3 or m.frame_begin > tr.frame_end + 3:
                 continue
             t_mid = 0.5 * (max(tr.frame_begin, m.frame_begin) + min(tr.frame_end, m.frame_end)) + 0.5
-            dx = (tr.x0 + tr.vx * t_mid) - (m.x0 + m.vx * t_mid)
-            dy = (tr.y0 + tr.vy * t_mid) - (m.y0 + m.vy * t_mid)
+            # The same motion over all of ``tr``, not only where they overlap: straight pieces of a curve
+            # (a long meteor through a fish-eye lens) stay apart here and are joined, if they are one
+            # track, from their centroids (sky_track.join_pieces).
+            far = max(_gap(tr, m, t + 0.5) for t in (t_mid - 0.5, tr.frame_begin, tr.frame_end))
             dv = math.hypot(tr.vx - m.vx, tr.vy - m.vy)
-            if math.hypot(dx, dy) <= 6.0 and dv <= 0.25 * m.speed_px_frame + 0.5:
+            if far <= 6.0 and dv <= 0.25 * m.speed_px_frame + 0.5:
                 merged[k] = replace(
                     m,
                     frame_begin=min(m.frame_begin, tr.frame_begin),
@@ -335,6 +337,11 @@ def _merge_tracks(tracks: list[Track]) -> list[Track]:
         else:
             merged.append(tr)
     return merged
+
+
+def _gap(a: Track, b: Track, t: float) -> float:
+    """Distance (px) between the positions two tracks' motions give at time ``t`` (frames)."""
+    return math.hypot((a.x0 + a.vx * t) - (b.x0 + b.vx * t), (a.y0 + a.vy * t) - (b.y0 + b.vy * t))
 
 
 def _track_from(cents: list[FramePoint], like: Track) -> Track:

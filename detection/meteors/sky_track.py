@@ -218,7 +218,7 @@ def join_pieces(
 
     Two pieces (or joined groups) join when (1) the frames between them number at most ``max_gap_frames``
     (or they share frames), (2) their speeds along the track agree within ``max_speed_ratio``, (3) where they
-    share frames their centroids coincide (median within 3 px), or else the earlier one's track, carried over
+    share frames their centroids coincide (median within 6 px: the head of a bright meteor is large), or else the earlier one's track, carried over
     the gap, meets the later one's first point within ``3 px + 0.25 x`` the distance carried, and (4) their
     union fits one track (:func:`fit_track`) with a residual across it within ``max_residual_px``. Where
     both have a point in a frame, the brighter is kept (the head rather than a piece of its wake).
@@ -267,7 +267,7 @@ def _try_join(
     pos_a = {c.frame: c for c in a}
     common = [(pos_a[c.frame], c) for c in b if c.frame in pos_a]
     if common:
-        if float(np.median([math.hypot(p.x_px - q.x_px, p.y_px - q.y_px) for p, q in common])) > 3.0:
+        if float(np.median([math.hypot(p.x_px - q.x_px, p.y_px - q.y_px) for p, q in common])) > 6.0:
             return None
     else:
         late = [c for c in b if c.frame > a[-1].frame][:1] or b[:1]

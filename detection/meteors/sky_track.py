@@ -216,12 +216,13 @@ def join_pieces(
 ) -> list[list[FramePoint]]:
     """Pieces of one track joined: each result is the sorted points of one or more pieces.
 
-    Two pieces (or joined groups) join when (1) the frames between them number at most ``max_gap_frames``
-    (or they share frames), (2) their speeds along the track agree within ``max_speed_ratio``, (3) where they
-    share frames their centroids coincide (median within 6 px: the head of a bright meteor is large), or else the earlier one's track, carried over
-    the gap, meets the later one's first point within ``3 px + 0.25 x`` the distance carried, and (4) their
-    union fits one track (:func:`fit_track`) with a residual across it within ``max_residual_px``. Where
-    both have a point in a frame, the brighter is kept (the head rather than a piece of its wake).
+    Two pieces (or joined groups) join when (1) the frames between them number at most
+    ``max_gap_frames`` (or they share frames), (2) their speeds along the track agree within
+    ``max_speed_ratio``, (3) where they share frames their centroids coincide (median within 6 px: the
+    head of a bright meteor is large), or else the earlier one's track, carried over the gap, meets the
+    later one's first point within ``3 px + 0.25 x`` the distance carried, and (4) their union fits one
+    track (:func:`fit_track`) with a residual across it within ``max_residual_px``. Where both have a
+    point in a frame, the brighter is kept (the head rather than a piece of its wake).
 
     >>> line = [FramePoint(f, 10.0 + 2 * f, 20.0 + f, 100.0, 4, 0) for f in range(30)]
     >>> [len(p) for p in join_pieces([line[:12], line[15:]], fps=25.0, scale_px_per_deg=5.0)]

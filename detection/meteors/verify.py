@@ -29,6 +29,7 @@ import numpy as np
 
 from detection.meteors.detector import MeteorDetector
 from detection.meteors.record import Detection
+from detection.meteors.sky_track import SkyProjection
 from detection.video.decode import Backend
 from detection.video.window import Window, read_window
 
@@ -177,8 +178,10 @@ class MinuteVerifier:
         mask: np.ndarray | None = None,
         backend: Backend = "auto",
         settings: VerifySettings | None = None,
+        sky: SkyProjection | None = None,
     ) -> None:
         self.detector = detector
+        self.sky = sky  # the camera's projection: tracks fitted as great circles (sky_track)
         self.scale_px_per_deg = scale_px_per_deg
         self.mask = mask
         self.backend = backend
@@ -211,7 +214,7 @@ class _Run:
     def detect(self, w: Window) -> list[Detection]:
         return self.v.detector.detect_frames(
             w.frames, fps=self.result.fps, scale_px_per_deg=self.v.scale_px_per_deg, mask=self.v.mask,
-            first_frame=w.first_frame,
+            first_frame=w.first_frame, sky=self.v.sky,
         )  # fmt: skip
 
     def verify(self, window: VerifyWindow) -> None:

@@ -311,10 +311,14 @@ class _VideoStreamer:
 
     def _redetect(self, group: list[_Piece], detect: _Detect) -> Detection | None:
         """Detect again over the frames of an object every block edge cut; None when not worth it."""
-        lo = min(p.detection.line.frame_begin for p in group) - 4
-        hi = max(p.detection.line.frame_end for p in group) + 4
+        lo = min(p.detection.line.frame_begin for p in group)
+        hi = max(p.detection.line.frame_end for p in group)
         if hi - lo + 1 > 2 * self.block:
             return None
+        # Margins of an eighth of the object on each side (at least 4 frames): the detector's background,
+        # and a window the object does not fill (its satellite check holds a track to 90 % of the frames).
+        margin = max(4, (hi - lo) // 8)
+        lo, hi = max(0, lo - margin), hi + margin
         window = read_window(self.path, lo, hi, backend=self.backend)
         if window.n_frames < _MIN_FRAMES:
             return None

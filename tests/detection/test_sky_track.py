@@ -21,6 +21,7 @@ from detection.meteors.detector import MeteorDetector
 from detection.meteors.record import FramePoint
 from detection.meteors.sky_track import SkyProjection, fit_track, join_pieces
 from detection.meteors.video_detect import detect_file
+from tests.detection._videos import write_clip
 
 FPS = 25.0
 ALLSKY = CameraModel(320, 240, 0.0, 90.0, 0.0, 240.0)  # 180 degrees across the image height
@@ -205,3 +206,13 @@ def test_meteor4_with_the_all_sky_model_is_one_fireball_to_its_end(shared_data: 
     (meteor,) = found.meteors
     # README: from frame ~26 at (300, 137) to frame ~258 at (288, 40), +-8 frames at the end
     assert abs(meteor.line.frame_begin - 26) <= 5 and abs(meteor.line.frame_end - 258) <= 8
+
+
+def test_a_curved_meteor_across_streaming_blocks_is_one_detection(tmp_path: Path) -> None:
+    frames, _ = curved_meteor_frames(n=200, first=20, last=175)
+    path = write_clip(tmp_path / "curve.avi", frames, "avi-mjpeg")
+    found = detect_file(
+        path, MeteorDetector(), fov_deg=240.0, projection="equidistant", block_frames=96, overlap_frames=32
+    )
+    assert [(d.line.frame_begin, d.line.frame_end) for d in found.meteors] == [(20, 175)]
+    assert len(found.detections) == 1

@@ -97,7 +97,7 @@ def write_mjpeg(tmp_path: Path, frames: np.ndarray) -> Path:
     [
         (10, 30, None),  # inside the first block only
         (50, 70, None),  # across the first block's end, whole in the second block
-        (40, 100, (36, 69)),  # cut by an edge in every block that sees it: frames 36..104 read again
+        (40, 100, (33, 75)),  # cut by an edge in every block that sees it: frames 33..107 read again
         (125, 159, None),  # up to the video's end (not a block edge)
     ],
 )

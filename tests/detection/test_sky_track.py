@@ -20,6 +20,7 @@ from cli.main import cli
 from detection.meteors.detector import MeteorDetector
 from detection.meteors.record import FramePoint
 from detection.meteors.sky_track import SkyProjection, fit_track, join_pieces
+from detection.meteors.verify import MinuteVerifier, plan_windows
 from detection.meteors.video_detect import detect_file
 from tests.detection._videos import write_clip
 
@@ -216,3 +217,18 @@ def test_a_curved_meteor_across_streaming_blocks_is_one_detection(tmp_path: Path
     )
     assert [(d.line.frame_begin, d.line.frame_end) for d in found.meteors] == [(20, 175)]
     assert len(found.detections) == 1
+
+
+def test_minute_verifier_fits_with_the_camera_model_it_is_given(tmp_path: Path) -> None:
+    frames, _ = curved_meteor_frames()
+    path = write_clip(tmp_path / "curve.avi", frames, "avi-mjpeg")
+    windows = plan_windows([(20, 145)], [], n_frames=frames.shape[0])
+    scale = ALLSKY.scale_px_per_deg
+    with_model = MinuteVerifier(MeteorDetector(), scale_px_per_deg=scale, sky=SkyProjection(ALLSKY))
+    (meteor,) = with_model(path, windows, fps=FPS, n_frames=frames.shape[0]).meteors
+    assert (
+        abs(meteor.detection.line.frame_begin - 20) <= 2 and abs(meteor.detection.line.frame_end - 145) <= 2
+    )
+    plain = MinuteVerifier(MeteorDetector(), scale_px_per_deg=scale)
+    pieces = plain(path, windows, fps=FPS, n_frames=frames.shape[0]).meteors
+    assert pieces and all(m.detection.line.frame_end - m.detection.line.frame_begin < 110 for m in pieces)

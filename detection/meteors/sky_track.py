@@ -43,7 +43,7 @@ from calibration.camera import CameraModel
 from detection.meteors._fit import fit_line
 from detection.meteors.record import FramePoint, LineFit
 
-__all__ = ["SkyProjection", "TrackFit", "fit_track", "join_pieces"]
+__all__ = ["SkyProjection", "TrackFit", "fit_track", "join_pieces", "one_track"]
 
 FloatArray = NDArray[np.float64]
 
@@ -246,6 +246,22 @@ def join_pieces(
             if changed:
                 break
     return groups + small
+
+
+def one_track(
+    a: Sequence[FramePoint],
+    b: Sequence[FramePoint],
+    *,
+    fps: float,
+    scale_px_per_deg: float,
+    sky: SkyProjection | None,
+    max_residual_px: float,
+    max_gap_frames: int,
+) -> bool:
+    """Are ``a`` and ``b`` pieces of one track (:func:`join_pieces` makes one of them)?"""
+    joined = join_pieces([a, b], fps=fps, scale_px_per_deg=scale_px_per_deg, sky=sky,
+                         max_residual_px=max_residual_px, max_gap_frames=max_gap_frames)  # fmt: skip
+    return len(a) >= 2 and len(b) >= 2 and len(joined) == 1
 
 
 def _try_join(

@@ -42,7 +42,7 @@ import numpy as np
 
 from calibration.camera import CameraModel, plate_scale_px_per_deg
 from detection.errors import VideoError
-from detection.meteors.sky_track import SkyProjection, join_pieces
+from detection.meteors.sky_track import SkyProjection, one_track
 from detection.video.decode import Backend, VideoReader, open_video
 from detection.video.window import read_window
 
@@ -350,10 +350,8 @@ class _Detect:
     def continues(self, a: Detection, b: Detection) -> bool:
         """Are ``a`` and ``b`` pieces of one track (:func:`~detection.meteors.sky_track.join_pieces`)?"""
         s = self.detector.settings
-        pieces = [list(a.frames), list(b.frames)]
-        joined = join_pieces(pieces, fps=self.fps, scale_px_per_deg=self.scale, sky=self.sky,
-                             max_residual_px=s.max_residual_px, max_gap_frames=s.join_gap_frames)  # fmt: skip
-        return len(joined) == 1
+        return one_track(a.frames, b.frames, fps=self.fps, scale_px_per_deg=self.scale, sky=self.sky,
+                         max_residual_px=s.max_residual_px, max_gap_frames=s.join_gap_frames)  # fmt: skip
 
 
 def _cut(piece: _Piece, n_frames: int) -> bool:

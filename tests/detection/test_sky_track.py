@@ -20,7 +20,7 @@ from cli.main import cli
 from detection.meteors.detector import MeteorDetector
 from detection.meteors.record import FramePoint
 from detection.meteors.sky_track import SkyProjection, fit_track, join_pieces
-from detection.meteors.verify import MinuteVerifier, plan_windows
+from detection.meteors.verify import MinuteVerifier, VerifySettings, plan_windows
 from detection.meteors.video_detect import detect_file
 from tests.detection._videos import write_clip
 
@@ -232,3 +232,21 @@ def test_minute_verifier_fits_with_the_camera_model_it_is_given(tmp_path: Path) 
     plain = MinuteVerifier(MeteorDetector(), scale_px_per_deg=scale)
     pieces = plain(path, windows, fps=FPS, n_frames=frames.shape[0]).meteors
     assert pieces and all(m.detection.line.frame_end - m.detection.line.frame_begin < 110 for m in pieces)
+
+
+def test_pieces_of_one_track_in_two_windows_are_one_meteor(tmp_path: Path) -> None:
+    frames, _ = curved_meteor_frames()
+    path = write_clip(tmp_path / "curve.avi", frames, "avi-mjpeg")
+    settings = VerifySettings(max_window_frames=100)
+    windows = plan_windows([(20, 145)], [], n_frames=frames.shape[0], settings=settings)
+    assert [(w.first, w.last) for w in windows] == [(10, 109), (85, 155)]  # each holds a piece
+    verify = MinuteVerifier(
+        MeteorDetector(),
+        scale_px_per_deg=ALLSKY.scale_px_per_deg,
+        sky=SkyProjection(ALLSKY),
+        settings=settings,
+    )
+    (meteor,) = verify(path, windows, fps=FPS, n_frames=frames.shape[0]).meteors
+    assert (
+        abs(meteor.detection.line.frame_begin - 20) <= 2 and abs(meteor.detection.line.frame_end - 145) <= 2
+    )

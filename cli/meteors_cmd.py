@@ -15,6 +15,7 @@ from detection import (
     FileDetections,
     MeteorDetector,
     MeteorSettings,
+    Projection,
     detect_file,
     iso_utc,
     load_mask,
@@ -90,8 +91,19 @@ def export(day: str, config_path: Path | None, as_json: bool) -> None:
 )
 @click.option("--fov", "fov_deg", type=float, default=90.0, show_default=True,
               help="Horizontal field of view (deg), for angular speeds.")  # fmt: skip
-@click.option("--scale", "scale_px_per_deg", type=float, default=None,
-              help="Plate scale (px/deg); overrides --fov.")  # fmt: skip
+@click.option(
+    "--scale", "scale_px_per_deg", type=float, default=None, help="Plate scale (px/deg); overrides --fov."
+)
+@click.option(
+    "--projection",
+    type=click.Choice(["equidistant", "rectilinear"]),
+    default=None,
+    help="The lens (with --fov across the image width): tracks are fitted as great circles on "
+    "the sky, so a long meteor that a fish-eye lens curves is one detection. "
+    "Default: straight lines on the image.",
+)
+@click.option("--centre", "centre", default=None, metavar="X,Y",
+              help="Pixel of the optical axis, with --projection (default: the image centre).")  # fmt: skip
 @click.option("--mask", "mask_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Mask image of the camera's size; black is ignored (RMS mask.bmp works).")  # fmt: skip
 @click.option("-k", "--threshold-k", "k_std", type=float, default=None,
@@ -103,7 +115,8 @@ def export(day: str, config_path: Path | None, as_json: bool) -> None:
 @click.option("--decoder", type=click.Choice(["auto", "pyav", "opencv"]), default="auto", show_default=True)
 @json_option
 def detect(
-    files: tuple[Path, ...], fov_deg: float, scale_px_per_deg: float | None, mask_path: Path | None,
+    files: tuple[Path, ...], fov_deg: float, scale_px_per_deg: float | None, projection: str | None,
+    centre: str | None, mask_path: Path | None,
     k_std: float | None, j_dn: float | None, min_speed_deg_s: float, max_speed_deg_s: float,
     show_rejected: bool, decoder: str, as_json: bool,
 ) -> None:  # fmt: skip
@@ -114,6 +127,7 @@ def detect(
     cannot be read (each is named with the reason); the others are still searched.
     """
     detector = MeteorDetector(_settings(k_std, j_dn, min_speed_deg_s, max_speed_deg_s))
+    centre_px = _centre(centre, projection)
     mask = load_mask(mask_path) if mask_path is not None else None
     results: list[dict[str, Any]] = []
     with progress_bar() as progress:
@@ -132,6 +146,8 @@ def detect(
                     mask=mask,
                     backend=cast(Backend, decoder),
                     on_progress=advance,
+                    projection=cast(Projection | None, projection),
+                    centre_px=centre_px,
                 )
             except (DetectionError, ValueError) as exc:
                 stderr.print(f"[red]cannot search[/] {path}: {getattr(exc, 'reason', exc)}")
@@ -146,6 +162,19 @@ def detect(
         _render_files(results)
     if not all(r["ok"] for r in results):
         raise SystemExit(EXIT_FAILURE)
+
+
+def _centre(text: str | None, projection: str | None) -> tuple[float, float] | None:
+    """``--centre X,Y`` as pixels (a usage error names the value when it is not two numbers)."""
+    if text is None:
+        return None
+    if projection is None:
+        raise UsageError(f"--centre {text}: a centre needs --projection (the lens it centres)")
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise UsageError(f"--centre {text!r}: expected two numbers X,Y in pixels, e.g. 160,118") from None
+    return x, y
 
 
 def _settings(k_std: float | None, j_dn: float | None, lo: float, hi: float) -> MeteorSettings:

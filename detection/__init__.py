@@ -36,6 +36,7 @@ from detection.meteors.detector import MeteorDetector
 from detection.meteors.lines import LineSearch, LitPoints, Track, find_tracks, lit_field
 from detection.meteors.record import Detection, FramePoint, LineFit
 from detection.meteors.settings import MeteorSettings
+from detection.meteors.sky_track import SkyProjection
 from detection.meteors.track_image import track_image
 from detection.meteors.verify import (
     MinuteVerifier,
@@ -47,7 +48,7 @@ from detection.meteors.verify import (
     frame_runs,
     plan_windows,
 )
-from detection.meteors.video_detect import FileDetections, ProgressFn, detect_file
+from detection.meteors.video_detect import FileDetections, ProgressFn, Projection, detect_file
 from detection.scan.ff import MAX_FRAMES, FFAccumulator, FFPlanes, compress_block, compress_block_np
 from detection.scan.minute import ScanResult, ScanSettings, scan_video
 from detection.scan.stack import MaxStack, preview_jpeg
@@ -119,12 +120,14 @@ __all__ = [
     "MinuteVerifier",
     "Plane",
     "ProgressFn",
+    "Projection",
     "Rejection",
     "Satellite",
     "ScanResult",
     "ScanSettings",
     "SeekFailed",
     "SkyObject",
+    "SkyProjection",
     "SkySettings",
     "SkyVideo",
     "Track",

@@ -13,6 +13,8 @@ is ``detection/__init__.py``.
   JSON form.
 - ``settings``: Settings of meteor verification: one frozen :class:`MeteorSettings`, validated where it
   is made.
+- ``sky_track``: A meteor's track as the camera sees it: a straight line on the image, or a great circle on
+  the sky; pieces of one track joined.
 - ``track_image``: The picture of a meteor: a stack of its frames with the detected track marked, as a JPEG.
 - ``verify``: Verification of a minute's candidates: decode the frames around each one and detect meteors
   there.

@@ -43,6 +43,7 @@ from detection.meteors.centroids import Corridor, centroids_frames, centroids_pl
 from detection.meteors.lines import LineSearch, LitField, Track, find_tracks, lit_field
 from detection.meteors.record import Detection, FramePoint
 from detection.meteors.settings import MeteorSettings
+from detection.meteors.sky_track import SkyProjection, TrackFit, fit_track, join_pieces
 from detection.scan.ff import MAX_FRAMES, FFPlanes, compress_block
 
 __all__ = ["MeteorDetector"]
@@ -69,6 +70,7 @@ class MeteorDetector:
         scale_px_per_deg: float,
         mask: np.ndarray | None = None,
         first_frame: int = 0,
+        sky: SkyProjection | None = None,
     ) -> list[Detection]:
         """Detections in one FF block (an RMS file or ours), passed and rejected.
 
@@ -83,11 +85,18 @@ class MeteorDetector:
             True where pixels are ignored (the station mask).
         first_frame : int
             Number of the block's first frame in the caller's numbering.
+        sky : SkyProjection, optional
+            The camera's projection: tracks are fitted as great circles on the sky (speeds in deg/s from
+            the angles, straightness across the circle's image), so a long meteor that a fish-eye lens
+            curves is one track. None: straight pixel lines at ``scale_px_per_deg``.
+
+        Pieces of one track that the line finder found apart (straight stretches of a curve, a gap) are
+        joined (:func:`detection.meteors.sky_track.join_pieces`) and checked again as a whole.
         """
         _validate(fps, scale_px_per_deg, mask, (planes.height, planes.width))
         lit = self._lit(planes, mask)
         block = Block(0, planes.nframes, planes, lit, lit.glow_dn)
-        context = _Context(fps, scale_px_per_deg, planes.nframes, first_frame, (block,))
+        context = _Context(fps, scale_px_per_deg, planes.nframes, first_frame, (block,), sky)
 
         def measure(tr: Track) -> list[FramePoint]:
             span = frame_range(tr, planes.nframes, self.corridor)
@@ -96,12 +105,8 @@ class MeteorDetector:
                 self.corridor,
             )  # fmt: skip
 
-        found = []
-        for track in find_tracks(lit.points, planes.nframes, self._search(fps, scale_px_per_deg)):
-            cents = _measure_refined(track, measure)
-            if len(cents) >= 2:
-                found.append(self._detection(cents, context))
-        return _dedupe(found)
+        tracks = find_tracks(lit.points, planes.nframes, self._search(fps, scale_px_per_deg))
+        return self._detections([_measure_refined(t, measure) for t in tracks], context)
 
     def detect_frames(
         self,
@@ -111,6 +116,7 @@ class MeteorDetector:
         scale_px_per_deg: float,
         mask: np.ndarray | None = None,
         first_frame: int = 0,
+        sky: SkyProjection | None = None,
     ) -> list[Detection]:
         """Detections in decoded frames ((n, H, W) uint8, any n >= 4), passed and rejected.
 
@@ -140,7 +146,7 @@ class MeteorDetector:
                 glow[f] = float(np.median(sub[lit.valid[::4, ::4]]))
             blocks.append(Block(a, b, planes, lit, glow))
             tracks.extend(_shift(t, a) for t in find_tracks(lit.points, b - a, search))
-        context = _Context(fps, scale_px_per_deg, n, first_frame, tuple(blocks))
+        context = _Context(fps, scale_px_per_deg, n, first_frame, tuple(blocks), sky)
         owned = _owned(blocks)
 
         def measure(tr: Track) -> list[FramePoint]:
@@ -157,12 +163,7 @@ class MeteorDetector:
                 out.extend(replace(c, frame=c.frame + blk.a) for c in cents)
             return out
 
-        found = []
-        for track in _merge_tracks(tracks):
-            cents = _measure_refined(track, measure)
-            if len(cents) >= 2:
-                found.append(self._detection(cents, context))
-        return _dedupe(found)
+        return self._detections([_measure_refined(t, measure) for t in _merge_tracks(tracks)], context)
 
     # -- internals ---------------------------------------------------------------------------------
 
@@ -184,18 +185,26 @@ class MeteorDetector:
             max_speed_px_frame=1.5 * s.max_speed_deg_s * scale / fps + 2.0,
         )
 
+    def _detections(self, pieces: list[list[FramePoint]], ctx: _Context) -> list[Detection]:
+        """Pieces of one track joined, each track checked as a whole; one detection per meteor."""
+        s = self.settings
+        tracks = join_pieces(
+            [p for p in pieces if len(p) >= 2], fps=ctx.fps, scale_px_per_deg=ctx.scale, sky=ctx.sky,
+            max_residual_px=s.max_residual_px, max_gap_frames=s.join_gap_frames,
+        )  # fmt: skip
+        return _dedupe([self._detection(t, ctx) for t in tracks])
+
     def _detection(self, cents: list[FramePoint], ctx: _Context) -> Detection:
         s = self.settings
-        fit, kept = fit_line(cents, ctx.fps, ctx.scale)
-        line = fit.line
+        fit = fit_track(cents, ctx.fps, ctx.scale, ctx.sky)
+        line, kept = fit.line, fit.kept
         frames = np.array([c.frame for c in kept])
-        along = [(c.x_px - fit.x0) * fit.ux + (c.y_px - fit.y0) * fit.uy for c in kept]
-        whole, sky_lit = whole_frame(fit, line.frame_begin, line.frame_end, ctx.blocks)
+        whole, sky_lit = _whole_frame(cents, kept, ctx)
         checks = (
             mc.frames_check(len(kept), s.min_frames),
             mc.speed_check(line.speed_deg_s, s.min_speed_deg_s, s.max_speed_deg_s),
             mc.straightness_check(line.residual_px, s.max_residual_px),
-            mc.monotonic_check(frames, np.array(along), s.min_monotonic, line.speed_px_frame),
+            mc.monotonic_check(frames, fit.along, s.min_monotonic, fit.speed_along_frame),
             mc.blinking_check(frames, s.max_blink),
             mc.whole_frame_check(whole, s.max_whole_frame),
             mc.satellite_check(line.frame_end - line.frame_begin + 1, ctx.n_frames,
@@ -211,7 +220,7 @@ class MeteorDetector:
         bright = (
             sum(p.saturated_px for p in points) >= s.fireball_saturated_px
             or max(p.intensity for p in points) >= s.fireball_peak_dn
-            or line.length_px / ctx.scale >= s.fireball_length_deg
+            or _length_deg(fit, ctx) >= s.fireball_length_deg
             or sky_lit
         )
         return Detection(points, shifted, checks, fireball=passed and bright)
@@ -224,6 +233,43 @@ class _Context:
     n_frames: int
     first_frame: int
     blocks: tuple[Block, ...]
+    sky: SkyProjection | None = None
+
+
+def _length_deg(fit: TrackFit, ctx: _Context) -> float:
+    """The track's angular length: along the great circle, or the pixel length at the plate scale."""
+    if ctx.sky is None:
+        return fit.line.length_px / ctx.scale
+    return float(fit.along.max() - fit.along.min()) if fit.along.size else 0.0
+
+
+def _whole_frame(cents: list[FramePoint], kept: list[FramePoint], ctx: _Context) -> tuple[float, bool]:
+    """The ``whole_frame`` measure around the track (:func:`detection.meteors._fit.whole_frame`).
+
+    A track curved on the image (a great circle through a fish-eye lens) is measured in stretches of at
+    most ``_STRETCH_PX`` along which it is nearly straight; the value is their median.
+    """
+    if ctx.sky is None:
+        fit, kept = fit_line(cents, ctx.fps, ctx.scale)
+        return whole_frame(fit, kept[0].frame, kept[-1].frame, ctx.blocks)
+    stretches: list[list[FramePoint]] = [[]]
+    for c in kept:
+        run = stretches[-1]
+        if run and math.hypot(c.x_px - run[0].x_px, c.y_px - run[0].y_px) > _STRETCH_PX:
+            stretches.append([])
+        stretches[-1].append(c)
+    if len(stretches) > 1 and len(stretches[-1]) < 2:
+        stretches[-2].extend(stretches.pop())
+    values, lit = [], False
+    for run in stretches:
+        fit, _ = fit_line(run, ctx.fps, ctx.scale)
+        value, sky_lit = whole_frame(fit, run[0].frame, run[-1].frame, ctx.blocks)
+        values.append(value)
+        lit |= sky_lit
+    return float(np.median(values)), lit
+
+
+_STRETCH_PX = 60.0
 
 
 def _validate(fps: float, scale: float, mask: np.ndarray | None, shape: tuple[int, ...]) -> None:
@@ -276,10 +322,12 @@ def _merge_tracks(tracks: list[Track]) -> list[Track]:
             if tr.frame_begin > m.frame_end + 3 or m.frame_begin > tr.frame_end + 3:
                 continue
             t_mid = 0.5 * (max(tr.frame_begin, m.frame_begin) + min(tr.frame_end, m.frame_end)) + 0.5
-            dx = (tr.x0 + tr.vx * t_mid) - (m.x0 + m.vx * t_mid)
-            dy = (tr.y0 + tr.vy * t_mid) - (m.y0 + m.vy * t_mid)
+            # The same motion over all of ``tr``, not only where they overlap: straight pieces of a curve
+            # (a long meteor through a fish-eye lens) stay apart here and are joined, if they are one
+            # track, from their centroids (sky_track.join_pieces).
+            far = max(_gap(tr, m, t + 0.5) for t in (t_mid - 0.5, tr.frame_begin, tr.frame_end))
             dv = math.hypot(tr.vx - m.vx, tr.vy - m.vy)
-            if math.hypot(dx, dy) <= 6.0 and dv <= 0.25 * m.speed_px_frame + 0.5:
+            if far <= 6.0 and dv <= 0.25 * m.speed_px_frame + 0.5:
                 merged[k] = replace(
                     m,
                     frame_begin=min(m.frame_begin, tr.frame_begin),
@@ -289,6 +337,11 @@ def _merge_tracks(tracks: list[Track]) -> list[Track]:
         else:
             merged.append(tr)
     return merged
+
+
+def _gap(a: Track, b: Track, t: float) -> float:
+    """Distance (px) between the positions two tracks' motions give at time ``t`` (frames)."""
+    return math.hypot((a.x0 + a.vx * t) - (b.x0 + b.vx * t), (a.y0 + a.vy * t) - (b.y0 + b.vy * t))
 
 
 def _track_from(cents: list[FramePoint], like: Track) -> Track:

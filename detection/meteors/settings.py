@@ -56,6 +56,9 @@ class MeteorSettings:
     fireball_peak_dn, fireball_saturated_px, fireball_length_deg : float
         A detection is a fireball when its brightest frame point exceeds ``fireball_peak_dn`` summed DN,
         or it has at least ``fireball_saturated_px`` saturated pixels, or lights the sky.
+    join_gap_frames : int
+        Most frames without a point between two pieces of one track that are joined into one
+        (:func:`detection.meteors.sky_track.join_pieces`: a flare's glare, a damaged frame).
     """
 
     k_std: float = 2.0
@@ -80,6 +83,7 @@ class MeteorSettings:
     fireball_peak_dn: float = 50000.0
     fireball_saturated_px: int = 100
     fireball_length_deg: float = 60.0
+    join_gap_frames: int = 12
 
     def __post_init__(self) -> None:
         def need(ok: bool, name: str, expected: str) -> None:
@@ -116,3 +120,5 @@ class MeteorSettings:
         need(self.fireball_peak_dn > 0, "fireball_peak_dn", "> 0 DN")
         need(self.fireball_saturated_px >= 1, "fireball_saturated_px", "an integer >= 1")
         need(self.fireball_length_deg > 0, "fireball_length_deg", "> 0 deg")
+        need(isinstance(self.join_gap_frames, int) and self.join_gap_frames >= 0, "join_gap_frames",
+             "an integer >= 0")  # fmt: skip

@@ -12,7 +12,9 @@ video:
    edge of its window inside the video may be a plane or a satellite that the window cut: the frames
    beyond that edge are searched, and a track in view for ``persist_s`` in all is rejected (the
    detector's own satellite check sees only one window). The same meteor found in two windows is kept
-   once, as the longer of the two detections.
+   once, as the longer of the two detections; pieces of one track found in two windows (a long meteor
+   that a window's edge cut; :func:`detection.meteors.sky_track.one_track`) are detected again over the
+   frames of the whole, which is kept or rejected as a whole.
 
 The result lists the meteors (each with the max stack of its frames, for its image) and, for every window
 that gave none, why: the failed checks of its best detection, or that nothing moved there.
@@ -29,6 +31,7 @@ import numpy as np
 
 from detection.meteors.detector import MeteorDetector
 from detection.meteors.record import Detection
+from detection.meteors.sky_track import SkyProjection, one_track
 from detection.video.decode import Backend
 from detection.video.window import Window, read_window
 
@@ -177,8 +180,10 @@ class MinuteVerifier:
         mask: np.ndarray | None = None,
         backend: Backend = "auto",
         settings: VerifySettings | None = None,
+        sky: SkyProjection | None = None,
     ) -> None:
         self.detector = detector
+        self.sky = sky  # the camera's projection: tracks fitted as great circles (sky_track)
         self.scale_px_per_deg = scale_px_per_deg
         self.mask = mask
         self.backend = backend
@@ -211,7 +216,7 @@ class _Run:
     def detect(self, w: Window) -> list[Detection]:
         return self.v.detector.detect_frames(
             w.frames, fps=self.result.fps, scale_px_per_deg=self.v.scale_px_per_deg, mask=self.v.mask,
-            first_frame=w.first_frame,
+            first_frame=w.first_frame, sky=self.v.sky,
         )  # fmt: skip
 
     def verify(self, window: VerifyWindow) -> None:
@@ -230,20 +235,73 @@ class _Run:
                 self.result.rejections.append(Rejection(window, (why,), d))
                 continue
             kept += 1
-            self._keep(VerifiedMeteor(d, stack))
+            self._keep(VerifiedMeteor(d, stack), window)
         if kept == 0 and not any(r.window == window for r in self.result.rejections):
             best = max(detections, key=lambda d: len(d.frames), default=None)
             reasons = tuple(best.reasons) if best is not None else ("nothing moved in the frames",)
             self.result.rejections.append(Rejection(window, reasons, best))
 
-    def _keep(self, meteor: VerifiedMeteor) -> None:
-        """Add a meteor; one already found in an overlapping window is replaced when this one is longer."""
+    def _keep(self, meteor: VerifiedMeteor, window: VerifyWindow) -> None:
+        """Add a meteor; one already found in an overlapping window is replaced when this one is longer,
+        and pieces of one track found in two windows become one detection of the whole, checked again
+        (a piece that an earlier window rejected too: cut short, a long meteor may fail there)."""
+        for k, rejection in enumerate(self.result.rejections):
+            piece = rejection.detection
+            if any(r.startswith("persists") for r in rejection.reasons):
+                continue  # a plane or a satellite, whatever its rejected piece would join
+            if piece is not None and self._pieces(piece, meteor.detection):
+                whole = self._rejoin(piece, meteor.detection)
+                if whole is not None and whole.detection.passed:
+                    del self.result.rejections[k]
+                    meteor = whole
+                    break
         for i, m in enumerate(self.result.meteors):
+            if self._pieces(m.detection, meteor.detection):
+                whole = self._rejoin(m.detection, meteor.detection)
+                if whole is not None and whole.detection.passed:
+                    self.result.meteors[i] = whole
+                    return
+                if whole is not None:
+                    del self.result.meteors[i]
+                    self.result.rejections.append(
+                        Rejection(window, tuple(whole.detection.reasons), whole.detection)
+                    )
+                    return
             if _same_meteor(meteor.detection, m.detection):
                 if len(meteor.detection.frames) > len(m.detection.frames):
                     self.result.meteors[i] = meteor
                 return
         self.result.meteors.append(meteor)
+
+    def _pieces(self, a: Detection, b: Detection) -> bool:
+        """Are ``a`` and ``b`` pieces of one track, each reaching frames the other lacks?"""
+        if a.frames[0].frame <= b.frames[0].frame and a.frames[-1].frame >= b.frames[-1].frame:
+            return False
+        if b.frames[0].frame <= a.frames[0].frame and b.frames[-1].frame >= a.frames[-1].frame:
+            return False
+        s = self.v.detector.settings
+        return one_track(
+            a.frames, b.frames, fps=self.result.fps, scale_px_per_deg=self.v.scale_px_per_deg, sky=self.v.sky,
+            max_residual_px=s.max_residual_px, max_gap_frames=s.join_gap_frames,
+        )  # fmt: skip
+
+    def _rejoin(self, a: Detection, b: Detection) -> VerifiedMeteor | None:
+        """The detection of the whole track of pieces ``a`` and ``b``, from its frames read again (None
+        when it is longer than two windows, or not found whole)."""
+        lo = min(a.frames[0].frame, b.frames[0].frame)
+        hi = max(a.frames[-1].frame, b.frames[-1].frame)
+        if hi - lo + 1 > 2 * self.v.settings.max_window_frames:
+            return None
+        margin = max(self.v.settings.candidate_margin_frames, (hi - lo) // 8)
+        last = self.n_frames - 1 if self.n_frames else hi + margin
+        w = self.read(max(0, lo - margin), min(last, hi + margin))
+        if w.n_frames < 4:
+            return None
+        covering = [d for d in self.detect(w) if d.frames[0].frame <= lo + 2 and d.frames[-1].frame >= hi - 2]
+        if not covering:
+            return None
+        best = max(covering, key=lambda d: (d.passed, len(d.frames)))
+        return VerifiedMeteor(best, _stack(w, best))
 
     def persists(self, d: Detection, bounds: tuple[int, int]) -> str | None:
         """Why ``d`` (found in frames ``bounds``) is a plane or a satellite cut by its window, or None."""

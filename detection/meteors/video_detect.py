@@ -40,14 +40,18 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from calibration.camera import plate_scale_px_per_deg
+from calibration.camera import CameraModel, plate_scale_px_per_deg
 from detection.errors import VideoError
+from detection.meteors.sky_track import SkyProjection, one_track
 from detection.video.decode import Backend, VideoReader, open_video
 from detection.video.window import read_window
 
 if TYPE_CHECKING:
     from detection.meteors.detector import MeteorDetector
     from detection.meteors.record import Detection
+
+#: The lens projections ``detect_file`` can model (:class:`calibration.camera.CameraModel`).
+Projection = Literal["equidistant", "rectilinear"]
 
 __all__ = ["FileDetections", "ProgressFn", "detect_file"]
 
@@ -112,6 +116,8 @@ def detect_file(
     on_progress: ProgressFn | None = None,
     block_frames: int = 256,
     overlap_frames: int = 64,
+    projection: Projection | None = None,
+    centre_px: tuple[float, float] | None = None,
 ) -> FileDetections:
     """Detect meteors in an FF file or a video.
 
@@ -134,6 +140,12 @@ def detect_file(
     block_frames, overlap_frames : int
         Streaming blocks (at most 256 frames, an FF block's length) and their overlap
         (at most half a block).
+    projection : {"equidistant", "rectilinear"}, optional
+        The lens: tracks are then fitted as great circles through a camera model of ``fov_deg`` across
+        the image width (:class:`~detection.meteors.sky_track.SkyProjection`), so that a meteor a fish-eye
+        lens curves is one track. None: straight pixel lines (no model).
+    centre_px : (x, y), optional
+        Where the optical axis falls (px); default the image centre. Only with ``projection``.
 
     Returns
     -------
@@ -154,10 +166,27 @@ def detect_file(
         raise ValueError(f"scale_px_per_deg: got {scale_px_per_deg}, expected a number > 0 or None")
     if not (math.isfinite(fov_deg) and 0 < fov_deg < 360):
         raise ValueError(f"fov_deg: got {fov_deg}, expected 0 < fov_deg < 360")
+    if centre_px is not None and projection is None:
+        raise ValueError("centre_px: a centre needs a projection (the camera model it centres)")
+    lens = _Lens(projection, fov_deg, centre_px) if projection is not None else None
     if Path(path).suffix.lower() in _FF_SUFFIXES:
-        return _detect_ff(str(path), detector, scale_px_per_deg, fov_deg, mask, on_progress)
+        return _detect_ff(str(path), detector, scale_px_per_deg, fov_deg, mask, on_progress, lens)
     streamer = _VideoStreamer(str(path), detector, block_frames, overlap_frames, backend)
-    return streamer.run(scale_px_per_deg, fov_deg, mask, on_progress)
+    return streamer.run(scale_px_per_deg, fov_deg, mask, on_progress, lens)
+
+
+@dataclass(frozen=True)
+class _Lens:
+    """A camera model known but for the image size (the file gives it)."""
+
+    projection: Projection
+    fov_deg: float
+    centre_px: tuple[float, float] | None
+
+    def sky(self, width: int, height: int) -> SkyProjection:
+        # The pointing is immaterial to a track's shape: any rotation of the sky keeps great circles.
+        camera = CameraModel(width, height, 0.0, 90.0, 0.0, self.fov_deg, self.projection)
+        return SkyProjection(camera, self.centre_px)
 
 
 def _detect_ff(
@@ -167,14 +196,18 @@ def _detect_ff(
     fov_deg: float,
     mask: np.ndarray | None,
     on_progress: ProgressFn | None,
+    lens: _Lens | None,
 ) -> FileDetections:
     from detection.formats.ff_file import read_ff
 
     ff = read_ff(path)
     planes = ff.planes
     _check_mask(mask, planes.height, planes.width)
-    scale = scale or plate_scale_px_per_deg(planes.width, fov_deg)
-    found = detector.detect_planes(planes, fps=ff.fps, scale_px_per_deg=scale, mask=mask, first_frame=0)
+    sky = lens.sky(planes.width, planes.height) if lens is not None else None
+    scale = scale or (sky.camera.scale_px_per_deg if sky else plate_scale_px_per_deg(planes.width, fov_deg))
+    found = detector.detect_planes(
+        planes, fps=ff.fps, scale_px_per_deg=scale, mask=mask, first_frame=0, sky=sky
+    )
     if on_progress is not None:
         on_progress(planes.nframes, planes.nframes)
     return FileDetections(
@@ -213,13 +246,19 @@ class _VideoStreamer:
         self.backend = backend
 
     def run(
-        self, scale: float | None, fov_deg: float, mask: np.ndarray | None, on_progress: ProgressFn | None
+        self,
+        scale: float | None,
+        fov_deg: float,
+        mask: np.ndarray | None,
+        on_progress: ProgressFn | None,
+        lens: _Lens | None,
     ) -> FileDetections:
         with open_video(self.path, self.backend) as reader:
             _check_mask(mask, reader.height, reader.width)
             fps = reader.fps if reader.fps > 0 else _FALLBACK_FPS
-            scale = scale or plate_scale_px_per_deg(reader.width, fov_deg)
-            detect = _Detect(self.detector, fps, scale, mask)
+            sky = lens.sky(reader.width, reader.height) if lens is not None else None
+            default = sky.camera.scale_px_per_deg if sky else plate_scale_px_per_deg(reader.width, fov_deg)
+            detect = _Detect(self.detector, fps, scale or default, mask, sky)
             pieces, n_frames = self._stream(reader, detect, on_progress)
             width, height = reader.width, reader.height
         if n_frames < _MIN_FRAMES:
@@ -257,29 +296,38 @@ class _VideoStreamer:
         return pieces, 0
 
     def _join(self, pieces: list[_Piece], n_frames: int, detect: _Detect) -> list[Detection]:
-        groups = _group(pieces)
+        groups = _group(pieces, lambda a, b: _same_track(a, b) or detect.continues(a, b))
         out: list[Detection] = []
         for group in groups:
             whole = [p for p in group if not _cut(p, n_frames)]
-            if whole or len(group) == 1:
-                out.append(_best([p.detection for p in (whole or group)]))
+            best = _best([p.detection for p in (whole or group)])
+            if len(group) == 1 or (whole and not _beyond(group, best)):
+                out.append(best)
                 continue
-            out.append(self._redetect(group, detect) or _best([p.detection for p in group]))
+            # Every piece cut by a block edge, or pieces of one track beyond the best one: one detection
+            # of the whole, checked as a whole, whatever its pieces' verdicts.
+            out.append(self._redetect(group, detect) or best)
         return out
 
     def _redetect(self, group: list[_Piece], detect: _Detect) -> Detection | None:
         """Detect again over the frames of an object every block edge cut; None when not worth it."""
-        if not any(p.detection.passed for p in group):
-            return None
-        lo = min(p.detection.line.frame_begin for p in group) - 4
-        hi = max(p.detection.line.frame_end for p in group) + 4
+        lo = min(p.detection.line.frame_begin for p in group)
+        hi = max(p.detection.line.frame_end for p in group)
         if hi - lo + 1 > 2 * self.block:
             return None
+        # Margins of an eighth of the object on each side (at least 4 frames): the detector's background,
+        # and a window the object does not fill (its satellite check holds a track to 90 % of the frames).
+        margin = max(4, (hi - lo) // 8)
+        lo, hi = max(0, lo - margin), hi + margin
         window = read_window(self.path, lo, hi, backend=self.backend)
         if window.n_frames < _MIN_FRAMES:
             return None
         found = detect(window.frames, window.first_frame)
-        match = [d for d in found if any(_same_track(d, p.detection) for p in group)]
+        match = [
+            d
+            for d in found
+            if any(_same_track(d, p.detection) or detect.continues(d, p.detection) for p in group)
+        ]
         return _best(match) if match else None
 
 
@@ -291,11 +339,19 @@ class _Detect:
     fps: float
     scale: float
     mask: np.ndarray | None
+    sky: SkyProjection | None
 
     def __call__(self, frames: np.ndarray, first_frame: int) -> list[Detection]:
         return self.detector.detect_frames(
-            frames, fps=self.fps, scale_px_per_deg=self.scale, mask=self.mask, first_frame=first_frame
-        )
+            frames, fps=self.fps, scale_px_per_deg=self.scale, mask=self.mask, first_frame=first_frame,
+            sky=self.sky,
+        )  # fmt: skip
+
+    def continues(self, a: Detection, b: Detection) -> bool:
+        """Are ``a`` and ``b`` pieces of one track (:func:`~detection.meteors.sky_track.join_pieces`)?"""
+        s = self.detector.settings
+        return one_track(a.frames, b.frames, fps=self.fps, scale_px_per_deg=self.scale, sky=self.sky,
+                         max_residual_px=s.max_residual_px, max_gap_frames=s.join_gap_frames)  # fmt: skip
 
 
 def _cut(piece: _Piece, n_frames: int) -> bool:
@@ -334,8 +390,15 @@ def _same_track(a: Detection, b: Detection) -> bool:
     return math.hypot(xa - xb, ya - yb) <= tol_px
 
 
-def _group(pieces: list[_Piece]) -> list[list[_Piece]]:
-    """Pieces of different blocks on the same track, joined transitively (union-find)."""
+def _beyond(group: list[_Piece], best: Detection) -> bool:
+    """Does the group reach frames beyond ``best`` (more than an edge's slack on either side)?"""
+    lo = min(p.detection.line.frame_begin for p in group)
+    hi = max(p.detection.line.frame_end for p in group)
+    return lo < best.line.frame_begin - _EDGE_FRAMES - 1 or hi > best.line.frame_end + _EDGE_FRAMES + 1
+
+
+def _group(pieces: list[_Piece], same: Callable[[Detection, Detection], bool]) -> list[list[_Piece]]:
+    """Pieces of different blocks on one track (``same``), joined transitively (union-find)."""
     parent = list(range(len(pieces)))
 
     def root(i: int) -> int:
@@ -347,7 +410,7 @@ def _group(pieces: list[_Piece]) -> list[list[_Piece]]:
     for i, a in enumerate(pieces):
         for j in range(i + 1, len(pieces)):
             b = pieces[j]
-            if a.block_first != b.block_first and _same_track(a.detection, b.detection):
+            if a.block_first != b.block_first and same(a.detection, b.detection):
                 parent[root(j)] = root(i)
     groups: dict[int, list[_Piece]] = {}
     for i, piece in enumerate(pieces):

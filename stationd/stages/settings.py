@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from calibration.camera import CameraModel
 from detection.candidates import CandidateSettings
 from detection.meteors.settings import MeteorSettings
+from detection.meteors.sky_track import SkyProjection
 from stationd.config import CameraSection, ProcessingSection
 
 
@@ -36,3 +38,13 @@ def candidate_settings(processing: ProcessingSection, camera: CameraSection, fps
         max_speed_px_frame=processing.max_speed_deg_s * px_per_frame,
         min_points=processing.min_frames,
     )
+
+
+def sky_projection(camera: CameraSection) -> SkyProjection:
+    """The camera's coarse pointing and lens as the detector's sky model (tracks fitted as great circles)."""
+    p = camera.pointing
+    model = CameraModel(
+        camera.width_px, camera.height_px, p.az_deg, p.alt_deg, p.rotation_deg, p.fov_h_deg,
+        p.projection,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return SkyProjection(model)

@@ -56,7 +56,7 @@ from stationd.stages.results import (
     read_result,
 )
 from stationd.stages.scan import locate_original
-from stationd.stages.settings import meteor_settings
+from stationd.stages.settings import meteor_settings, sky_projection
 
 
 def run_verify(ctx: StageContext, minute: Minute) -> VerifyStageResult:
@@ -102,6 +102,7 @@ def _verify(ctx: StageContext, minute: Minute, windows: list[VerifyWindow], cloc
         scale_px_per_deg=camera.scale_px_per_deg,
         mask=camera_mask(ctx, minute.camera),
         backend=cast(Backend, ctx.config.processing.decoder),
+        sky=sky_projection(camera),
     )
     return verifier(locate_original(ctx, minute), windows, clock.fps, clock.n_frames or 0)
 

@@ -17,6 +17,8 @@ from detection.errors import FFFormatError, VideoError
 from detection.formats.ff_file import FFFile, write_ff
 from detection.meteors.checks import Check
 from detection.meteors.record import Detection, FramePoint, LineFit
+from detection.meteors.settings import MeteorSettings
+from detection.meteors.sky_track import SkyProjection
 from detection.meteors.video_detect import detect_file
 from detection.scan.ff import compress_block
 from tests.detection._videos import write_clip
@@ -33,6 +35,7 @@ class FakeDetector:
     def __init__(self) -> None:
         self.calls: list[tuple[int, int]] = []
         self.planes_calls: list[dict[str, object]] = []
+        self.settings = MeteorSettings()
 
     def detect_frames(
         self,
@@ -42,6 +45,7 @@ class FakeDetector:
         scale_px_per_deg: float,
         mask: np.ndarray | None = None,
         first_frame: int = 0,
+        sky: SkyProjection | None = None,
     ) -> list[Detection]:
         self.calls.append((first_frame, frames.shape[0]))
         runs: list[list[FramePoint]] = []
@@ -93,7 +97,7 @@ def write_mjpeg(tmp_path: Path, frames: np.ndarray) -> Path:
     [
         (10, 30, None),  # inside the first block only
         (50, 70, None),  # across the first block's end, whole in the second block
-        (40, 100, (36, 69)),  # cut by an edge in every block that sees it: frames 36..104 read again
+        (40, 100, (33, 75)),  # cut by an edge in every block that sees it: frames 33..107 read again
         (125, 159, None),  # up to the video's end (not a block edge)
     ],
 )
@@ -153,7 +157,7 @@ def test_ff_files_go_to_detect_planes(tmp_path: Path) -> None:
     result = detect_file(path, detector, mask=mask, on_progress=lambda *a: progress.append(a))  # type: ignore[arg-type]
     assert (result.kind, result.n_frames, result.fps, result.start_utc) == ("ff", 256, 25.0, start)
     assert detector.planes_calls == [
-        {"fps": 25.0, "scale_px_per_deg": W / 90.0, "mask": mask, "first_frame": 0}
+        {"fps": 25.0, "scale_px_per_deg": W / 90.0, "mask": mask, "first_frame": 0, "sky": None}
     ]
     assert progress == [(256, 256)]
 

@@ -1,0 +1,252 @@
+"""Tracks as great circles through a camera model, and pieces of one track joined (``sky_track``).
+
+Synthetic truth: a meteor moving steadily along a great circle of the sky, drawn through an equidistant
+all-sky lens (a 180-degree disc as high as the image) as a small Gaussian head per frame over noise; the
+directions go through :meth:`calibration.camera.CameraModel.altaz_to_pixel`, so the curve on the image is
+the lens's, and the injected angular speed is known.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from calibration.camera import CameraModel
+from cli.main import cli
+from detection.meteors.detector import MeteorDetector
+from detection.meteors.record import FramePoint
+from detection.meteors.sky_track import SkyProjection, fit_track, join_pieces
+from detection.meteors.verify import MinuteVerifier, VerifySettings, plan_windows
+from detection.meteors.video_detect import detect_file
+from tests.detection._videos import write_clip
+
+FPS = 25.0
+ALLSKY = CameraModel(320, 240, 0.0, 90.0, 0.0, 240.0)  # 180 degrees across the image height
+
+
+def _unit(az_deg: float, alt_deg: float) -> np.ndarray:
+    a, h = np.radians(az_deg), np.radians(alt_deg)
+    return np.array([np.cos(h) * np.sin(a), np.cos(h) * np.cos(a), np.sin(h)])
+
+
+def great_circle_points(
+    first: int, last: int, start: tuple[float, float] = (60.0, 25.0), end: tuple[float, float] = (190.0, 30.0)
+) -> tuple[list[tuple[int, float, float]], float]:
+    """Head positions (frame, x, y) at a steady angular rate from ``start`` to ``end`` (az, alt deg), and
+    the arc's length (deg)."""
+    p, q = _unit(*start), _unit(*end)
+    e2 = q - (q @ p) * p
+    e2 /= np.linalg.norm(e2)
+    arc = float(np.arccos(p @ q))
+    out = []
+    for f in range(first, last + 1):
+        th = arc * (f - first) / (last - first)
+        v = np.cos(th) * p + np.sin(th) * e2
+        x, y = ALLSKY.altaz_to_pixel(np.degrees(np.arctan2(v[0], v[1])), np.degrees(np.arcsin(v[2])))
+        out.append((f, float(x), float(y)))
+    return out, float(np.degrees(arc))
+
+
+def curved_meteor_frames(n: int = 170, first: int = 20, last: int = 145) -> tuple[np.ndarray, float]:
+    rng = np.random.default_rng(3)
+    frames = rng.normal(20.0, 2.0, (n, ALLSKY.height_px, ALLSKY.width_px))
+    yy, xx = np.mgrid[0 : ALLSKY.height_px, 0 : ALLSKY.width_px]
+    heads, arc_deg = great_circle_points(first, last)
+    for f, x, y in heads:
+        frames[f] += 90.0 * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * 1.3**2))
+    return np.clip(frames, 0, 255).astype(np.uint8), arc_deg
+
+
+def test_a_long_curved_meteor_is_one_detection_with_the_camera_model() -> None:
+    frames, arc_deg = curved_meteor_frames()
+    found = MeteorDetector().detect_frames(
+        frames, fps=FPS, scale_px_per_deg=ALLSKY.scale_px_per_deg, sky=SkyProjection(ALLSKY)
+    )
+    assert len(found) == 1
+    d = found[0]
+    assert d.passed, d.reasons
+    assert abs(d.line.frame_begin - 20) <= 2 and abs(d.line.frame_end - 145) <= 2
+    # 107 deg in 125 frames: the angular speed is the injected one, wherever on the lens.
+    assert arc_deg == pytest.approx(107.05, abs=0.01)
+    assert d.line.speed_deg_s == pytest.approx(arc_deg / 125 * FPS, rel=0.03)
+    assert d.line.residual_px < 1.0
+
+
+def test_without_a_model_the_curve_is_several_straight_detections() -> None:
+    frames, _ = curved_meteor_frames()
+    found = MeteorDetector().detect_frames(frames, fps=FPS, scale_px_per_deg=ALLSKY.scale_px_per_deg)
+    assert len(found) >= 2
+    assert all(d.line.frame_end - d.line.frame_begin < 110 for d in found)
+
+
+def _points(heads: list[tuple[int, float, float]]) -> list[FramePoint]:
+    return [FramePoint(f, x, y, 500.0, 5, 0) for f, x, y in heads]
+
+
+def test_great_circle_fit_measures_the_arc_and_a_pixel_line_does_not() -> None:
+    heads, arc_deg = great_circle_points(0, 99)
+    points = _points(heads)
+    on_sky = fit_track(points, FPS, ALLSKY.scale_px_per_deg, SkyProjection(ALLSKY))
+    assert on_sky.line.residual_px < 0.01
+    assert on_sky.line.speed_deg_s == pytest.approx(arc_deg / 99 * FPS, rel=1e-6)
+    assert on_sky.along[-1] - on_sky.along[0] == pytest.approx(arc_deg, rel=1e-6)
+    assert fit_track(points, FPS, ALLSKY.scale_px_per_deg).line.residual_px > 5.0
+
+
+def test_a_centre_off_the_image_centre_moves_the_lens() -> None:
+    heads, _ = great_circle_points(0, 99)
+    shifted = [FramePoint(f, x + 7.0, y - 4.0, 500.0, 5, 0) for f, x, y in heads]
+    centred = SkyProjection(ALLSKY, centre_px=((320 - 1) / 2 + 7.0, (240 - 1) / 2 - 4.0))
+    assert fit_track(shifted, FPS, ALLSKY.scale_px_per_deg, centred).line.residual_px < 0.01
+    assert fit_track(shifted, FPS, ALLSKY.scale_px_per_deg, SkyProjection(ALLSKY)).line.residual_px > 0.05
+
+
+def test_pieces_of_a_great_circle_join_only_with_the_model() -> None:
+    points = _points(great_circle_points(0, 120)[0])
+    pieces = [points[:45], points[40:85], points[92:]]  # an overlap, and a gap of 6 frames
+    sky = SkyProjection(ALLSKY)
+    joined = join_pieces(pieces, fps=FPS, scale_px_per_deg=ALLSKY.scale_px_per_deg, sky=sky)
+    assert [[p.frame for p in j] for j in joined] == [
+        [p.frame for p in points if p.frame not in range(85, 92)]
+    ]
+    assert len(join_pieces(pieces, fps=FPS, scale_px_per_deg=ALLSKY.scale_px_per_deg)) >= 2
+
+
+def _line(frames: range, x0: float, y0: float, vx: float, vy: float) -> list[FramePoint]:
+    return [FramePoint(f, x0 + vx * f, y0 + vy * f, 300.0, 4, 0) for f in frames]
+
+
+@pytest.mark.parametrize(
+    ("second", "one"),
+    [
+        (_line(range(20, 40), 10.0, 20.0, 2.0, 1.0), True),  # a gap of 5 frames on the same line
+        (_line(range(20, 40), 10.0, 20.0, 3.0, 1.5), False),  # same direction, 1.5 times the speed
+        (_line(range(20, 40), 10.0, 30.0, 2.0, 1.0), False),  # parallel, 10 px aside
+        (_line(range(40, 60), 10.0, 20.0, 2.0, 1.0), False),  # the same line after a gap of 25 frames
+        (_line(range(20, 40), 10.0, 20.0, 2.0, 0.5), False),  # a turn
+    ],
+)
+def test_joining_without_a_model_needs_a_smooth_continuation(second: list[FramePoint], one: bool) -> None:
+    first = _line(range(0, 15), 10.0, 20.0, 2.0, 1.0)
+    joined = join_pieces([first, second], fps=FPS, scale_px_per_deg=5.0)
+    assert (len(joined) == 1) is one
+
+
+def test_where_pieces_share_frames_the_brighter_point_is_kept() -> None:
+    a = _line(range(0, 20), 10.0, 20.0, 2.0, 1.0)
+    b = [FramePoint(p.frame, p.x_px + 0.5, p.y_px, 900.0, 9, 0) for p in a[10:]]
+    b += _line(range(20, 30), 10.0, 20.0, 2.0, 1.0)
+    (joined,) = join_pieces([a, b], fps=FPS, scale_px_per_deg=5.0)
+    assert [p.frame for p in joined] == list(range(30))
+    assert [p.intensity for p in joined[8:12]] == [300.0, 300.0, 900.0, 900.0]
+
+
+# -- real all-sky clips (FRIPON, FreeTure test data; answers from the data README, +-5 frames) --------
+#
+# The clips are 320x240 reductions of a fish-eye whose 180-degree sky disc is as high as the image: an
+# equidistant lens of 240 degrees across the width, centred on the image.
+
+
+def test_meteor5_with_the_all_sky_model_is_one_fireball(shared_data: Path) -> None:
+    path = shared_data / "video" / "meteor5.flv"
+    found = detect_file(path, MeteorDetector(), fov_deg=240.0, projection="equidistant")
+    (meteor,) = found.meteors
+    # README: from frame ~27 at (121, 149) to frame ~119 at (110, 218)
+    assert abs(meteor.line.frame_begin - 27) <= 5 and abs(meteor.line.frame_end - 119) <= 5
+    first, last = meteor.frames[0], meteor.frames[-1]
+    assert abs(first.x_px - 121) <= 5 and abs(first.y_px - 149) <= 5
+    assert abs(last.x_px - 110) <= 5 and abs(last.y_px - 218) <= 5
+    assert meteor.fireball
+
+
+def test_detect_command_takes_a_projection_and_a_centre(shared_data: Path) -> None:
+    path = str(shared_data / "video" / "meteor5.flv")
+    args = [
+        "detect",
+        path,
+        "--json",
+        "--projection",
+        "equidistant",
+        "--fov",
+        "240",
+        "--centre",
+        "159.5,119.5",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (meteor,) = json.loads(result.output)[0]["detections"]
+    assert abs(meteor["line"]["frame_begin"] - 27) <= 5 and abs(meteor["line"]["frame_end"] - 119) <= 5
+    bad = CliRunner().invoke(cli, ["detect", path, "--centre", "160"])
+    assert bad.exit_code == 2 and "--projection" in bad.output
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="without a camera model the joined track 39-119 is rejected by the whole_frame check (0.60 > "
+    "0.6: the fireball's glow; replaced in another part of issue 11) and starts at 39, not ~27 (the faint "
+    "start is not found as a line)",
+)
+def test_meteor5_without_a_model_is_one_meteor(shared_data: Path) -> None:
+    found = detect_file(shared_data / "video" / "meteor5.flv", MeteorDetector(), fov_deg=240.0)
+    (meteor,) = found.meteors
+    assert abs(meteor.line.frame_begin - 27) <= 5 and abs(meteor.line.frame_end - 119) <= 5
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the slow fireball passes for frames 23-170 only: after its flare (178-181) the line finder finds "
+    "no piece of the head's track (only pieces of the flare's glare), so nothing is there to join",
+)
+def test_meteor4_with_the_all_sky_model_is_one_fireball_to_its_end(shared_data: Path) -> None:
+    found = detect_file(shared_data / "video" / "meteor4.flv", MeteorDetector(), fov_deg=240.0,
+                        projection="equidistant")  # fmt: skip
+    (meteor,) = found.meteors
+    # README: from frame ~26 at (300, 137) to frame ~258 at (288, 40), +-8 frames at the end
+    assert abs(meteor.line.frame_begin - 26) <= 5 and abs(meteor.line.frame_end - 258) <= 8
+
+
+def test_a_curved_meteor_across_streaming_blocks_is_one_detection(tmp_path: Path) -> None:
+    frames, _ = curved_meteor_frames(n=200, first=20, last=175)
+    path = write_clip(tmp_path / "curve.avi", frames, "avi-mjpeg")
+    found = detect_file(
+        path, MeteorDetector(), fov_deg=240.0, projection="equidistant", block_frames=96, overlap_frames=32
+    )
+    assert [(d.line.frame_begin, d.line.frame_end) for d in found.meteors] == [(20, 175)]
+    assert len(found.detections) == 1
+
+
+def test_minute_verifier_fits_with_the_camera_model_it_is_given(tmp_path: Path) -> None:
+    frames, _ = curved_meteor_frames()
+    path = write_clip(tmp_path / "curve.avi", frames, "avi-mjpeg")
+    windows = plan_windows([(20, 145)], [], n_frames=frames.shape[0])
+    scale = ALLSKY.scale_px_per_deg
+    with_model = MinuteVerifier(MeteorDetector(), scale_px_per_deg=scale, sky=SkyProjection(ALLSKY))
+    (meteor,) = with_model(path, windows, fps=FPS, n_frames=frames.shape[0]).meteors
+    assert (
+        abs(meteor.detection.line.frame_begin - 20) <= 2 and abs(meteor.detection.line.frame_end - 145) <= 2
+    )
+    plain = MinuteVerifier(MeteorDetector(), scale_px_per_deg=scale)
+    pieces = plain(path, windows, fps=FPS, n_frames=frames.shape[0]).meteors
+    assert pieces and all(m.detection.line.frame_end - m.detection.line.frame_begin < 110 for m in pieces)
+
+
+def test_pieces_of_one_track_in_two_windows_are_one_meteor(tmp_path: Path) -> None:
+    frames, _ = curved_meteor_frames()
+    path = write_clip(tmp_path / "curve.avi", frames, "avi-mjpeg")
+    settings = VerifySettings(max_window_frames=100)
+    windows = plan_windows([(20, 145)], [], n_frames=frames.shape[0], settings=settings)
+    assert [(w.first, w.last) for w in windows] == [(10, 109), (85, 155)]  # each holds a piece
+    verify = MinuteVerifier(
+        MeteorDetector(),
+        scale_px_per_deg=ALLSKY.scale_px_per_deg,
+        sky=SkyProjection(ALLSKY),
+        settings=settings,
+    )
+    (meteor,) = verify(path, windows, fps=FPS, n_frames=frames.shape[0]).meteors
+    assert (
+        abs(meteor.detection.line.frame_begin - 20) <= 2 and abs(meteor.detection.line.frame_end - 145) <= 2
+    )

@@ -90,6 +90,7 @@ from detection.candidates import CandidateFinder, CandidateSettings  # noqa: E40
 from detection.meteors.detector import MeteorDetector  # noqa: E402
 from detection.meteors.record import Detection  # noqa: E402
 from detection.meteors.settings import MeteorSettings  # noqa: E402
+from detection.meteors.sky_track import SkyProjection  # noqa: E402
 from detection.meteors.verify import MinuteVerifier, VerifySettings, VerifyWindow, frame_runs, plan_windows  # noqa: E402
 from detection.scan.minute import ScanSettings, scan_video  # noqa: E402
 from detection.synth.sky import SkySettings, SkyVideo  # noqa: E402
@@ -110,6 +111,7 @@ class RunConfig:
     bit_rate: int | None
     keep: bool  # keep the clips in workdir and reuse those already there (same name, seed, bit rate)
     verify: bool  # False: values stage only
+    sky_model: bool = False  # give the verifier the camera's model (tracks as great circles), as the station
 
 
 def run_clip(clip: Clip, cfg: RunConfig) -> ClipResult:
@@ -159,7 +161,7 @@ def _pipeline(
     detections: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     if windows and cfg.verify:
-        detections, rejected, blocks = verify(path, windows, s, scan.n_frames, t)
+        detections, rejected, blocks = verify(path, windows, s, scan.n_frames, t, cfg.sky_model)
         t["decode_only_s"], t["decode_only_cpu_s"] = decode_only(path, blocks)
     return ClipResult(
         name=clip.name, group=clip.group, n_frames=scan.n_frames, duration_s=s.duration_s,
@@ -213,12 +215,18 @@ class TimedDetector(MeteorDetector):
 
 
 def verify(
-    path: Path, windows: list[VerifyWindow], s: SkySettings, n_frames: int, t: dict[str, float]
+    path: Path,
+    windows: list[VerifyWindow],
+    s: SkySettings,
+    n_frames: int,
+    t: dict[str, float],
+    sky_model: bool = False,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[int, int]]]:
     """Verify the windows; returns the meteors' and the other detections' JSON records (with ``passed``
     and ``reasons``) and the frame blocks the detector was given."""
     detector = TimedDetector()
-    verifier = MinuteVerifier(detector, scale_px_per_deg=s.cam.scale_px_per_deg)
+    sky = SkyProjection(s.cam) if sky_model else None
+    verifier = MinuteVerifier(detector, scale_px_per_deg=s.cam.scale_px_per_deg, sky=sky)
     t0 = time.perf_counter()
     result = verifier(path, windows, s.fps, n_frames)
     t["verify_s"] = time.perf_counter() - t0
@@ -288,6 +296,11 @@ def main() -> None:
     parser.add_argument("--save", help="write the per-clip results (truth, detections, timings) as JSON")
     parser.add_argument("--values-only", action="store_true", help="stop after values detection")
     parser.add_argument("--videos", help="keep the encoded clips in this folder and reuse them")
+    parser.add_argument(
+        "--sky-model",
+        action="store_true",
+        help="verify with the camera's model (great circles), as the station's verify stage does",
+    )
     parser.add_argument("--groups", help="run only these groups, comma-separated (e.g. curved,damage)")
     args = parser.parse_args()
     print("$ " + shlex.join([os.path.relpath(sys.executable), *sys.argv]))
@@ -308,7 +321,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.videos or tmp
         Path(workdir).mkdir(parents=True, exist_ok=True)
-        cfg = RunConfig(workdir, args.bit_rate or None, bool(args.videos), not args.values_only)
+        cfg = RunConfig(
+            workdir, args.bit_rate or None, bool(args.videos), not args.values_only, args.sky_model
+        )
         print("verify not run (--values-only)" if args.values_only else f"detector: {MeteorSettings()}")
         s = clips[0].settings
         print(f"{len(clips)} clips, {WIDTH_PX}x{HEIGHT_PX} {FPS:g} fps, {s.cam.scale_px_per_deg:.2f} px/deg, "

@@ -102,7 +102,7 @@ def _verify(ctx: StageContext, minute: Minute, windows: list[VerifyWindow], cloc
         scale_px_per_deg=camera.scale_px_per_deg,
         mask=camera_mask(ctx, minute.camera),
         backend=cast(Backend, ctx.config.processing.decoder),
-        sky=sky_projection(camera),
+        sky=sky_projection(camera) if ctx.config.processing.sky_tracks else None,
     )
     return verifier(locate_original(ctx, minute), windows, clock.fps, clock.n_frames or 0)
 

@@ -18,8 +18,9 @@ Steps:
    Marquardt least squares of the pointing (RA/Dec of the centre, position angle, scale) on the sky
    residuals of the forward model (pixel -> sky, as RMS fits), matches more than 3 robust sigmas off
    dropped; radial distortion terms (``radial3-odd``, then ``radial5-odd`` and ``radial7-odd`` with the
-   distortion centre) only when enough stars reaching the field's edge support them; the reverse
-   polynomial is then fitted to the forward one on a grid, as RMS does.
+   distortion centre) only when enough stars reaching the field's edge support them; after every fit the
+   reverse polynomial is refitted to the forward one on a grid (linear least squares), as RMS does, so
+   that the catalogue stars projected for the next match land where the forward model puts them.
 4. **Verdict**: solved only when at least ``min_matches`` stars match within ``match_radius_px``, most of
    the brightest detected stars are among them (``min_match_fraction``), all four quadrants hold matches and
    the median residual is at most ``max_median_residual_px``.
@@ -330,14 +331,19 @@ class PlateFitter:
         """Catalogue stars inside the image (with a 10 % margin) through ``pp``: x, y, catalogue index."""
         x, y = pp._sky_to_pixel_jd(self.catalog.ra_deg, self.catalog.dec_deg, np.array(jd))
         mx, my = 0.1 * pp.x_res_px, 0.1 * pp.y_res_px
-        # Stars more than ~100 deg from the centre fold back into the image: keep the near hemisphere.
+        # Stars well outside the field fold back into the image (the projection beyond ~100 deg, and a
+        # radial reverse polynomial beyond its turning radius: measured on UK0006 at 20:00:17, a star
+        # ~60 deg out landed in a corner and dragged the fit off): keep the field's own cone.
         ra_c, dec_c = pp._pixel_to_sky_jd(pp.x_res_px / 2.0, pp.y_res_px / 2.0, np.array(jd))
         cos_sep = np.sin(np.radians(self.catalog.dec_deg)) * np.sin(np.radians(dec_c)) + np.cos(
             np.radians(self.catalog.dec_deg)
         ) * np.cos(np.radians(dec_c)) * np.cos(np.radians(self.catalog.ra_deg - ra_c))
+        cone_deg = min(
+            90.0, 1.3 * math.hypot(pp.x_res_px / 2.0 + mx, pp.y_res_px / 2.0 + my) / pp.f_scale_px_per_deg
+        )
         inside = (
             np.isfinite(x) & (x > -mx) & (x < pp.x_res_px + mx) & (y > -my) & (y < pp.y_res_px + my)
-            & (cos_sep > 0.0)
+            & (cos_sep > math.cos(math.radians(cone_deg)))
         )  # fmt: skip
         idx = np.flatnonzero(inside)
         return x[idx], y[idx], idx
@@ -393,7 +399,10 @@ class PlateFitter:
 
         p, r = _levenberg_marquardt(residual, pvec, np.array(steps))
         n = len(xd)
-        return _apply(pp, p, n_dist, base), np.hypot(r[:n], r[n:])
+        fitted = _apply(pp, p, n_dist, base)
+        if n_dist:
+            fitted = _fit_reverse(fitted)
+        return fitted, np.hypot(r[:n], r[n:])
 
     def _refine(
         self, xd: FloatArray, yd: FloatArray, jd: float, start: Platepar,
@@ -421,8 +430,6 @@ class PlateFitter:
             if np.count_nonzero(~keep) and np.count_nonzero(keep) >= 6:
                 i, j = i[keep], j[keep]
                 pp, res = self._fit(pp, xd[i], yd[i], jd, j, dist, fit_centre)
-        if pp.distortion_type in _RADIAL_ORDERS:
-            pp = _fit_reverse(pp, jd)
         return self._verdict(pp, xd, yd, i, j, res)
 
     def _distortion_for(
@@ -547,19 +554,29 @@ def platepar_from_camera(
     return best[1]
 
 
-def _fit_reverse(pp: Platepar, jd: float) -> Platepar:
-    """Fit the reverse (sky -> pixel) radial polynomial to the forward one on a grid, as RMS does."""
-    gx, gy = np.meshgrid(np.linspace(0, pp.x_res_px - 1, 25), np.linspace(0, pp.y_res_px - 1, 15))
-    x, y = gx.ravel(), gy.ravel()
-    ra, dec = pp._pixel_to_sky_jd(x, y, np.array(jd))
+def _fit_reverse(pp: Platepar) -> Platepar:
+    """Fit the reverse (sky -> pixel) radial polynomial to the forward one on a grid, as RMS does.
+
+    The reverse model maps the undistorted focal-plane offset u to u - (u S(|u|) - c) with
+    S(r) = sum k_i r^(p_i - 1), which is linear in the centre c and the k_i: one linear least-squares
+    solve. It is refitted after every forward fit, not only at the end: with the forward coefficients
+    standing in for the reverse ones (a first-order inverse) a 0.2 radial3 term put the corners of
+    UK0006 ~90 px off and folded stars from outside the field into them.
+    """
+    w, h = pp.x_res_px, pp.y_res_px
+    gx, gy = np.meshgrid(np.linspace(0, w - 1, 25), np.linspace(0, h - 1, 15))
+    xi, yi = gx.ravel() - w / 2.0, gy.ravel() - h / 2.0
     fwd = np.asarray(pp.x_poly_fwd)
-    p0 = fwd.copy()
-    p0[2:] = -fwd[2:]
-
-    def residual(p: FloatArray) -> FloatArray:
-        trial = replace(pp, x_poly_rev=tuple(float(v) for v in p))
-        xr, yr = trial._sky_to_pixel_jd(ra, dec, np.array(jd))
-        return np.concatenate([xr - x, yr - y])
-
-    p, _ = _levenberg_marquardt(residual, p0, np.full(len(p0), 1e-6))
-    return replace(pp, x_poly_rev=tuple(float(v) for v in p))
+    xu, yu = lens.undistort(xi, yi, fwd, np.asarray(pp.y_poly_fwd), pp._radial(pp.x_poly_fwd), w)
+    r = np.hypot(xu, yu) / (w / 2.0)
+    powers = lens.RADIAL_POWERS[pp.distortion_type]
+    n = len(xi)
+    a = np.zeros((2 * n, 2 + len(powers)))
+    a[:n, 0] = -1.0
+    a[n:, 1] = -1.0
+    for k, power in enumerate(powers):
+        a[:n, 2 + k] = xu * r ** (power - 1)
+        a[n:, 2 + k] = yu * r ** (power - 1)
+    sol = np.linalg.lstsq(a, np.concatenate([xu - xi, yu - yi]), rcond=None)[0]
+    rev = (float(sol[0] / (w / 2.0)), float(sol[1] / (h / 2.0)), *(float(v) for v in sol[2:]))
+    return replace(pp, x_poly_rev=rev)

@@ -14,6 +14,9 @@
 4. **Measurement** on the unsmoothed, background-subtracted pixels of each group: intensity-weighted
    centroid, summed intensity, FWHM from the second moments (``2.3548 sqrt((sxx + syy) / 2)``), peak, and
    the saturation flag (a pixel at ``saturation_level`` or above).
+5. **Shape**: groups with a FWHM above ``max_fwhm_ratio`` times the median of the detections, or an
+   axis ratio above ``max_elongation``, are not stars (lit cloud, blends, meteors, satellites) and are
+   dropped.
 
 Pixels: 0-based, centres on integers, x right, y down (as RMS). Plain numpy and OpenCV (already a
 dependency): about 0.5 s for a 1280 x 720 image on this machine, most of it in the cell medians and the
@@ -57,6 +60,8 @@ class StarFinderSettings:
     saturation_level: float = 255.0
     border_px: int = 3
     max_stars: int = 1000
+    max_fwhm_ratio: float = 4.0
+    max_elongation: float = 3.0
 
     def __post_init__(self) -> None:
         checks = {
@@ -70,6 +75,8 @@ class StarFinderSettings:
             "saturation_level": self.saturation_level > 0,
             "border_px": self.border_px >= 0,
             "max_stars": self.max_stars >= 1,
+            "max_fwhm_ratio": self.max_fwhm_ratio > 1,
+            "max_elongation": self.max_elongation >= 1,
         }
         expected = {
             "threshold_sigma": "> 0",
@@ -82,6 +89,8 @@ class StarFinderSettings:
             "saturation_level": "> 0",
             "border_px": ">= 0",
             "max_stars": ">= 1",
+            "max_fwhm_ratio": "> 1",
+            "max_elongation": ">= 1",
         }
         for name, ok in checks.items():
             if not ok:
@@ -94,7 +103,8 @@ class StarList:
     """Extracted stars, brightest first; arrays of equal length.
 
     ``intensity`` is the background-subtracted sum over the star's pixels (image units), ``snr`` the peak
-    of the matched-filtered image over its local noise, ``background`` the local background level.
+    of the matched-filtered image over its local noise, ``background`` the local background level,
+    ``elongation`` the axis ratio (>= 1) of the second-moment ellipse.
     """
 
     x_px: FloatArray
@@ -106,6 +116,7 @@ class StarList:
     background: FloatArray
     saturated: NDArray[np.bool_]
     n_pixels: NDArray[np.int64]
+    elongation: FloatArray
     n_hot_pixels: int = 0
 
     def __len__(self) -> int:
@@ -123,6 +134,7 @@ class StarList:
             self.background[index],
             self.saturated[index],
             self.n_pixels[index],
+            self.elongation[index],
             self.n_hot_pixels,
         )
 
@@ -222,6 +234,7 @@ class StarFinder:
             cy = np.bincount(lab, weights=wgt * yy, minlength=n) / total
             sxx = np.bincount(lab, weights=wgt * xx * xx, minlength=n) / total - cx**2
             syy = np.bincount(lab, weights=wgt * yy * yy, minlength=n) / total - cy**2
+            sxy = np.bincount(lab, weights=wgt * xx * yy, minlength=n) / total - cx * cy
         flux = np.bincount(lab, weights=r, minlength=n).astype(np.float64)
         peak = np.full(n, -np.inf)
         np.maximum.at(peak, lab, r)
@@ -230,12 +243,14 @@ class StarFinder:
         bg = np.bincount(lab, weights=background.ravel(), minlength=n) / np.maximum(count, 1)
         sat = np.bincount(lab, weights=saturated_px.ravel().astype(np.float64), minlength=n) > 0
         fwhm = _FWHM_PER_SIGMA * np.sqrt(np.maximum((sxx + syy) / 2.0, 0.0))
+        elongation = _elongation(sxx, syy, sxy)
+        keep &= _star_like(fwhm, elongation, keep, s)
 
         idx = np.flatnonzero(keep)
         idx = idx[np.argsort(-flux[idx], kind="stable")][: s.max_stars]
         return StarList(
             cx[idx], cy[idx], flux[idx], fwhm[idx], peak[idx], snr[idx], bg[idx], sat[idx],
-            count[idx].astype(np.int64), n_hot,
+            count[idx].astype(np.int64), elongation[idx], n_hot,
         )  # fmt: skip
 
     def _remove_hot_pixels(
@@ -261,6 +276,29 @@ class StarFinder:
         return out, int(np.count_nonzero(hot))
 
 
+def _elongation(sxx: FloatArray, syy: FloatArray, sxy: FloatArray) -> FloatArray:
+    """Axis ratio (major / minor, >= 1) of each group's second-moment ellipse."""
+    half_sum = (sxx + syy) / 2.0
+    root = np.sqrt(((sxx - syy) / 2.0) ** 2 + sxy**2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.sqrt(np.maximum(half_sum + root, 0.0) / np.maximum(half_sum - root, 1e-12))
+    return np.where(np.isfinite(ratio), ratio, np.inf)
+
+
+def _star_like(
+    fwhm: FloatArray, elongation: FloatArray, keep: NDArray[np.bool_], s: StarFinderSettings
+) -> NDArray[np.bool_]:
+    """Groups shaped like a star: neither much wider than the typical star nor elongated.
+
+    Wide faint groups are lit cloud, blends and glow; elongated ones are meteors, planes and satellites.
+    Sorted by summed intensity they would crowd out the brightest real stars (measured on UK0006 at
+    20:00:17: 8 of the 40 brightest groups were such blobs, FWHM 12-27 px against a median of 2 px).
+    """
+    typical = float(np.median(fwhm[keep])) if np.any(keep) else 0.0
+    wide = fwhm > s.max_fwhm_ratio * max(typical, 1.0)
+    return ~wide & (elongation <= s.max_elongation)
+
+
 def _empty(n_hot: int) -> StarList:
     z = np.zeros(0)
-    return StarList(z, z, z, z, z, z, z, np.zeros(0, bool), np.zeros(0, np.int64), n_hot)
+    return StarList(z, z, z, z, z, z, z, np.zeros(0, bool), np.zeros(0, np.int64), z, n_hot)

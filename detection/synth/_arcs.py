@@ -19,8 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from calibration.camera import CameraModel
-from detection.synth._objects import Drawer, VideoGeometry, _frame_span, _require
-from detection.synth._render import LIGHT_CURVES, Patch, add_patch, clip_patch, points_patch
+from detection.synth._objects import HeadDrawer, VideoGeometry, _frame_span, _require
+from detection.synth._render import LIGHT_CURVES, Patch, clip_patch, points_patch
 
 __all__ = ["ArcMeteor", "ArcMeteorDrawer", "enu", "great_circle"]
 
@@ -90,7 +90,7 @@ class ArcMeteor:
         return great_circle(enu(self.az0_deg, self.alt0_deg), enu(self.az1_deg, self.alt1_deg), tau)
 
 
-class ArcMeteorDrawer(Drawer):
+class ArcMeteorDrawer(HeadDrawer):
     """Pre-renders every frame of an :class:`ArcMeteor` through the video's camera model, scaled so that
     its brightest pixel is ``peak_snr`` sigma; truth per frame as for a straight meteor, plus the head's
     azimuth and altitude."""
@@ -134,36 +134,14 @@ class ArcMeteorDrawer(Drawer):
                  "head_az_deg": float(az_b), "head_alt_deg": float(alt_b),
                  "centroid_x_px": cx, "centroid_y_px": cy, "peak_dn": peak}
             )  # fmt: skip
-        scale = meteor.peak_snr * geo.noise_dn / raw_peak if raw_peak > 0 else 0.0
-        for f, (y0, x0, values) in self.patches.items():
-            self.patches[f] = (y0, x0, values * np.float32(scale))
-        glow_dn = meteor.sky_glow * meteor.peak_snr * geo.noise_dn / max(max(emitted, default=0.0), 1e-30)
-        self.glow: dict[int, float] = {}
-        for point, light in zip(self.points, emitted, strict=True):
-            point["peak_dn"] *= scale
-            point["snr"] = point["peak_dn"] / geo.noise_dn
-            point["sky_glow_dn"] = glow_dn * light
-            if point["sky_glow_dn"] > 0.0:
-                self.glow[point["frame"]] = point["sky_glow_dn"]
+        self._scale(meteor.peak_snr, meteor.sky_glow, geo, emitted, raw_peak)
         (az0,), (alt0,) = meteor.altaz(np.array([meteor.t_start_s]))
         self.start_px = [float(v) for v in camera.altaz_to_pixel(az0, alt0)]
         frames = [p["frame"] for p in self.points]
         super().__init__(meteor, range(frames[0], frames[-1] + 1) if frames else range(0))
 
-    def draw(self, image: F32, frame: int) -> None:
-        patch = self.patches.get(frame)
-        if patch is not None:
-            add_patch(image, patch)
-        glow = self.glow.get(frame)
-        if glow is not None:
-            image += np.float32(glow)
-
     def truth(self) -> dict[str, Any]:
         data = super().truth()
-        visible = [p["frame"] for p in self.points if p["snr"] >= 1.0]
-        data["visible_first_frame"] = visible[0] if visible else None
-        data["visible_last_frame"] = visible[-1] if visible else None
-        data["frames"] = self.points
         m = self.obj
         assert isinstance(m, ArcMeteor)
         data["arc_deg"] = m.arc_deg

@@ -238,7 +238,56 @@ class Drawer:
         return data
 
 
-class MeteorDrawer(Drawer):
+class HeadDrawer(Drawer):
+    """A moving head pre-rendered per frame (``patches``, ``points``), with the optional halo around it and
+    the sky glow it lights; shared by straight meteors and meteors along a great circle."""
+
+    patches: dict[int, Patch]
+    points: list[dict[str, Any]]
+    halos: dict[int, Patch]
+    glow: dict[int, float]
+
+    def _scale(
+        self, peak_snr: float, sky_glow: float, geo: VideoGeometry, emitted: list[float], raw_peak: float
+    ) -> None:
+        """Scale the patches so that the brightest pixel is ``peak_snr`` sigma; the sky glow of each frame
+        follows the light the head emits in it."""
+        self.halos = {}
+        scale = peak_snr * geo.noise_dn / raw_peak if raw_peak > 0 else 0.0
+        for f, (y0, x0, values) in self.patches.items():
+            self.patches[f] = (y0, x0, values * np.float32(scale))
+        glow_dn = sky_glow * peak_snr * geo.noise_dn / max(max(emitted, default=0.0), 1e-30)
+        self.glow = {}
+        for point, light in zip(self.points, emitted, strict=True):
+            point["peak_dn"] *= scale
+            point["snr"] = point["peak_dn"] / geo.noise_dn
+            point["sky_glow_dn"] = glow_dn * light
+            if point["sky_glow_dn"] > 0.0:
+                self.glow[point["frame"]] = point["sky_glow_dn"]
+
+    def draw(self, image: F32, frame: int) -> None:
+        """The head, its halo, then the glow of the whole sky."""
+        patch = self.patches.get(frame)
+        if patch is not None:
+            add_patch(image, patch)
+        halo = self.halos.get(frame)
+        if halo is not None:
+            add_patch(image, halo)
+        glow = self.glow.get(frame)
+        if glow is not None:
+            image += np.float32(glow)
+
+    def truth(self) -> dict[str, Any]:
+        """The object's truth with its visible frames and its per-frame points."""
+        data = super().truth()
+        visible = [p["frame"] for p in self.points if p["snr"] >= 1.0]
+        data["visible_first_frame"] = visible[0] if visible else None
+        data["visible_last_frame"] = visible[-1] if visible else None
+        data["frames"] = self.points
+        return data
+
+
+class MeteorDrawer(HeadDrawer):
     """Pre-renders every frame of a meteor, scaled so that its brightest pixel is ``peak_snr`` sigma; a
     fireball (``sky_glow > 0``) also lifts the whole frame by its ``sky_glow_dn`` of the frame."""
 
@@ -270,18 +319,7 @@ class MeteorDrawer(Drawer):
                 {"frame": f, "t_s": 0.5 * (a + b), "head_x_px": xb, "head_y_px": yb,
                  "centroid_x_px": cx, "centroid_y_px": cy, "peak_dn": peak}
             )  # fmt: skip
-        scale = meteor.peak_snr * geo.noise_dn / raw_peak if raw_peak > 0 else 0.0
-        for f, (y0, x0, values) in self.patches.items():
-            self.patches[f] = (y0, x0, values * np.float32(scale))
-        glow_dn = meteor.sky_glow * meteor.peak_snr * geo.noise_dn / max(max(emitted, default=0.0), 1e-30)
-        self.glow: dict[int, float] = {}
-        for point, light in zip(self.points, emitted, strict=True):
-            point["peak_dn"] *= scale
-            point["snr"] = point["peak_dn"] / geo.noise_dn
-            point["sky_glow_dn"] = glow_dn * light
-            if point["sky_glow_dn"] > 0.0:
-                self.glow[point["frame"]] = point["sky_glow_dn"]
-        self.halos: dict[int, Patch] = {}
+        self._scale(meteor.peak_snr, meteor.sky_glow, geo, emitted, raw_peak)
         if meteor.halo > 0.0:
             self._add_halos(meteor, geo, emitted)
         if meteor.fragments:
@@ -308,23 +346,8 @@ class MeteorDrawer(Drawer):
             if clipped is not None and amplitude > 0.0:
                 self.halos[point["frame"]] = clipped
 
-    def draw(self, image: F32, frame: int) -> None:
-        patch = self.patches.get(frame)
-        if patch is not None:
-            add_patch(image, patch)
-        halo = self.halos.get(frame)
-        if halo is not None:
-            add_patch(image, halo)
-        glow = self.glow.get(frame)
-        if glow is not None:
-            image += np.float32(glow)
-
     def truth(self) -> dict[str, Any]:
         data = super().truth()
-        visible = [p["frame"] for p in self.points if p["snr"] >= 1.0]
-        data["visible_first_frame"] = visible[0] if visible else None
-        data["visible_last_frame"] = visible[-1] if visible else None
-        data["frames"] = self.points
         m = self.obj
         assert isinstance(m, Meteor)
         data["speed_px_s"] = math.hypot(m.x1_px - m.x0_px, m.y1_px - m.y0_px) / m.duration_s

@@ -10,7 +10,9 @@ An error that escapes a command is printed as one line on stderr and mapped to i
 - ``MaskError`` exits 2: a mask is always the operator's choice (``--mask`` or ``cameras[].mask``), so an
   unusable one is a usage or configuration error;
 - every other ``DetectionError`` (an unreadable video, FF, FTPdetectinfo or values file) and every
-  ``CalibrationError`` (an unreadable star catalogue) exits 1: the work failed on data, not on an argument.
+  ``CalibrationError`` (an unreadable star catalogue) exits 1: the work failed on data, not on an argument;
+- ``StoreAuthError`` and ``StoreConfigError`` exit 2 (the store's credentials or configuration must be
+  fixed); every other ``SyncError`` (the store did not answer) exits 1.
 
 Anything else is a bug and keeps its traceback (Python exits 1).
 """
@@ -37,22 +39,23 @@ from cli.status_cmd import status
 from cli.work_cmd import reprocess, retry, scan
 from detection import DetectionError, MaskError
 from stationd import EXIT_FAILURE, EXIT_USAGE, StationError
+from sync import StoreAuthError, StoreConfigError, SyncError
 
 _EPILOG = """\b
 Exit codes:
   0  ok
   1  the work failed (a file could not be processed, a stage failed)
-  2  usage or configuration error (a bad argument, an unusable mask)
+  2  usage or configuration error (a bad argument, an unusable mask, store credentials refused)
   3  another stationd instance holds the station's data directory
 """
 
 
-def _exit_code_of(exc: StationError | DetectionError | CalibrationError) -> int:
+def _exit_code_of(exc: StationError | DetectionError | CalibrationError | SyncError) -> int:
     """The documented exit code of an error that escaped a command (see the module docstring)."""
     if isinstance(exc, StationError):
         return exc.exit_code
-    # The science packages know nothing of the command line, so their errors carry no exit code.
-    return EXIT_USAGE if isinstance(exc, MaskError) else EXIT_FAILURE
+    # The science and sync packages know nothing of the command line, so their errors carry no exit code.
+    return EXIT_USAGE if isinstance(exc, MaskError | StoreAuthError | StoreConfigError) else EXIT_FAILURE
 
 
 class _StationGroup(click.Group):
@@ -61,7 +64,7 @@ class _StationGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (StationError, DetectionError, CalibrationError) as exc:
+        except (StationError, DetectionError, CalibrationError, SyncError) as exc:
             stderr.print(f"[bold red]error:[/] {exc}", highlight=False)
             sys.exit(_exit_code_of(exc))
 

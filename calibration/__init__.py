@@ -5,6 +5,7 @@ Pure science: arrays, dataclasses, paths or file objects in, results out; no clo
 """
 
 from calibration.astrometry import MeteorSky, SolutionSummary, meteor_sky, solution_summary, star_residuals_px
+from calibration.blind import BlindFit, BlindSettings, BlindSolver
 from calibration.camera import CameraModel, plate_scale_px_per_deg
 from calibration.catalog import StarCatalog, hp_to_v, load_hipparcos, parse_hip2, read_bsc5
 from calibration.errors import CalibrationError, CatalogError, PlateparError
@@ -17,9 +18,13 @@ from calibration.platepar import (
     recalibrated_platepars_to_json,
 )
 from calibration.sky import altaz_to_radec, gmst_deg, julian_date, precession_matrix, radec_to_altaz
+from calibration.sky_image import SkyImage, SkyImageSettings, render_sky_image, synthetic_platepar
 from calibration.stars import StarFinder, StarFinderSettings, StarList
 
 __all__ = [
+    "BlindFit",
+    "BlindSettings",
+    "BlindSolver",
     "CalibrationError",
     "CameraModel",
     "CatalogError",
@@ -30,6 +35,8 @@ __all__ = [
     "Platepar",
     "PlateparError",
     "PointingConvention",
+    "SkyImage",
+    "SkyImageSettings",
     "SolutionSummary",
     "StarCatalog",
     "StarFinder",
@@ -50,6 +57,8 @@ __all__ = [
     "radec_to_altaz",
     "read_bsc5",
     "recalibrated_platepars_to_json",
+    "render_sky_image",
     "solution_summary",
     "star_residuals_px",
+    "synthetic_platepar",
 ]

@@ -55,13 +55,15 @@ def calibrate(files: tuple[Path, ...], lat_deg: float | None, lon_deg: float | N
               elevation_m: float | None, projection: str, start_path: Path | None, convention: str,
               mask_path: Path | None, out_path: Path | None, night: str | None, camera: str | None,
               config_path: Path | None, as_json: bool, **guess: float | None) -> None:  # fmt: skip
-    """Fit a plate solution to the stars of FF FILEs from a coarse guess or a starting plate.
+    """Fit a plate solution to the stars of FF FILEs from a coarse guess, a starting plate, or blind.
 
-    Prints per file the verdict: matched stars, median and 90th-percentile residuals (px, arcmin), the
-    matches per image quadrant, the pointing, scale and distortion. Exits 1 when no file gives a solution
-    (with the reason), 2 for bad arguments. Blind calibration (no guess) and minute videos or stack images
-    are not available yet. With --night DAY instead of files: the station's meteors of DAY get sky columns
-    from their camera's plate, and the day's FTPdetectinfo is remade.
+    With no --guess-* and no --platepar the plate is found blind (star patterns against the catalogue; only
+    the station's --lat/--lon/--elevation and the file's time are known). Prints per file the verdict:
+    matched stars, median and 90th-percentile residuals (px, arcmin), the matches per image quadrant, the
+    pointing, scale and distortion. Exits 1 when no file gives a solution (with the reason), 2 for bad
+    arguments. Minute videos or stack images are not read yet. With --night DAY instead of files: the
+    station's meteors of DAY get sky columns from their camera's plate, and the day's FTPdetectinfo is
+    remade.
     """
     if night is not None:
         if files:
@@ -106,7 +108,7 @@ def _site(lat: float | None, lon: float | None, elevation: float | None) -> dict
 
 
 def _start(guess: dict[str, float | None], projection: str, start_path: Path | None, convention: str,
-           files: tuple[Path, ...]) -> CameraModel | Platepar:  # fmt: skip
+           files: tuple[Path, ...]) -> CameraModel | Platepar | None:  # fmt: skip
     given = [k for k in _GUESS if guess.get(k) is not None]
     if start_path is not None:
         if given:
@@ -116,8 +118,7 @@ def _start(guess: dict[str, float | None], projection: str, start_path: Path | N
         except PlateparError as exc:
             raise UsageError(str(exc)) from None
     if not given:
-        raise UsageError("blind calibration is not available yet: give --guess-az/--guess-alt/"
-                         "--guess-rotation/--guess-fov or --platepar")  # fmt: skip
+        return None  # blind: star patterns against the catalogue
     if len(given) < len(_GUESS):
         missing = ", ".join("--" + k.replace("_", "-") for k in _GUESS if k not in given)
         raise UsageError(f"an incomplete guess: missing {missing}")
@@ -137,7 +138,10 @@ def _image_size(path: Path) -> tuple[int, int]:
 
 def _file_json(r: FilePlate) -> dict[str, Any]:
     fit = r.fit
-    data: dict[str, Any] = {"path": str(r.path), "solved": r.solved, "reason": r.reason, "n_stars": r.n_stars}
+    data: dict[str, Any] = {"path": str(r.path), "solved": r.solved, "reason": r.reason, "n_stars": r.n_stars,
+                            "blind": r.blind is not None}  # fmt: skip
+    if r.blind:
+        data["blind_hypothesis"] = r.blind
     if fit is None:
         return data
     data.update(

@@ -3,8 +3,9 @@
 Each file's stars (extracted from the FF average image, the station mask out) are fitted from the coarse
 guess (a :class:`~calibration.camera.CameraModel`) or a starting plate (a
 :class:`~calibration.platepar.Platepar`), each file on its own; the best solution (most matched stars) is the
-command's. Stars are dated at the middle of the FF block, as RMS dates them. Minute videos and stack images
-are not read yet; blind calibration (no guess) is not available yet.
+command's. With no guess (``None``) each file is solved blind (:class:`~calibration.blind.BlindSolver`: star
+patterns, then the same guided fit). Stars are dated at the middle of the FF block, as RMS dates them. Minute
+videos and stack images are not read yet.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from calibration import CameraModel, PlateFit, PlateFitter, Platepar, StarFinder, load_hipparcos
+from calibration import BlindSolver, CameraModel, PlateFit, PlateFitter, Platepar, StarFinder, load_hipparcos
 from detection import read_ff
 from detection.errors import DetectionError
 
@@ -32,6 +33,7 @@ class FilePlate:
     reason: str
     az_deg: float | None = None
     alt_deg: float | None = None
+    blind: str | None = None
 
     @property
     def solved(self) -> bool:
@@ -41,15 +43,18 @@ class FilePlate:
 
 def calibrate_files(
     paths: list[Path],
-    guess: CameraModel | Platepar,
+    guess: CameraModel | Platepar | None,
     *,
     lat_deg: float,
     lon_deg: float,
     elevation_m: float,
     mask: np.ndarray | None = None,
 ) -> list[FilePlate]:
-    """Fit each FF file's stars from ``guess`` (module docstring); unreadable files give ``fit=None``."""
-    fitter = PlateFitter(load_hipparcos(6.0))
+    """Fit each FF file's stars from ``guess``, or blind when it is None (module docstring); unreadable
+    files give ``fit=None``; ``blind`` names the lens hypothesis of a blind solution."""
+    catalog = load_hipparcos(6.0)
+    fitter = PlateFitter(catalog)
+    solver = BlindSolver(catalog) if guess is None else None
     out = []
     for path in paths:
         try:
@@ -64,13 +69,19 @@ def calibrate_files(
             continue
         stars = StarFinder()(ff.planes.avepixel, mask)
         t = ff.start_utc + timedelta(seconds=ff.planes.nframes / 2 / ff.fps)
-        fit = fitter(
-            stars.x_px, stars.y_px, t, guess, lat_deg=lat_deg, lon_deg=lon_deg, elevation_m=elevation_m
-        )
+        site = {"lat_deg": lat_deg, "lon_deg": lon_deg, "elevation_m": elevation_m}
+        hypothesis = None
+        if solver is not None:
+            h, w = ff.planes.avepixel.shape
+            found = solver(stars.x_px, stars.y_px, int(w), int(h), t, **site)
+            fit, hypothesis = found.fit, found.hypothesis
+        else:
+            assert guess is not None
+            fit = fitter(stars.x_px, stars.y_px, t, guess, **site)
         az = alt = None
         if fit.platepar is not None:
             pp = fit.platepar
             a, b = pp.pixel_to_altaz(pp.x_res_px / 2.0, pp.y_res_px / 2.0, t)
             az, alt = float(a), float(b)
-        out.append(FilePlate(path, fit, len(stars), fit.reason, az, alt))
+        out.append(FilePlate(path, fit, len(stars), fit.reason, az, alt, hypothesis))
     return out

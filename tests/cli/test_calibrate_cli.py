@@ -71,11 +71,39 @@ def test_bad_guess_exits_1_with_the_reason(shared_data: Path) -> None:
     assert "no solution" in result.stderr
 
 
+@pytest.mark.realdata
+def test_no_guess_solves_blind(shared_data: Path, tmp_path: Path) -> None:
+    night = shared_data / "rms" / "UK0006_20220914"
+    out = tmp_path / "platepar_cmn2010.cal"
+    args = [
+        "calibrate",
+        str(night / _FF),
+        *_SITE,
+        "--mask",
+        str(night / "mask.bmp"),
+        "--out",
+        str(out),
+        "--json",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (doc,) = json.loads(result.stdout)
+    assert doc["solved"] and doc["blind"] and doc["blind_hypothesis"]
+    assert doc["median_residual_px"] <= 0.3 and min(doc["quadrant_counts"]) >= 10
+    truth = parse_recalibrated_platepars(
+        (night / "platepars_all_recalibrated.json").read_bytes(), convention="legacy"
+    )[_FF]
+    from datetime import UTC, datetime
+
+    t = datetime(2022, 9, 14, 19, 49, 16, 325000, tzinfo=UTC)
+    pp = parse_platepar(out.read_bytes())
+    assert _sep_arcmin(*pp.pixel_to_sky(640.0, 360.0, t), *truth.pixel_to_sky(640.0, 360.0, t)) < 2.0
+
+
 @pytest.mark.parametrize(
     "extra",
     [
         ["--guess-az", "240"],  # an incomplete guess
-        [],  # no guess: blind is not available yet
         [
             "--guess-az",
             "240",

@@ -21,6 +21,8 @@ Steps:
    distortion centre) only when enough stars reaching the field's edge support them; after every fit the
    reverse polynomial is refitted to the forward one on a grid (linear least squares), as RMS does, so
    that the catalogue stars projected for the next match land where the forward model puts them.
+   With ``max_distortion="none"`` and a plate as the guess, the plate's lens is kept as it is and only the
+   pointing and scale are refitted (the recalibration of a minute from a good solution).
 4. **Verdict**: solved only when at least ``min_matches`` stars match within ``match_radius_px``, most of
    the brightest detected stars are among them (``min_match_fraction``), all four quadrants hold matches and
    the median residual is at most ``max_median_residual_px``.
@@ -413,7 +415,10 @@ class PlateFitter:
         if len(i) < 6:
             return self._no_solution(f"alignment found only {len(i)} star pairs", xd)
         pp = start
-        dist: str | None = start.distortion_type if _own_layout(start) else None
+        # With max_distortion "none" the guess's lens is kept as it is: a pointing-only refit.
+        dist: str | None = (
+            start.distortion_type if _own_layout(start) and s.max_distortion != "none" else None
+        )
         fit_centre = False
         pp, _ = self._fit(pp, xd[i], yd[i], jd, j, dist, fit_centre)
         for radius in (*s.radii_px, s.match_radius_px):

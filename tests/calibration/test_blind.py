@@ -152,3 +152,33 @@ def test_no_wrong_solution_in_200_cloudy_or_sparse_frames(catalogs) -> None:
     assert not wrong, wrong
     # The frames are bad, not impossible: a few partly clear ones may be solved, and rightly.
     assert solved["blind"] <= 40 and solved["guided"] <= 40, solved
+
+
+# ---------------------------------------------------------------------------------------------- real data
+# Known answer (``../shared/data/README.md``, rms/UK0006_20220914): RMS's recalibrated plate of each FF file
+# (legacy convention). Measured blind (bench/calibrate.py): both solved from the first lens hypothesis,
+# 286 and 293 stars matched at 0.27 px median, image centre 0.28 and 0.43 arcmin from RMS's plate.
+_UK0006 = ("FF_UK0006_20220914_194911_205_0079616.fits", "FF_UK0006_20220914_200017_020_0096000.fits")
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", _UK0006)
+def test_blind_solves_the_real_uk0006_files(shared_data, catalogs, name) -> None:
+    import cv2
+
+    from calibration import parse_recalibrated_platepars
+    from detection import read_ff
+
+    night = shared_data / "rms" / "UK0006_20220914"
+    truth = parse_recalibrated_platepars(
+        (night / "platepars_all_recalibrated.json").read_bytes(), convention="legacy"
+    )[name]
+    ff = read_ff(night / name)
+    t = ff.start_utc + timedelta(seconds=ff.planes.nframes / 2 / ff.fps)
+    mask = cv2.imread(str(night / "mask.bmp"), cv2.IMREAD_GRAYSCALE) == 0
+    stars = StarFinder()(ff.planes.avepixel, mask)
+    site = {"lat_deg": truth.lat_deg, "lon_deg": truth.lon_deg, "elevation_m": truth.elevation_m}
+    blind = BlindSolver(catalogs[1])(stars.x_px, stars.y_px, 1280, 720, t, **site)
+    assert blind.fit.solved, blind.fit.reason
+    assert blind.fit.n_matched >= 200 and blind.fit.median_residual_px <= 0.3
+    assert _centre_offset_deg(blind.fit.platepar, truth, t) * 60.0 < 1.0

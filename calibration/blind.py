@@ -258,33 +258,47 @@ class BlindSolver:
         sky = [result.pixel_to_world(float(a), float(b)) for a, b in zip(px, py, strict=True)]  # type: ignore[attr-defined]
         ra, dec = (np.array(c, dtype=np.float64) for c in zip(*sky, strict=True))
         xs, ys = u + width_px / 2.0, v + height_px / 2.0
-        ra0, dec0 = result.pixel_to_world(0.0, 0.0)  # type: ignore[attr-defined]
         scale0 = math.pi / 180.0 * f  # px/deg at the centre, either projection
-        lat, lon, elev = site
-        base = Platepar(
-            lat_deg=lat, lon_deg=lon, elevation_m=elev, x_res_px=width_px, y_res_px=height_px, jd_ref=jd,
-            ha_ref_deg=float(gmst_deg(jd)), ra_ref_deg=float(ra0), dec_ref_deg=float(dec0),
-            pos_angle_ref_deg=0.0, f_scale_px_per_deg=scale0, distortion_type="radial3-odd",
-            x_poly_fwd=(0.0, 0.0, 0.0), y_poly_fwd=(0.0, 0.0, 0.0), x_poly_rev=(0.0, 0.0, 0.0),
-            y_poly_rev=(0.0, 0.0, 0.0), equal_aspect=True, refraction=True, convention="precessed+nutation",
-        )  # fmt: skip
-        best: tuple[float, Platepar] | None = None
-        for angle in (0.0, 90.0, 180.0, 270.0):
-            p0 = np.array([float(ra0), float(dec0), angle, math.log(scale0)])
-
-            def residual(p: FloatArray) -> FloatArray:
-                return _sky_residual_px(_apply(base, p, 0, np.zeros(0)), xs, ys, jd, ra, dec, scale0)
-
-            p, r = _levenberg_marquardt(residual, p0, np.array([1e-4, 1e-4, 1e-4, 1e-6]))
-            cost = float(r @ r)
-            if np.isfinite(cost) and (best is None or cost < best[0]):
-                best = (cost, _apply(base, p, 0, np.zeros(0)))
-        if best is None:
+        pp = plate_through_directions(xs, ys, ra, dec, width_px, height_px, jd, site, scale0)
+        if pp is None:
             return None
-        pp = best[1]
         ra_c, dec_c = pp._pixel_to_sky_jd(width_px / 2.0, height_px / 2.0, np.array(jd))
-        _, alt = radec_to_altaz(ra_c, dec_c, jd, lat, lon)  # J2000 as of date: degrees matter, not arcmin
+        _, alt = radec_to_altaz(ra_c, dec_c, jd, site[0], site[1])  # J2000 as of date: degrees matter here
         return pp if float(alt) >= self.settings.min_centre_alt_deg else None
+
+
+def plate_through_directions(
+    x_px: FloatArray, y_px: FloatArray, ra_deg: FloatArray, dec_deg: FloatArray, width_px: int,
+    height_px: int, jd: float, site: tuple[float, float, float], scale0_px_per_deg: float,
+) -> Platepar | None:  # fmt: skip
+    """A distortion-free RMS platepar (reference time ``jd``) through image points of known J2000 directions.
+
+    Levenberg-Marquardt on the pointing, position angle and scale from four starting position angles; the
+    image centre's direction is taken from the point nearest to it. None when no start converges.
+    """
+    k = int(np.argmin(np.hypot(x_px - width_px / 2.0, y_px - height_px / 2.0)))
+    ra0, dec0 = float(ra_deg[k]), float(dec_deg[k])
+    lat, lon, elev = site
+    base = Platepar(
+        lat_deg=lat, lon_deg=lon, elevation_m=elev, x_res_px=width_px, y_res_px=height_px, jd_ref=jd,
+        ha_ref_deg=float(gmst_deg(jd)), ra_ref_deg=ra0, dec_ref_deg=dec0, pos_angle_ref_deg=0.0,
+        f_scale_px_per_deg=scale0_px_per_deg, distortion_type="radial3-odd", x_poly_fwd=(0.0, 0.0, 0.0),
+        y_poly_fwd=(0.0, 0.0, 0.0), x_poly_rev=(0.0, 0.0, 0.0), y_poly_rev=(0.0, 0.0, 0.0), equal_aspect=True,
+        refraction=True, convention="precessed+nutation",
+    )  # fmt: skip
+    best: tuple[float, Platepar] | None = None
+    for angle in (0.0, 90.0, 180.0, 270.0):
+        p0 = np.array([ra0, dec0, angle, math.log(scale0_px_per_deg)])
+
+        def residual(p: FloatArray) -> FloatArray:
+            pp = _apply(base, p, 0, np.zeros(0))
+            return _sky_residual_px(pp, x_px, y_px, jd, ra_deg, dec_deg, scale0_px_per_deg)
+
+        p, r = _levenberg_marquardt(residual, p0, np.array([1e-4, 1e-4, 1e-4, 1e-6]))
+        cost = float(r @ r)
+        if np.isfinite(cost) and (best is None or cost < best[0]):
+            best = (cost, _apply(base, p, 0, np.zeros(0)))
+    return None if best is None else best[1]
 
 
 def _same_pointing(a: Platepar, b: Platepar, jd: float, tol_deg: float = 1.0) -> bool:

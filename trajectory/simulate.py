@@ -101,23 +101,25 @@ class SimulationSettings:
 
     def __post_init__(self) -> None:
         checks = {
-            "noise_arcmin": self.noise_arcmin >= 0,
-            "fps": self.fps > 0,
-            "min_stations": 2 <= self.min_stations <= self.max_stations,
-            "max_stations": self.max_stations >= self.min_stations,
-            "clock_offset_sigma_s": self.clock_offset_sigma_s >= 0,
-            "min_elevation_deg": 0 <= self.min_elevation_deg < 90,
-            "min_points": self.min_points >= 2,
-            "min_convergence_deg": 0 <= self.min_convergence_deg < 90,
-            "station_spacing_km": 0 < self.station_spacing_km[0] <= self.station_spacing_km[1],
-            "track_offset_km": self.track_offset_km >= 0,
-            "late_start_max": 0 <= self.late_start_max < 0.5,
-            "early_end_max": 0 <= self.early_end_max < 0.5,
-            "max_attempts": self.max_attempts >= 1,
+            "noise_arcmin": (self.noise_arcmin >= 0, ">= 0"),
+            "fps": (self.fps > 0, "> 0"),
+            "min_stations": (2 <= self.min_stations <= self.max_stations, "2 to max_stations"),
+            "clock_offset_sigma_s": (self.clock_offset_sigma_s >= 0, ">= 0"),
+            "min_elevation_deg": (0 <= self.min_elevation_deg < 90, "0 to 90 (excluded)"),
+            "min_points": (self.min_points >= 2, ">= 2"),
+            "min_convergence_deg": (0 <= self.min_convergence_deg < 90, "0 to 90 (excluded)"),
+            "station_spacing_km": (
+                0 < self.station_spacing_km[0] <= self.station_spacing_km[1],
+                "(smallest > 0, largest >= smallest)",
+            ),
+            "track_offset_km": (self.track_offset_km >= 0, ">= 0"),
+            "late_start_max": (0 <= self.late_start_max < 0.5, "0 to 0.5 (excluded)"),
+            "early_end_max": (0 <= self.early_end_max < 0.5, "0 to 0.5 (excluded)"),
+            "max_attempts": (self.max_attempts >= 1, ">= 1"),
         }
-        for key, ok in checks.items():
+        for key, (ok, expected) in checks.items():
             if not ok:
-                raise ValueError(f"SimulationSettings.{key}={getattr(self, key)!r} is out of range")
+                raise ValueError(f"SimulationSettings.{key}={getattr(self, key)!r}; expected {expected}")
 
 
 def _add_noise(rng: np.random.Generator, lines: FloatArray, sigma_rad: float) -> FloatArray:

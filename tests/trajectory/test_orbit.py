@@ -94,6 +94,39 @@ def test_elements_round_trip(orbit: tuple[float, float, float, float, float, flo
     assert elements["tisserand_jupiter"] == pytest.approx(tisserand, rel=1e-9)
 
 
+def _mean_anomaly_deg(e: float, nu_deg: float) -> float:
+    eccentric = 2 * np.arctan(np.sqrt((1 - e) / (1 + e)) * np.tan(np.deg2rad(nu_deg) / 2))
+    return float(np.rad2deg(eccentric - e * np.sin(eccentric)))
+
+
+@given(st.floats(0.8, 4.0), st.floats(0.0, 1.0), st.floats(0.5, 60.0), st.floats(0, 360), st.floats(0, 360))
+@settings(max_examples=25, deadline=None)
+def test_earth_crossing_orbit_propagated_keeps_its_elements(
+    a_au: float, crossing: float, i_deg: float, node_deg: float, nu_deg: float
+) -> None:
+    # An Earth-crossing object (q < 1 AU < Q) propagated 60 days by numerical two-body integration: the
+    # elements computed from the new state are the old ones, and the mean anomaly advanced by n dt.
+    e_min = abs(1 - 1 / a_au) + 0.01
+    e = e_min + crossing * (0.95 - e_min) if e_min < 0.95 else 0.96
+    peri_deg = 75.0
+    position, velocity = _state_from_elements(a_au, e, i_deg, node_deg, peri_deg, nu_deg)
+    dt_s = 60 * 86_400.0
+
+    def rhs(_t: float, y: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.concatenate([y[3:], -GM_SUN_M3_S2 * y[:3] / np.linalg.norm(y[:3]) ** 3])
+
+    end = solve_ivp(rhs, (0, dt_s), np.concatenate([position, velocity]), method="DOP853", rtol=1e-12, atol=1)
+    later = _elements(end.y[:3, -1], end.y[3:, -1], GM_SUN_M3_S2)
+    assert later["a_au"] == pytest.approx(a_au, rel=1e-8)
+    assert later["e"] == pytest.approx(e, abs=1e-8)
+    assert later["i_deg"] == pytest.approx(i_deg, abs=1e-6)
+    assert _angle_diff_deg(later["node_deg"], node_deg) < 1e-6  # type: ignore[arg-type]
+    assert _angle_diff_deg(later["arg_perihelion_deg"], peri_deg) < 1e-5  # type: ignore[arg-type]
+    mean_motion_deg_s = np.rad2deg(np.sqrt(GM_SUN_M3_S2 / (a_au * AU_M) ** 3))
+    advanced = _mean_anomaly_deg(e, later["true_anomaly_deg"]) - _mean_anomaly_deg(e, nu_deg)  # type: ignore[arg-type]
+    assert _angle_diff_deg(advanced, mean_motion_deg_s * dt_s) < 1e-5
+
+
 def test_tisserand_of_jupiter_itself_is_three() -> None:
     position, velocity = _state_from_elements(JUPITER_A_AU, 1e-9, 1e-6, 0.0, 0.0, 40.0)
     assert _elements(position, velocity, GM_SUN_M3_S2)["tisserand_jupiter"] == pytest.approx(3.0, abs=1e-9)

@@ -73,9 +73,10 @@ class SimulatedStation:
     def observation_record(self) -> dict[str, Any]:
         """The station's points in the field names of a calibrated meteor record (DESIGN 4, meteor.json).
 
-        Only what a solver reads: ``station``, ``start_utc``, ``fps``-free ``frames`` of ``{frame, t_utc,
-        ra_deg, dec_deg, az_deg, alt_deg}`` and the ``observer`` block (``lat_deg``, ``lon_deg``,
-        ``elevation_m``); not a full ``stationd.meteor/1`` record (no pixels, checks or products).
+        Only what a solver reads: ``station``, ``start_utc``, ``end_utc``, the ``observer`` block
+        (``lat_deg``, ``lon_deg``, ``elevation_m``) and ``frames`` of ``{frame, t_utc, ra_deg, dec_deg,
+        az_deg, alt_deg}`` (``frame`` counts the recorded points from 0; times as the station's clock gave
+        them). Not a full ``stationd.meteor/1`` record: no pixels, checks, products or schema tag.
         """
         times = self.t_utc()
         return {

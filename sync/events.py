@@ -26,16 +26,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
-
 from sync._geometry import (
-    FloatArray,
+    Vec,
     convergence_deg,
     direction_ecef,
     height_m,
+    norm,
     plane_normal,
     ray_on_plane,
     site_ecef_m,
+    sub,
 )
 
 _Pairs = dict[tuple[int, int], float | None]  # index pairs -> convergence angle (None: uncalibrated)
@@ -168,6 +168,31 @@ def event_id_of(anchor: Observation) -> str:
     return f"{anchor.start_utc:%Y%m%d_%H%M%S}_{_digest(anchor.key, 6)}"
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """What the pair checks need of one observation, computed once: times (s), site, rays, plane."""
+
+    start_s: float
+    end_s: float
+    site: Vec
+    rays: tuple[Vec, Vec] | None
+    normal: Vec | None
+
+    @classmethod
+    def of(cls, o: Observation) -> _Seen:
+        rays = normal = None
+        if o.calibrated:
+            assert o.begin_az_deg is not None and o.begin_alt_deg is not None
+            assert o.end_az_deg is not None and o.end_alt_deg is not None
+            rays = (
+                direction_ecef(o.lat_deg, o.lon_deg, o.begin_az_deg, o.begin_alt_deg),
+                direction_ecef(o.lat_deg, o.lon_deg, o.end_az_deg, o.end_alt_deg),
+            )
+            normal = plane_normal(*rays)
+        site = site_ecef_m(o.lat_deg, o.lon_deg, o.elevation_m)
+        return cls(o.start_utc.timestamp(), o.end_utc.timestamp(), site, rays, normal)
+
+
 class EventGrouper:
     """Groups observations of several stations into events (settings here, observations in the call)."""
 
@@ -177,67 +202,53 @@ class EventGrouper:
     def __call__(self, observations: Iterable[Observation]) -> list[Event]:
         """The events among ``observations`` (multi-station only), ordered by anchor time."""
         obs = sorted({o.key: o for o in observations}.values(), key=Observation._order)
-        sites = [site_ecef_m(o.lat_deg, o.lon_deg, o.elevation_m) for o in obs]
-        pairs = self._pairs(obs, sites)
+        pairs = self._pairs(obs, [_Seen.of(o) for o in obs])
         members = self._join(obs, pairs)
         return sorted((self._event(obs, group, pairs) for group in members), key=lambda e: e.event_id)
 
-    def _pairs(self, obs: Sequence[Observation], sites: Sequence[FloatArray]) -> _Pairs:
+    def _pairs(self, obs: Sequence[Observation], seen: Sequence[_Seen]) -> _Pairs:
         """Index pairs that pass every check, with their convergence angle (None when uncalibrated)."""
         s, tol = self.settings, self.settings.time_tolerance_s
         found: _Pairs = {}
-        for i, a in enumerate(obs):
-            for j in range(i + 1, len(obs)):
-                b = obs[j]
-                if (b.start_utc - a.end_utc).total_seconds() > tol:
-                    if (b.start_utc - a.start_utc).total_seconds() > 600:
-                        break  # sorted by start: no later observation can overlap a (no meteor lasts 10 min)
+        for i, a in enumerate(seen):
+            for j in range(i + 1, len(seen)):
+                b = seen[j]
+                if b.start_s - a.end_s > tol:
+                    break  # sorted by start: every later observation also starts too late to overlap a
+                if a.start_s - b.end_s > tol or obs[i].station == obs[j].station:
                     continue
-                if a.station == b.station:
-                    continue
-                if (a.start_utc - b.end_utc).total_seconds() > tol:
-                    continue
-                km = float(np.linalg.norm(sites[i] - sites[j])) / 1000.0
+                km = norm(sub(a.site, b.site)) / 1000.0
                 if not s.min_distance_km <= km <= s.max_distance_km:
                     continue
-                if not (a.calibrated and b.calibrated):
+                if a.rays is None or b.rays is None:
                     found[(i, j)] = None
                     continue
-                q = self._geometry(a, b, sites[i], sites[j])
+                q = self._geometry(a, b)
                 if q is not None:
                     found[(i, j)] = q
         return found
 
-    def _geometry(
-        self, a: Observation, b: Observation, site_a: FloatArray, site_b: FloatArray
-    ) -> float | None:
+    def _geometry(self, a: _Seen, b: _Seen) -> float | None:
         """The pair's convergence angle if their planes cross at meteor heights with one speed, else None."""
-        rays_a = _rays(a)
-        rays_b = _rays(b)
-        normal_a, normal_b = plane_normal(*rays_a), plane_normal(*rays_b)
-        if normal_a is None or normal_b is None:
+        if a.normal is None or b.normal is None or a.rays is None or b.rays is None:
             return None
-        q = convergence_deg(normal_a, normal_b)
+        q = convergence_deg(a.normal, b.normal)
         if q < self.settings.min_convergence_deg:
             return None
         speeds = []
-        for site, rays, duration, other_site, other_normal in (
-            (site_a, rays_a, a.duration_s, site_b, normal_b),
-            (site_b, rays_b, b.duration_s, site_a, normal_a),
-        ):
-            points = [ray_on_plane(site, ray, other_site, other_normal) for ray in rays]
-            if any(p is None for p in points):
+        for one, other in ((a, b), (b, a)):
+            assert one.rays is not None and other.normal is not None
+            begin = ray_on_plane(one.site, one.rays[0], other.site, other.normal)
+            end = ray_on_plane(one.site, one.rays[1], other.site, other.normal)
+            if begin is None or end is None or not (self._meteor_height(begin) and self._meteor_height(end)):
                 return None
-            begin, end = (p for p in points if p is not None)
-            if not all(self._meteor_height(p) for p in (begin, end)):
-                return None
-            if duration > 0:
-                speeds.append(float(np.linalg.norm(end - begin)) / duration)
+            if one.end_s > one.start_s:
+                speeds.append(norm(sub(end, begin)) / (one.end_s - one.start_s))
         if len(speeds) == 2 and min(speeds) > 0 and max(speeds) / min(speeds) > self.settings.max_speed_ratio:
             return None
         return q
 
-    def _meteor_height(self, point: FloatArray) -> bool:
+    def _meteor_height(self, point: Vec) -> bool:
         km = height_m(point) / 1000.0
         return self.settings.min_height_km <= km <= self.settings.max_height_km
 
@@ -273,12 +284,3 @@ class EventGrouper:
             observations=members,
             max_convergence_deg=max(angles) if angles else None,
         )
-
-
-def _rays(o: Observation) -> tuple[FloatArray, FloatArray]:
-    assert o.begin_az_deg is not None and o.begin_alt_deg is not None
-    assert o.end_az_deg is not None and o.end_alt_deg is not None
-    return (
-        direction_ecef(o.lat_deg, o.lon_deg, o.begin_az_deg, o.begin_alt_deg),
-        direction_ecef(o.lat_deg, o.lon_deg, o.end_az_deg, o.end_alt_deg),
-    )

@@ -21,7 +21,7 @@ T0 = datetime(2026, 7, 12, 22, 0, 0, tzinfo=UTC)
 def _altaz(site: tuple[float, float, float], point: np.ndarray) -> tuple[float, float]:
     """Azimuth and altitude (deg) of an ECEF point seen from a site (the inverse of direction_ecef)."""
     lat, lon = math.radians(site[0]), math.radians(site[1])
-    d = point - site_ecef_m(*site)
+    d = point - np.array(site_ecef_m(*site))
     e = np.array([-math.sin(lon), math.cos(lon), 0.0])
     n = np.array([-math.sin(lat) * math.cos(lon), -math.sin(lat) * math.sin(lon), math.cos(lat)])
     u = np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
@@ -52,7 +52,8 @@ SITE_C = (53.54, -0.38, 34.0)  # ~195 km north-north-east
 
 def _meteor(height_begin_km: float = 100.0, height_end_km: float = 80.0) -> tuple[np.ndarray, np.ndarray]:
     """Begin and end points (ECEF) of a meteor between the three sites (its planes cross at 57-63 deg)."""
-    return site_ecef_m(52.2, -0.6, height_begin_km * 1e3), site_ecef_m(52.6, 0.3, height_end_km * 1e3)
+    begin, end = site_ecef_m(52.2, -0.6, height_begin_km * 1e3), site_ecef_m(52.6, 0.3, height_end_km * 1e3)
+    return np.array(begin), np.array(end)
 
 
 def test_three_stations_seeing_one_meteor_make_one_event() -> None:
@@ -72,7 +73,7 @@ def test_three_stations_seeing_one_meteor_make_one_event() -> None:
 def test_planes_crossing_above_meteor_heights_are_not_one_meteor() -> None:
     # Each sees a meteor at 100 km, but two different ones 300 km apart: their planes meet far too high.
     a_begin, a_end = _meteor()
-    b_begin, b_end = site_ecef_m(49.8, 3.5, 100e3), site_ecef_m(49.5, 4.0, 80e3)
+    b_begin, b_end = np.array(site_ecef_m(49.8, 3.5, 100e3)), np.array(site_ecef_m(49.5, 4.0, 80e3))
     obs = [_seen("AA0001", SITE_A, a_begin, a_end, T0, 1.0), _seen("BB0001", SITE_B, b_begin, b_end, T0, 1.0)]
     assert EventGrouper()(obs) == []
 

@@ -23,6 +23,7 @@ import base64
 import functools
 import hashlib
 import io
+import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -256,8 +257,18 @@ class _ThrottledBody(io.BytesIO):
         return chunk
 
 
+def _quiet_botocore() -> None:
+    """botocore's DEBUG lines show signed request headers (the access key id): keep it at INFO unless the
+    operator set its level on purpose."""
+    for name in ("botocore", "urllib3"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
+
+
 def _make_client(settings: StoreSettings, credentials: Credentials | None) -> tuple[Any, tuple[str, ...]]:
     """A botocore S3 client and the secrets it signs with (to scrub from every message)."""
+    _quiet_botocore()
     session = botocore.session.Session()
     session.register_component("data_loader", _loader())
     resolver = session.get_component("credential_provider")
@@ -277,7 +288,7 @@ def _make_client(settings: StoreSettings, credentials: Credentials | None) -> tu
     config = Config(
         region_name=settings.region,
         signature_version="s3v4",
-        retries={"mode": "standard", "max_attempts": settings.max_attempts},
+        retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
         connect_timeout=settings.connect_timeout_s,
         read_timeout=settings.read_timeout_s,
         s3={"addressing_style": settings.addressing, "payload_signing_enabled": False},

@@ -160,7 +160,7 @@ class SeaweedServer:
         """A plain boto3 client of this server (the test keys unless others are given)."""
         config = Config(
             region_name=REGION,
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
             s3={"addressing_style": "path"},
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
@@ -175,9 +175,14 @@ class SeaweedServer:
 
     def settings(self, bucket: str, **overrides: Any) -> StoreSettings:
         """Store settings for ``bucket`` on this server (no credentials: they come from elsewhere)."""
+        return self.settings_for(overrides.pop("endpoint_url", self.endpoint_url), bucket, **overrides)
+
+    @staticmethod
+    def settings_for(endpoint_url: str, bucket: str, **overrides: Any) -> StoreSettings:
+        """Test settings (few retries, short timeouts) for ``bucket`` at ``endpoint_url``."""
         values: dict[str, Any] = {
             "backend": "s3",
-            "endpoint_url": self.endpoint_url,
+            "endpoint_url": endpoint_url,
             "bucket": bucket,
             "region": REGION,
             "max_attempts": 3,

@@ -52,7 +52,12 @@ class StoreSettings:
 
     def __post_init__(self) -> None:
         _expect(self.backend in BACKENDS, "backend", self.backend, f"one of {BACKENDS}")
-        KeyPrefix(self.prefix)  # raises on a bad prefix
+        try:
+            KeyPrefix(self.prefix)
+        except StoreConfigError as exc:
+            raise StoreConfigError(
+                f"storage.prefix: got {self.prefix!r}, expected key parts ({exc})"
+            ) from None
         if self.backend == "local":
             _expect(self.path is not None, "path", self.path, "a folder for the local backend")
         else:

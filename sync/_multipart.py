@@ -86,6 +86,13 @@ class MultipartUpload:
             checkpoint.clear()
         return ObjectInfo(key=self._key, size=st.st_size, etag=etag)
 
+    def abandon(self, checkpoint: Checkpoint) -> None:
+        """Abort the upload ``checkpoint`` holds (if any) and clear it."""
+        progress = checkpoint.load()
+        if progress and isinstance(progress.get("upload_id"), str):
+            self._abort(progress["upload_id"])
+        checkpoint.clear()
+
     def _resume(
         self, identity: dict[str, Any], checkpoint: Checkpoint | None
     ) -> tuple[str | None, dict[int, str]]:

@@ -13,6 +13,10 @@ concurrent writer between the two renames) is not trusted and the ETag is comput
   of several writers, threads or processes, exactly one wins (POSIX ``link(2)``, ``EEXIST``).
 - keys are checked by :func:`sync.keys.check_key` (no ``..``, no part starting with ``.``) and every
   folder on the way is checked to be a real folder inside the root (no symbolic link is followed).
+- unlike S3, a key cannot be both an object and the folder of longer keys (``a`` and ``a/b``); the
+  key builder never makes such pairs.
+- a crash leaves temporaries named as the station's own (``stationd.disk.atomic.remove_temporaries``
+  removes them once their writer is gone); they are never listed.
 """
 
 from __future__ import annotations
@@ -101,8 +105,11 @@ class LocalStore:
                 fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW)
             except FileNotFoundError:
                 return None
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):  # a folder of longer keys: no object of this key
+                os.close(fd)
+                return None
             with os.fdopen(fd, "rb") as f:
-                st = os.fstat(f.fileno())
                 meta = _read_meta(target, st)
                 if meta is not None and if_none_match is not None and meta["etag"] == _bare(if_none_match):
                     return NOT_MODIFIED

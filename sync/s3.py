@@ -88,10 +88,6 @@ class S3Store:
     ) -> ObjectInfo:
         """Upload ``path``: one request below the multipart threshold, else parts (resumable)."""
         size = _size_of(path)
-        if size < self._settings.multipart_threshold_bytes:
-            if checkpoint is not None:
-                checkpoint.clear()
-            return self._put(key, _read(path), content_type, content_encoding)
         upload = MultipartUpload(
             client=self._client,
             call=self._call,
@@ -101,7 +97,11 @@ class S3Store:
             part_size_bytes=self._settings.part_size_bytes,
             body=self._body,
         )
-        return upload.run(path, content_type, content_encoding, checkpoint)
+        if size >= self._settings.multipart_threshold_bytes:
+            return upload.run(path, content_type, content_encoding, checkpoint)
+        if checkpoint is not None:  # the file shrank below the threshold since a multipart try
+            upload.abandon(checkpoint)
+        return self._put(key, _read(path), content_type, content_encoding)
 
     def put_bytes(
         self, key: str, data: bytes, *, content_type: str, content_encoding: str | None = None

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
-from sync import LocalStore, S3Store, StoreConfigError, StoreSettings, open_store, probe_create_if_absent
+from sync import (
+    Credentials,
+    LocalStore,
+    S3Store,
+    StoreConfigError,
+    StoreSettings,
+    open_store,
+    probe_create_if_absent,
+)
 
 
 @pytest.mark.parametrize(
@@ -46,3 +58,38 @@ def test_the_probe_fails_a_store_that_ignores_if_none_match(tmp_path: Path) -> N
     assert not result.ok and result.n_winners == 6
     good = probe_create_if_absent(LocalStore(tmp_path / "good"), "events/probe", n_writers=6)
     assert good.ok and (good.n_winners, good.n_losers) == (1, 5)
+
+
+class _EmptyBody:
+    def stream(self, **_: object) -> Iterator[bytes]:
+        yield b""
+
+
+@pytest.mark.parametrize(
+    ("style", "url"),
+    [
+        ("path", "http://s3.example.org/meteors/gmn/stations/XX0001/status.json"),
+        ("virtual", "http://meteors.s3.example.org/gmn/stations/XX0001/status.json"),
+    ],
+)
+def test_addressing_styles_and_the_request_headers(style: str, url: str) -> None:
+    """What goes on the wire, caught before sending: URL, Content-MD5, no checksum trailer, no body hash."""
+    settings = StoreSettings(
+        backend="s3", bucket="meteors", endpoint_url="http://s3.example.org", prefix="gmn", addressing=style
+    )
+    store = S3Store(settings, credentials=Credentials("AKIDEXAMPLE", "secret-example"))
+    sent: list[AWSPreparedRequest] = []
+    data = b"{}"
+
+    def answer(request: AWSPreparedRequest, **_: object) -> AWSResponse:
+        sent.append(request)
+        return AWSResponse(request.url, 200, {"ETag": f'"{hashlib.md5(data).hexdigest()}"'}, _EmptyBody())
+
+    store._client.meta.events.register("before-send.s3", answer)
+    store.put_bytes("stations/XX0001/status.json", data, content_type="application/json")
+    (request,) = sent
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    assert request.url == url
+    assert headers["content-md5"] == base64.b64encode(hashlib.md5(data).digest())
+    assert headers["x-amz-content-sha256"] == b"UNSIGNED-PAYLOAD"
+    assert not any(k.startswith("x-amz-checksum") or k == "x-amz-trailer" for k in headers)

@@ -122,3 +122,11 @@ def test_put_file_small_and_in_parts_with_the_etag_it_announced(store: Any, tmp_
 def test_repr_names_the_place_not_the_credentials(store: Any) -> None:
     text = repr(store)
     assert "secret" not in text.lower() and "STATIONDTESTKEY" not in text
+
+
+def test_a_key_that_is_only_a_folder_of_longer_keys_is_absent(store: Any) -> None:
+    store.put_bytes(
+        "stations/XX0001/meteors/2026-08-12/m1/meteor.json", b"{}", content_type="application/json"
+    )
+    assert store.get("stations/XX0001/meteors/2026-08-12/m1") is None
+    assert store.head("stations/XX0001/meteors/2026-08-12/m1") is None

@@ -270,3 +270,31 @@ def test_no_log_line_carries_a_credential(seaweed: SeaweedServer, caplog: pytest
         bad.get(KEY)
     logging.getLogger("stationd.test").exception("a logged store error: %s", repr(bad))
     _assert_clean(caplog.text, WRONG)
+
+
+def test_a_file_that_shrank_below_the_threshold_abandons_its_multipart_upload(
+    seaweed: SeaweedServer, tmp_path: Path
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(os.urandom(11 * MIB))
+    settings = _settings(seaweed)
+    checkpoint = MemoryCheckpoint()
+    sent = [0]
+
+    def interrupt_in_part_two(n: int) -> None:
+        sent[0] += n
+        if sent[0] > 6 * MIB:
+            raise _Interrupted
+
+    with pytest.raises(StoreUnavailable):
+        S3Store(settings, credentials=TEST_CREDENTIALS, throttle=interrupt_in_part_two).put_file(
+            KEY, clip, content_type="video/mp4", checkpoint=checkpoint
+        )
+    assert checkpoint.progress is not None
+    old_upload = checkpoint.progress["upload_id"]
+    clip.write_bytes(b"a shorter clip")
+    store = S3Store(settings, credentials=TEST_CREDENTIALS)
+    info = store.put_file(KEY, clip, content_type="video/mp4", checkpoint=checkpoint)
+    assert checkpoint.progress is None and info.etag == hashlib.md5(b"a shorter clip").hexdigest()
+    uploads = seaweed.client().list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+    assert old_upload not in {u["UploadId"] for u in uploads}

@@ -46,6 +46,7 @@ __all__ = ["S3Store"]
 
 _NETWORK_PROVIDERS = ("iam-role", "container-role")
 _CONFLICT_RETRIES = 3
+_LIST_PAGE = 1000  # keys per ListObjectsV2 answer (S3's maximum)
 
 
 class S3Store:
@@ -167,19 +168,33 @@ class S3Store:
         return ObjectInfo(key=key, size=int(answer["ContentLength"]), etag=_bare(answer["ETag"]))
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
-        """Every object whose key starts with ``prefix``, in key order (S3 lists in UTF-8 byte order)."""
+        """Every object whose key starts with ``prefix``, in key order.
+
+        S3 lists in UTF-8 byte order, but SeaweedFS lists folder by folder (``index/2026/...`` before
+        ``index/2026.json.gz``, measured): the listing is gathered and sorted here.
+        """
         stored = self._prefix.apply_listing(prefix)
+        found: list[ObjectInfo] = []
         token: str | None = None
         while True:
             extra: dict[str, Any] = {"ContinuationToken": token} if token else {}
             page = self._call(
-                f"list {prefix!r}", self._client.list_objects_v2, Bucket=self._bucket, Prefix=stored, **extra
+                f"list {prefix!r}",
+                self._client.list_objects_v2,
+                Bucket=self._bucket,
+                Prefix=stored,
+                MaxKeys=_LIST_PAGE,
+                **extra,
             )
             for item in page.get("Contents", ()):
-                yield ObjectInfo(self._prefix.strip(item["Key"]), int(item["Size"]), _bare(item["ETag"]))
+                found.append(
+                    ObjectInfo(self._prefix.strip(item["Key"]), int(item["Size"]), _bare(item["ETag"]))
+                )
             token = page.get("NextContinuationToken") if page.get("IsTruncated") else None
             if not token:
-                return
+                break
+        found.sort(key=lambda info: info.key)
+        yield from found
 
     def check(self) -> None:
         """Raise the error a request would meet: missing bucket, refused credentials, no answer."""

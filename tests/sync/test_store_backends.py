@@ -70,11 +70,12 @@ def test_concurrent_creates_of_one_key_have_exactly_one_winner(store: Any) -> No
     assert list(store.list("events/probe/")) == []
 
 
-def test_list_by_prefix_in_key_order(store: Any) -> None:
+def test_list_by_prefix_in_key_order(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sync.s3._LIST_PAGE", 2)  # S3: several pages
     keys = [
         "stations/XX0001/index/2026/2026-08-12.json",
         "stations/XX0001/index/2026/2026-08-02.json",
-        "stations/XX0001/index/2025.json.gz",
+        "stations/XX0001/index/2026.json.gz",  # byte order: '.' < '/', before the 2026/ folder's keys
         "stations/XX0001/status.json",
         "stations/XX0002/status.json",
         "live/XX0001/m1/meteor.json",

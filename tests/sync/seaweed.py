@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -136,13 +137,24 @@ class SeaweedServer:
         while True:
             try:
                 client.list_buckets()
-                return
+                if self._volume_servers() > 0:  # writes need the volume server known to the master
+                    return
+                raise RuntimeError("no volume server yet")
             except Exception:
                 if self._proc.poll() is not None or time.monotonic() > deadline:
                     self.stop()
                     tail = self.log_path.read_bytes()[-3000:].decode(errors="replace")
                     raise RuntimeError(f"weed mini did not come up; log tail:\n{tail}") from None
                 time.sleep(0.1)
+
+    def _volume_servers(self) -> int:
+        """Volume servers the master knows (``/dir/status``)."""
+        url = f"http://127.0.0.1:{self.ports['master']}/dir/status"
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            topology = json.load(answer)["Topology"]
+        return sum(
+            len(r.get("DataNodes") or ()) for dc in topology.get("DataCenters") or () for r in dc["Racks"]
+        )
 
     def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 20.0) -> None:
         """Stop the server (SIGTERM, SIGKILL after ``timeout_s``) and reap it; the data stays."""
@@ -187,6 +199,6 @@ class SeaweedServer:
             "region": REGION,
             "max_attempts": 3,
             "connect_timeout_s": 2.0,
-            "read_timeout_s": 20.0,
+            "read_timeout_s": 60.0,
         }
         return StoreSettings(**(values | overrides))

@@ -1,10 +1,12 @@
 """A multipart upload that survives a restart (S3 ``CreateMultipartUpload``/``UploadPart``/``Complete``).
 
-Progress is the upload id and the ETag of every part sent, saved through the caller's ``Checkpoint``
-after each part. On resuming, the saved parts are checked against what the server holds (``ListParts``);
-parts it does not hold with the same ETag are sent again. A checkpoint for another version of the file
-(size, mtime or part size changed) is abandoned and its upload aborted, as are other unfinished uploads
-of the same key (left by a crash before the first checkpoint), so none keeps using space on the server.
+Parts go ``workers`` at a time (each read with ``pread`` when its turn comes, so memory holds at most
+``workers`` parts). Progress is the upload id and the ETag of every part sent, saved through the caller's
+``Checkpoint`` after each part, from the calling thread. On resuming, the saved parts are checked against
+what the server holds (``ListParts``); parts it does not hold with the same ETag are sent again. A
+checkpoint for another version of the file (size, mtime or part size changed) is abandoned and its upload
+aborted, as are other unfinished uploads of the same key (left by a crash before the first checkpoint),
+so none keeps using space on the server.
 
 The ETag of the finished object is S3's multipart form: the MD5 of the concatenated binary MD5s of the
 parts, then ``-<number of parts>`` (what AWS and S3-compatible servers answer; checked against the server
@@ -19,8 +21,9 @@ import hashlib
 import math
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -56,11 +59,13 @@ class MultipartUpload:
         key: str,
         part_size_bytes: int,
         body: Callable[[bytes], Any],
+        workers: int = 1,
     ) -> None:
         self._call, self._client = call, client
         self._bucket, self._name, self._key = bucket, name, key
         self._part = part_size_bytes
         self._body = body
+        self._workers = workers
 
     def run(
         self, path: Path, content_type: str, content_encoding: str | None, checkpoint: Checkpoint | None
@@ -74,10 +79,13 @@ class MultipartUpload:
                 upload_id, done = self._start(content_type, content_encoding), {}
                 _save(checkpoint, identity, upload_id, done)
             n_parts = max(1, math.ceil(st.st_size / self._part))
-            for number in range(1, n_parts + 1):
-                if number not in done:
-                    done[number] = self._send_part(f, upload_id, number)
-                    _save(checkpoint, identity, upload_id, done)
+            todo = [n for n in range(1, n_parts + 1) if n not in done]
+
+            def keep(number: int, etag: str) -> None:
+                done[number] = etag
+                _save(checkpoint, identity, upload_id, done)
+
+            self._send_parts(f.fileno(), upload_id, todo, keep)
         expected = (
             f"{hashlib.md5(b''.join(bytes.fromhex(done[n]) for n in sorted(done))).hexdigest()}-{n_parts}"
         )
@@ -145,9 +153,30 @@ class MultipartUpload:
         )
         return str(answer["UploadId"])
 
-    def _send_part(self, f: BinaryIO, upload_id: str, number: int) -> str:
-        f.seek((number - 1) * self._part)
-        data = f.read(self._part)
+    def _send_parts(self, fd: int, upload_id: str, todo: list[int], keep: Callable[[int, str], None]) -> None:
+        """Send the parts ``todo``, ``workers`` at a time; ``keep`` (in this thread) each one that went up,
+        also when another failed (its error is raised once the parts in flight are done)."""
+        if self._workers == 1 or len(todo) <= 1:
+            for number in todo:
+                keep(number, self._send_part(fd, upload_id, number))
+            return
+        error: BaseException | None = None
+        with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="s3-part") as pool:
+            futures = {pool.submit(self._send_part, fd, upload_id, n): n for n in todo}
+            for future in as_completed(futures):
+                if future.cancelled():
+                    continue
+                try:
+                    keep(futures[future], future.result())
+                except BaseException as exc:
+                    error = error or exc
+                    for other in futures:
+                        other.cancel()
+        if error is not None:
+            raise error
+
+    def _send_part(self, fd: int, upload_id: str, number: int) -> str:
+        data = os.pread(fd, self._part, (number - 1) * self._part)
         md5 = hashlib.md5(data)
         answer = self._call(
             f"upload part {number} of {self._key!r}",

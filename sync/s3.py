@@ -97,6 +97,7 @@ class S3Store:
             key=key,
             part_size_bytes=self._settings.part_size_bytes,
             body=self._body,
+            workers=self._settings.part_workers,
         )
         if size >= self._settings.multipart_threshold_bytes:
             return upload.run(path, content_type, content_encoding, checkpoint)
@@ -309,6 +310,7 @@ def _make_client(settings: StoreSettings, credentials: Credentials | None) -> tu
         s3={"addressing_style": settings.addressing, "payload_signing_enabled": False},
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
+        max_pool_connections=max(10, settings.part_workers * 2),
     )
     try:
         client = session.create_client("s3", endpoint_url=settings.endpoint_url, config=config)

@@ -33,7 +33,8 @@ class StoreSettings:
     ``bucket.host/key``) for S3. ``prefix`` is put before every key on both backends.
     ``max_attempts``: tries of one request (botocore's standard retry mode: 5xx, throttling and
     connection errors, exponential backoff with jitter). Files of ``multipart_threshold_bytes`` or more go
-    in parts of ``part_size_bytes`` (S3: at least 5 MiB but the last) that survive a restart.
+    in parts of ``part_size_bytes`` (S3: at least 5 MiB but the last) that survive a restart,
+    ``part_workers`` at a time (memory: that many parts; a ``throttle`` is then called from as many threads).
     """
 
     backend: str = "local"
@@ -49,6 +50,7 @@ class StoreSettings:
     read_timeout_s: float = 60.0
     multipart_threshold_bytes: int = 8 * _MIB
     part_size_bytes: int = 8 * _MIB
+    part_workers: int = 4
 
     def __post_init__(self) -> None:
         _expect(self.backend in BACKENDS, "backend", self.backend, f"one of {BACKENDS}")
@@ -70,6 +72,7 @@ class StoreSettings:
         _expect(self.max_attempts >= 1, "max_attempts", self.max_attempts, "at least 1")
         _expect(self.connect_timeout_s > 0, "connect_timeout_s", self.connect_timeout_s, "> 0")
         _expect(self.read_timeout_s > 0, "read_timeout_s", self.read_timeout_s, "> 0")
+        _expect(self.part_workers >= 1, "part_workers", self.part_workers, "at least 1")
         _expect(self.part_size_bytes >= 5 * _MIB, "part_size_bytes", self.part_size_bytes, ">= 5 MiB")
         _expect(
             self.multipart_threshold_bytes >= self.part_size_bytes,
@@ -87,8 +90,8 @@ def _expect(ok: bool, key: str, value: object, expected: str) -> None:
 def open_store(settings: StoreSettings, *, throttle: Callable[[int], None] | None = None) -> Store:
     """The backend ``settings`` name.
 
-    ``throttle(n_bytes)`` is called as request bodies are sent (S3 only; the caller's token bucket blocks
-    in it to keep the configured bandwidth).
+    ``throttle(n_bytes)`` is called as request bodies are sent, from every thread that sends (S3 only; the
+    caller's thread-safe token bucket blocks in it to keep the configured bandwidth).
     """
     if settings.backend == "local":
         from sync.local import LocalStore

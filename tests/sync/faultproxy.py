@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import http.client
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -26,9 +26,11 @@ class FaultProxy:
         self._upstream = (url.hostname or "127.0.0.1", url.port or 80)
         self._lock = threading.Lock()
         self._failures: list[int] = []
+        self._when: Callable[[str, str], bool] = lambda method, path: True
         self.n_requests = 0
         self.n_failed = 0
         self.methods: list[str] = []
+        self.paths: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = False
         self._thread = threading.Thread(target=self._server.serve_forever, name="fault-proxy", daemon=True)
@@ -38,15 +40,21 @@ class FaultProxy:
         """The proxy's address, to use as the store's endpoint."""
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def fail_next(self, n: int, status: int = 503) -> None:
-        """Answer the next ``n`` requests with ``status`` (500 or 503: S3's own codes are sent)."""
+    def fail_next(
+        self, n: int, status: int = 503, when: Callable[[str, str], bool] = lambda method, path: True
+    ) -> None:
+        """Answer the next ``n`` requests for which ``when(method, path)`` holds with ``status`` (500 or
+        503: S3's own codes are sent)."""
         with self._lock:
             self._failures += [status] * n
+            self._when = when
 
-    def _take_failure(self) -> int | None:
+    def _take_failure(self, method: str, path: str) -> int | None:
         with self._lock:
             self.n_requests += 1
-            if self._failures:
+            self.methods.append(method)
+            self.paths.append(path)
+            if self._failures and self._when(method, path):
                 self.n_failed += 1
                 return self._failures.pop(0)
             return None
@@ -73,8 +81,7 @@ class FaultProxy:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                proxy.methods.append(self.command)
-                status = proxy._take_failure()
+                status = proxy._take_failure(self.command, self.path)
                 if status is not None:
                     self._answer_error(status)
                 else:

@@ -144,7 +144,7 @@ def test_server_stopped_mid_upload_then_restarted_the_upload_resumes_with_the_ri
         if sent[0] > 10 * MIB + MIB and own_seaweed.pid is not None:
             own_seaweed.stop()
 
-    settings = _settings(own_seaweed, max_attempts=2, connect_timeout_s=1.0)
+    settings = _settings(own_seaweed, max_attempts=2, connect_timeout_s=1.0, part_workers=1)  # in order
     store = S3Store(settings, credentials=TEST_CREDENTIALS, throttle=stop_in_part_three)
     checkpoint = MemoryCheckpoint()
     with pytest.raises(StoreUnavailable) as err:
@@ -161,6 +161,31 @@ def test_server_stopped_mid_upload_then_restarted_the_upload_resumes_with_the_ri
     assert isinstance(got, StoredObject)
     assert hashlib.sha256(got.data).digest() == hashlib.sha256(clip.read_bytes()).digest()
     assert info.etag == store.expected_etag(clip) and info.etag.endswith("-4")
+
+
+def test_parts_in_flight_when_one_fails_are_kept_and_only_the_failed_one_is_sent_again(
+    seaweed: SeaweedServer, tmp_path: Path
+) -> None:
+    clip = tmp_path / "clip_hd.mp4"
+    clip.write_bytes(os.urandom(17 * MIB))  # four parts, all in flight at once
+    checkpoint = MemoryCheckpoint()
+
+    def is_part(method: str, path: str) -> bool:
+        return method == "PUT" and "partNumber=" in path
+
+    with fault_proxy(seaweed.endpoint_url) as proxy:
+        settings = _settings(seaweed, endpoint_url=proxy.url, max_attempts=1, part_workers=4)
+        store = S3Store(settings, credentials=TEST_CREDENTIALS)
+        proxy.fail_next(1, 503, when=is_part)
+        with pytest.raises(StoreUnavailable):
+            store.put_file(KEY, clip, content_type="video/mp4", checkpoint=checkpoint)
+        assert checkpoint.progress is not None and len(checkpoint.progress["parts"]) == 3
+        before = sum(is_part(m, p) for m, p in zip(proxy.methods, proxy.paths, strict=True))
+        info = store.put_file(KEY, clip, content_type="video/mp4", checkpoint=checkpoint)
+        after = sum(is_part(m, p) for m, p in zip(proxy.methods, proxy.paths, strict=True))
+        got = store.head(KEY)
+    assert (before, after) == (4, 5)
+    assert got is not None and got.etag == info.etag == store.expected_etag(clip)
 
 
 class _Interrupted(Exception):

@@ -7,6 +7,7 @@ test's folder; ``store`` is parametrised over both, the S3 case marked ``server`
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,8 +25,6 @@ BUCKET = "stationd-test"
 @pytest.fixture(autouse=True)
 def _clean_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No AWS variable or file of the machine's user reaches a test (nor its credentials)."""
-    import os
-
     for name in list(os.environ):
         if name.startswith("AWS_"):
             monkeypatch.delenv(name)

@@ -116,3 +116,43 @@ def test_a_file_changed_behind_the_store_gets_its_true_etag_and_temporaries_are_
     assert isinstance(got, StoredObject) and got.content_encoding is None  # the sidecar no longer holds
     (path.parent / ".tmp-123-abcd-status.json").write_bytes(b"a crashed writer's")
     assert [i.key for i in store.list("stations/")] == [key]
+
+
+_FULL_DISK = """
+import os, sys
+from pathlib import Path
+from sync import LocalStore, StoreUnavailable
+root = Path(sys.argv[1])
+store = LocalStore(root)
+store.put_bytes("stations/XX0001/status.json", b"{}", content_type="application/json")
+try:
+    store.put_bytes("stations/XX0001/status.json", b"x" * 400_000, content_type="application/json")
+except StoreUnavailable as exc:
+    print("unavailable:", exc)
+left = [n for _, _, names in os.walk(root) for n in names if n.startswith(".tmp-")]
+print("temporaries:", left)
+print("kept:", store.get("stations/XX0001/status.json").data)
+"""
+
+
+def test_a_full_disk_is_unavailable_and_leaves_the_old_object_and_no_temporary(tmp_path: Path) -> None:
+    """A 256 KiB tmpfs in a private mount namespace (``unshare -m``: the machine's mounts are untouched)."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    script = f'mount -t tmpfs -o size=256k tmpfs "{mnt}" && exec "{sys.executable}" -c "$0" "{mnt}/store"'
+    try:
+        out = subprocess.run(
+            ["unshare", "-m", "sh", "-c", script, _FULL_DISK],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            timeout=60,
+        )
+    except FileNotFoundError:
+        pytest.skip("unshare is not installed")
+    if "Operation not permitted" in out.stderr or "permission denied" in out.stderr.lower():
+        pytest.skip("no right to make a mount namespace here")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("unavailable:") and "No space left on device" in lines[0]
+    assert lines[1:] == ["temporaries: []", "kept: b'{}'"]

@@ -92,7 +92,7 @@ class LocalStore:
         """Remove ``key`` (nothing happens when it is absent)."""
         target = self._path(key)
         for name in (target, _sidecar(target)):
-            with _io_errors(key), contextlib.suppress(FileNotFoundError):
+            with _io_errors(key), contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 name.unlink()
 
     # -- reading ----------------------------------------------------------------------------------------
@@ -103,7 +103,7 @@ class LocalStore:
         with _io_errors(key):
             try:
                 fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW)
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):  # NotADirectory: a shorter key is an object
                 return None
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):  # a folder of longer keys: no object of this key
@@ -126,7 +126,7 @@ class LocalStore:
         with _io_errors(key):
             try:
                 st = os.stat(target, follow_symlinks=False)
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):
                 return None
             if not stat.S_ISREG(st.st_mode):
                 return None
@@ -137,6 +137,8 @@ class LocalStore:
         stored_prefix = self._prefix.apply_listing(prefix)
         folder = stored_prefix.rpartition("/")[0]
         start = Path(self._real_root, folder) if folder else Path(self._real_root)
+        if os.path.realpath(start) != str(start):  # a symbolic link on the way: nothing of ours there
+            return
         names: list[str] = []
         with _io_errors(prefix):
             for dirpath, dirnames, filenames in os.walk(start, followlinks=False):

@@ -35,6 +35,7 @@ def test_no_key_reaches_outside_the_root_through_a_symbolic_link(tmp_path: Path)
     with pytest.raises(StoreConfigError):
         store.get("live/link.json")
     assert list(store.list("")) == []
+    assert list(store.list("stations/")) == []
 
 
 _RACER = """

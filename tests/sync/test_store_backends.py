@@ -131,3 +131,6 @@ def test_a_key_that_is_only_a_folder_of_longer_keys_is_absent(store: Any) -> Non
     )
     assert store.get("stations/XX0001/meteors/2026-08-12/m1") is None
     assert store.head("stations/XX0001/meteors/2026-08-12/m1") is None
+    assert store.get("stations/XX0001/meteors/2026-08-12/m1/meteor.json/x") is None  # below an object
+    assert store.head("stations/XX0001/meteors/2026-08-12/m1/meteor.json/x") is None
+    store.delete("stations/XX0001/meteors/2026-08-12/m1/meteor.json/x")

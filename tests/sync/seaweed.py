@@ -156,8 +156,9 @@ class SeaweedServer:
             len(r.get("DataNodes") or ()) for dc in topology.get("DataCenters") or () for r in dc["Racks"]
         )
 
-    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 20.0) -> None:
-        """Stop the server (SIGTERM, SIGKILL after ``timeout_s``) and reap it; the data stays."""
+    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 5.0) -> None:
+        """Stop the server (SIGTERM, SIGKILL after ``timeout_s``: its master sometimes lingers after the
+        other parts stopped) and reap it; the data stays."""
         proc, self._proc = self._proc, None
         if proc is None or proc.poll() is not None:
             return

@@ -276,10 +276,9 @@ class _ThrottledBody(io.BytesIO):
 def _quiet_botocore() -> None:
     """botocore's DEBUG lines show signed request headers (the access key id): keep it at INFO unless the
     operator set its level on purpose."""
-    for name in ("botocore", "urllib3"):
-        logger = logging.getLogger(name)
-        if logger.level == logging.NOTSET:
-            logger.setLevel(logging.INFO)
+    logger = logging.getLogger("botocore")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
 
 
 def _make_client(settings: StoreSettings, credentials: Credentials | None) -> tuple[Any, tuple[str, ...]]:

@@ -56,9 +56,15 @@ processing:
 storage:
   backend: local                 # local (a directory) | s3 (any S3-compatible service)
   path: {store}         # for the local backend
-  # endpoint_url: https://s3.example.org   # for s3; credentials come from the environment
+  # endpoint_url: https://s3.example.org   # for s3 (left out: AWS)
   # bucket: meteors
-  prefix: ""
+  # region: us-east-1
+  # addressing: path             # path (host/bucket/key, S3-compatible servers) | virtual (bucket.host/key)
+  # credentials_file: /etc/stationd/s3.credentials   # INI ([default] aws_access_key_id = ...,
+  #                              # aws_secret_access_key = ...) or YAML; left out: the environment or the
+  #                              # AWS shared files. Never put keys in this file.
+  prefix: ""                     # put before every key (e.g. "gmn/")
+  # bandwidth_kib_s: 500         # cap on uploads (all transfers together)
 
 retention:
   # max_disk_gb: 100             # keep the data directory under this size

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sync.errors import SyncError
+from sync.keys import event_key
 from sync.store import Store, StoredObject
 
 _CLAIM = re.compile(r"claim-(\d{4,})\.json$")
@@ -47,24 +48,28 @@ class Revision:
     event_id: str
     revision: str
 
+    def key(self, name: str) -> str:
+        """Key of one of the revision's objects (built and checked by ``sync.keys``)."""
+        return event_key(self.day, self.event_id, self.revision, name)
+
     @property
     def prefix(self) -> str:
         """Key prefix of the revision's objects (under the store's configured prefix)."""
-        return f"events/{self.day}/{self.event_id}/{self.revision}/"
+        return self.key("x")[:-1]
 
     def claim_key(self, generation: int) -> str:
         """Key of the claim of ``generation`` (1, 2, ...)."""
-        return f"{self.prefix}claim-{generation:04d}.json"
+        return self.key(f"claim-{generation:04d}.json")
 
     @property
     def solution_key(self) -> str:
         """Key of the write-once solution."""
-        return f"{self.prefix}solution.json"
+        return self.key("solution.json")
 
     @property
     def failure_key(self) -> str:
         """Key of the write-once failure record."""
-        return f"{self.prefix}failure.json"
+        return self.key("failure.json")
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,8 @@ def _race(store: Store, store_config: dict[str, Any], tmp_path: Path, env: dict[
     configs = [
         {
             "store": store_config, "station": f"ST{i:04d}", "n_events": N_EVENTS, "lease_s": 4.0,
-            "margin_s": 1.0, "solve_s": [0.05, 0.4], "budget_s": 240.0, "log": str(tmp_path / f"ST{i:04d}.log"),
+            "margin_s": 1.0, "solve_s": [0.05, 0.4], "budget_s": 240.0,
+            "log": str(tmp_path / f"ST{i:04d}.log"),
         }
         for i in range(N_STATIONS)
     ]  # fmt: skip

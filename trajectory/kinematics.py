@@ -1,0 +1,182 @@
+"""Along the trajectory: the stations' timing offsets, the initial and average velocities, and the
+deceleration when the data show it.
+
+Every point has a distance along the trajectory ``s_m`` (where its line of sight meets the line) and a
+time ``t_s``. Cameras' clocks disagree by up to tenths of a second, so each track gets a time offset,
+fitted with one smooth distance-time curve common to all tracks (a polynomial of degree 2 to 4, by the
+number of points); the first track's offset is zero. Vida et al. (2020, MNRAS 491, 2688, section 2.3)
+estimate the offsets likewise, by making the stations' distance-time data agree.
+
+- Initial velocity: the slope of a straight line through the points of the first ``fraction`` of the flight
+  time (at least 4 points), as Vida et al. (2020, section 2.4).
+- Average velocity: the slope of a straight line through all points.
+- Deceleration: the Whipple-Jacchia model ``s = s0 + v_inf t - A exp(B t)`` (Jacchia, Verniani & Briggs
+  1967, Smithson. Contrib. Astrophys. 10, 1), kept when it fits significantly better than a straight line
+  (F test at 0.1 %) and stays physical: the model's velocity and deceleration at the last point are reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import least_squares, minimize_scalar
+from scipy.stats import f as f_dist
+
+__all__ = ["Deceleration", "Kinematics", "fit_kinematics"]
+
+
+@dataclass(frozen=True)
+class Deceleration:
+    """The Whipple-Jacchia fit: ``s = s0 + v_inf t - A exp(B t)`` (t in s after the reference time)."""
+
+    v_inf_m_s: float
+    a_m: float
+    b_per_s: float
+    v_end_m_s: float
+    deceleration_end_m_s2: float
+
+
+@dataclass(frozen=True, eq=False)
+class Kinematics:
+    """Timing offsets per track (s, added to its times), corrected times (s), velocities (m/s)."""
+
+    time_offsets_s: np.ndarray
+    t_s: np.ndarray
+    v_init_m_s: float
+    v_avg_m_s: float
+    v_init_n_points: int
+    deceleration: Deceleration | None
+    along_residual_m: np.ndarray
+
+
+def _design(t: np.ndarray, degree: int) -> np.ndarray:
+    return np.vander(t, degree + 1, increasing=True)
+
+
+def _offset_residuals(
+    p: np.ndarray, t: np.ndarray, s: np.ndarray, track: np.ndarray, n_tracks: int, degree: int
+) -> np.ndarray:
+    offsets = np.concatenate([[0.0], p])[:n_tracks]
+    tc = t + offsets[track]
+    a = _design(tc, degree)
+    coef, *_ = np.linalg.lstsq(a, s, rcond=None)
+    return s - a @ coef  # type: ignore[no-any-return]
+
+
+def _degree(n_points: int) -> int:
+    return 4 if n_points >= 40 else 3 if n_points >= 20 else 2
+
+
+def fit_time_offsets(
+    t_s: np.ndarray, s_m: np.ndarray, track: np.ndarray, n_tracks: int, max_offset_s: float
+) -> np.ndarray:
+    """Per-track time offsets (s, first track 0) that make all tracks follow one distance-time curve.
+
+    Each offset is first searched on a grid (10 ms steps within +-``max_offset_s``, track by track, twice)
+    so that a large clock error is found, then all are refined together by robust least squares.
+    """
+    if n_tracks < 2 or max_offset_s == 0:
+        return np.zeros(n_tracks)
+    degree = _degree(len(t_s))
+    tc = t_s - t_s.mean()
+    p = np.zeros(n_tracks - 1)
+    grid = np.linspace(-max_offset_s, max_offset_s, round(2 * max_offset_s / 0.01) + 1)
+
+    def cost(q: np.ndarray) -> float:
+        return float(np.sum(_offset_residuals(q, tc, s_m, track, n_tracks, degree) ** 2))
+
+    for _ in range(2):
+        for j in range(n_tracks - 1):
+            trial = np.repeat(p[None, :], grid.size, axis=0)
+            trial[:, j] = grid
+            p[j] = grid[int(np.argmin([cost(q) for q in trial]))]
+    scale = float(np.sqrt(cost(p) / max(len(t_s), 1)))
+    fit = least_squares(
+        _offset_residuals, p, bounds=(-max_offset_s, max_offset_s), args=(tc, s_m, track, n_tracks, degree),
+        loss="soft_l1", f_scale=max(scale, 1.0), x_scale=0.01,
+    )  # fmt: skip
+    return np.concatenate([[0.0], fit.x])
+
+
+def _line_slope(t: np.ndarray, s: np.ndarray) -> float:
+    return float(np.polyfit(t, s, 1)[0])
+
+
+def _jacchia_given_b(b: float, t: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, float]:
+    a = np.column_stack([np.ones_like(t), t, -np.exp(b * t)])
+    coef, *_ = np.linalg.lstsq(a, s, rcond=None)
+    return coef, float(np.sum((s - a @ coef) ** 2))
+
+
+def fit_deceleration(t_s: np.ndarray, s_m: np.ndarray, p_value: float = 1e-3) -> Deceleration | None:
+    """The Whipple-Jacchia fit when it beats a straight line (F test at ``p_value``) and stays physical
+    (positive A, a positive velocity at the last point), else None.
+
+    For each trial B the model is linear in (s0, v_inf, A); B is searched on a grid of 0.3 to 20 e-folds
+    over the flight, then refined.
+    """
+    n = len(t_s)
+    duration = float(t_s.max() - t_s.min())
+    if n < 8 or duration <= 0:
+        return None
+    t = t_s - t_s.min()
+    rss_line = float(np.sum((s_m - np.polyval(np.polyfit(t, s_m, 1), t)) ** 2))
+    lo, hi = np.log(0.3 / duration), np.log(20.0 / duration)
+    grid = np.linspace(lo, hi, 40)
+    best = grid[int(np.argmin([_jacchia_given_b(float(np.exp(g)), t, s_m)[1] for g in grid]))]
+    opt = minimize_scalar(
+        lambda lb: _jacchia_given_b(float(np.exp(lb)), t, s_m)[1],
+        bounds=(max(best - 0.2, lo), min(best + 0.2, hi)),
+        method="bounded",
+    )
+    b = float(np.exp(opt.x))
+    coef, rss = _jacchia_given_b(b, t, s_m)
+    if coef[2] <= 0 or rss <= 0 or rss >= rss_line:
+        return None
+    f_stat = (rss_line - rss) / (rss / (n - 4))
+    t_end = float(t.max())
+    v_end = float(coef[1] - coef[2] * b * np.exp(b * t_end))
+    v_start = float(coef[1] - coef[2] * b)
+    if f_dist.sf(f_stat, 1, n - 4) > p_value or not 0.0 < v_end < v_start:
+        return None
+    shift = np.exp(-b * float(t_s.min()))  # express A for t measured from the reference time, not t_min
+    return Deceleration(
+        v_inf_m_s=float(coef[1]),
+        a_m=float(coef[2] * shift),
+        b_per_s=b,
+        v_end_m_s=v_end,
+        deceleration_end_m_s2=float(coef[2] * b * b * np.exp(b * t_end)),
+    )
+
+
+def initial_velocity(t_s: np.ndarray, s_m: np.ndarray, fraction: float) -> tuple[float, int]:
+    """Slope (m/s) of a line through the points of the first ``fraction`` of the flight (>= 4 points)."""
+    order = np.argsort(t_s)
+    t, s = t_s[order], s_m[order]
+    n = max(int(np.sum(t <= t[0] + fraction * (t[-1] - t[0]))), min(4, len(t)))
+    return _line_slope(t[:n], s[:n]), n
+
+
+def fit_kinematics(
+    t_s: np.ndarray,
+    s_m: np.ndarray,
+    track: np.ndarray,
+    n_tracks: int,
+    *,
+    max_offset_s: float,
+    v_init_fraction: float,
+    fit_offsets: bool = True,
+) -> Kinematics:
+    """Offsets, velocities and deceleration of points ``(t_s, s_m)`` of tracks ``track`` (0..n_tracks-1)."""
+    offsets = fit_time_offsets(t_s, s_m, track, n_tracks, max_offset_s) if fit_offsets else np.zeros(n_tracks)
+    tc = t_s + offsets[track]
+    v_init, n_init = initial_velocity(tc, s_m, v_init_fraction)
+    v_avg = _line_slope(tc, s_m)
+    decel = fit_deceleration(tc, s_m)
+    if decel is not None:
+        model = -decel.a_m * np.exp(decel.b_per_s * tc) + decel.v_inf_m_s * tc
+        along = s_m - model - np.mean(s_m - model)
+    else:
+        along = s_m - np.polyval(np.polyfit(tc, s_m, 1), tc)
+    return Kinematics(offsets, tc, v_init, v_avg, n_init, decel, along)

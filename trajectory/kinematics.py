@@ -68,33 +68,66 @@ def _degree(n_points: int) -> int:
     return 4 if n_points >= 40 else 3 if n_points >= 20 else 2
 
 
+def _grid_costs(tc: np.ndarray, s: np.ndarray, shifts: np.ndarray, degree: int) -> np.ndarray:
+    """Residual sums of squares of the polynomial fit for each row of time shifts (G, n), at once.
+
+    Normal equations on times scaled to about [-1, 1] (degree <= 4, well conditioned there).
+    """
+    t = tc[None, :] + shifts
+    scale = max(float(np.max(np.abs(t))), 1e-9)
+    a = (t / scale)[..., None] ** np.arange(degree + 1)  # (G, n, d+1)
+    ata = np.einsum("gni,gnj->gij", a, a)
+    ats = np.einsum("gni,n->gi", a, s)
+    coef = np.linalg.solve(ata, ats[..., None])[..., 0]
+    res = s[None, :] - np.einsum("gni,gi->gn", a, coef)
+    return np.asarray(np.sum(res**2, axis=1))
+
+
+def _grid_search(
+    tc: np.ndarray, s: np.ndarray, track: np.ndarray, n_tracks: int, max_offset_s: float, degree: int
+) -> np.ndarray:
+    """Offsets (tracks 1..) searched track by track, twice: 50 ms steps, then 5 ms around the best."""
+    p = np.zeros(n_tracks - 1)
+    coarse = np.linspace(-max_offset_s, max_offset_s, round(2 * max_offset_s / 0.05) + 1)
+    for _ in range(2):
+        for j in range(n_tracks - 1):
+            for grid in (coarse, None):
+                if grid is None:
+                    grid = np.clip(p[j] + np.arange(-0.05, 0.0501, 0.005), -max_offset_s, max_offset_s)
+                shifts = np.zeros((grid.size, tc.size))
+                for k in range(1, n_tracks):
+                    shifts[:, track == k] = p[k - 1]
+                shifts[:, track == j + 1] = grid[:, None]
+                p[j] = grid[int(np.argmin(_grid_costs(tc, s, shifts, degree)))]
+    return p
+
+
 def fit_time_offsets(
-    t_s: np.ndarray, s_m: np.ndarray, track: np.ndarray, n_tracks: int, max_offset_s: float
+    t_s: np.ndarray,
+    s_m: np.ndarray,
+    track: np.ndarray,
+    n_tracks: int,
+    max_offset_s: float,
+    start: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per-track time offsets (s, first track 0) that make all tracks follow one distance-time curve.
 
-    Each offset is first searched on a grid (10 ms steps within +-``max_offset_s``, track by track, twice)
-    so that a large clock error is found, then all are refined together by robust least squares.
+    Without ``start`` (offsets to begin from, e.g. a nominal solution's), each offset is first searched on
+    a grid within +-``max_offset_s`` so that a clock error of seconds is found; then all are refined
+    together by robust least squares.
     """
     if n_tracks < 2 or max_offset_s == 0:
         return np.zeros(n_tracks)
     degree = _degree(len(t_s))
     tc = t_s - t_s.mean()
-    p = np.zeros(n_tracks - 1)
-    grid = np.linspace(-max_offset_s, max_offset_s, round(2 * max_offset_s / 0.01) + 1)
-
-    def cost(q: np.ndarray) -> float:
-        return float(np.sum(_offset_residuals(q, tc, s_m, track, n_tracks, degree) ** 2))
-
-    for _ in range(2):
-        for j in range(n_tracks - 1):
-            trial = np.repeat(p[None, :], grid.size, axis=0)
-            trial[:, j] = grid
-            p[j] = grid[int(np.argmin([cost(q) for q in trial]))]
-    scale = float(np.sqrt(cost(p) / max(len(t_s), 1)))
+    if start is None:
+        p = _grid_search(tc, s_m, track, n_tracks, max_offset_s, degree)
+    else:
+        p = np.clip(np.asarray(start, dtype=float)[1:] - start[0], -max_offset_s, max_offset_s)
+    r0 = _offset_residuals(p, tc, s_m, track, n_tracks, degree)
     fit = least_squares(
         _offset_residuals, p, bounds=(-max_offset_s, max_offset_s), args=(tc, s_m, track, n_tracks, degree),
-        loss="soft_l1", f_scale=max(scale, 1.0), x_scale=0.01,
+        loss="soft_l1", f_scale=max(float(np.sqrt(np.mean(r0**2))), 1.0), x_scale=0.01,
     )  # fmt: skip
     return np.concatenate([[0.0], fit.x])
 
@@ -167,9 +200,14 @@ def fit_kinematics(
     max_offset_s: float,
     v_init_fraction: float,
     fit_offsets: bool = True,
+    start_offsets: np.ndarray | None = None,
 ) -> Kinematics:
-    """Offsets, velocities and deceleration of points ``(t_s, s_m)`` of tracks ``track`` (0..n_tracks-1)."""
-    offsets = fit_time_offsets(t_s, s_m, track, n_tracks, max_offset_s) if fit_offsets else np.zeros(n_tracks)
+    """Offsets, velocities and deceleration of points ``(t_s, s_m)`` of tracks ``track`` (0..n_tracks-1);
+    ``start_offsets`` (per track) skips the grid search of the offsets and refines from there."""
+    if fit_offsets:
+        offsets = fit_time_offsets(t_s, s_m, track, n_tracks, max_offset_s, start_offsets)
+    else:
+        offsets = np.zeros(n_tracks)
     tc = t_s + offsets[track]
     v_init, n_init = initial_velocity(tc, s_m, v_init_fraction)
     v_avg = _line_slope(tc, s_m)

@@ -118,7 +118,8 @@ class TrajectorySolver:
 
     def refit(self, event: Event, nominal: TrajectorySolution) -> TrajectorySolution:
         """Solve ``event`` (e.g. with perturbed lines of sight) keeping the nominal solution's choices:
-        its starting line, track sigmas, outlier points and rejected tracks (for Monte Carlo runs)."""
+        its starting line and timing offsets, track sigmas, outlier points and rejected tracks (for Monte
+        Carlo runs)."""
         active = np.array([not t.rejected for t in nominal.tracks])
         used = np.concatenate([t.used for t in nominal.tracks])
         sigma = np.array([t.sigma_arcsec for t in nominal.tracks]) * _ARCSEC
@@ -132,6 +133,7 @@ class TrajectorySolver:
         return assemble_solution(
             event, fit, self.settings, nominal.convergence, best_pair=nominal.best_pair,
             initial_direction=line0.direction, rejected=rejected,
+            start_offsets=np.array([t.time_offset_s for t in nominal.tracks]),
         )  # fmt: skip
 
     def _convergence(

@@ -81,8 +81,10 @@ def assemble_solution(
     best_pair: tuple[str, str],
     initial_direction: np.ndarray,
     rejected: dict[int, str],
+    start_offsets: np.ndarray | None = None,
 ) -> TrajectorySolution:
-    """The solution of a fitted line: fits the kinematics on the used points of the tracks kept."""
+    """The solution of a fitted line: fits the kinematics on the used points of the tracks kept
+    (``start_offsets``: per-track timing offsets to refine from, instead of searching)."""
     active = np.array([k not in rejected for k in range(event.n_tracks)])
     m = fit.used & active[event.track]
     active_idx = np.flatnonzero(active)
@@ -91,6 +93,7 @@ def assemble_solution(
     kin = fit_kinematics(
         event.t_s[m], s[m], compact, len(active_idx), max_offset_s=settings.max_time_offset_s,
         v_init_fraction=settings.v_init_fraction, fit_offsets=settings.fit_time_offsets,
+        start_offsets=None if start_offsets is None else start_offsets[active_idx],
     )  # fmt: skip
     offsets = np.zeros(event.n_tracks)
     offsets[active_idx] = kin.time_offsets_s

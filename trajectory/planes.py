@@ -34,7 +34,7 @@ def fit_plane(los_unit: np.ndarray, station_m: np.ndarray) -> Plane:
     The normal is the right singular vector of the smallest singular value of the (n, 3) matrix of
     directions: it minimises the sum of squared sines of the angles out of the plane.
     """
-    _, _, vt = np.linalg.svd(np.asarray(los_unit, dtype=float), full_matrices=True)
+    _, _, vt = np.linalg.svd(np.asarray(los_unit, dtype=float), full_matrices=False)
     normal = vt[2] / np.linalg.norm(vt[2])
     scatter = float(np.sqrt(np.mean((los_unit @ normal) ** 2)))
     return Plane(normal=normal, point_m=np.asarray(station_m, dtype=float).mean(axis=0), scatter_rad=scatter)

@@ -8,10 +8,10 @@ Formats (recognised by their content, not their names; :func:`read_tracks` takes
     sea level) and frames with ``t_utc``, ``ra_deg``/``dec_deg`` (J2000) and ``mag``. Frames without sky
     columns are left out; a record with none cannot be used.
 Reference-solver trajectory export (JSON with ``observations`` and ``jdt_ref``, at the top or in ``solution``)
-    One entry per camera: ``lat_deg``, ``lon_deg``, ``ele_m_msl``, ``time_s_rel_jdt_ref`` and RA/Dec of date
-    (``ra_deg_epoch_of_date``/``dec_deg_epoch_of_date``, the measurements the reference solver used; its
-    az/alt columns are derived and left aside), ``magnitudes``. Its ``ignore_station``/``ignore_list`` flags
-    are not obeyed: rejecting points and stations is the solver's own job.
+    One entry per camera: ``lat_deg``, ``lon_deg``, ``ele_m_msl``, ``time_s_rel_jdt_ref``, the measurements
+    ``meas1_deg``/``meas2_deg`` (az/alt or RA/Dec of date, recognised by the column pair they repeat; the
+    other pair is derived and left aside), ``magnitudes``. Its ``ignore_station``/``ignore_list`` flags are
+    not obeyed: rejecting points and stations is the solver's own job.
 Reference-solver test event (JSON with ``jdt_ref``, ``meastype`` 1 and a ``stations`` list)
     ``time_s`` after ``jdt_ref``, ``ra_deg``/``dec_deg`` of date, ``ele_m`` above mean sea level.
 Per-point event (JSON with a ``stations`` mapping and a ``points`` list)
@@ -91,10 +91,24 @@ def _export_tracks(doc: dict[str, Any], source: str) -> list[Track]:
     for i, obs in enumerate(doc["observations"]):
         station = Station(str(obs["station_id"]), obs["lat_deg"], obs["lon_deg"], obs["ele_m_msl"])
         t = jd_to_utc(jdt_ref, np.asarray(obs["time_s_rel_jdt_ref"], dtype=float))
-        dirs = RaDecOfDate(np.asarray(obs["ra_deg_epoch_of_date"]), np.asarray(obs["dec_deg_epoch_of_date"]))
+        dirs = _measured_directions(obs)
         mag = np.asarray(obs["magnitudes"], dtype=float) if obs.get("magnitudes") else None
         tracks.append(Track(station, t, dirs, camera=_camera_name(obs, i), mag=mag))
     return tracks
+
+
+def _measured_directions(obs: dict[str, Any]) -> AltAzOfDate | RaDecOfDate:
+    """The directions the camera measured (``meas1``/``meas2``): az/alt or RA/Dec of date, whichever
+    columns they repeat; the other pair was derived by the exporting solver (for one reference time, not
+    each point's: up to a minute of arc off on a 5 s fireball)."""
+    m1, m2 = np.asarray(obs["meas1_deg"], dtype=float), np.asarray(obs["meas2_deg"], dtype=float)
+    az, alt = obs.get("azim_deg_E_of_N"), obs.get("elev_deg")
+    if az is not None and np.allclose(m1, az, atol=1e-6) and np.allclose(m2, alt, atol=1e-6):
+        return AltAzOfDate(m1, m2)
+    ra, dec = obs.get("ra_deg_epoch_of_date"), obs.get("dec_deg_epoch_of_date")
+    if ra is not None and np.allclose(m1, ra, atol=1e-6) and np.allclose(m2, dec, atol=1e-6):
+        return RaDecOfDate(m1, m2)
+    raise ValueError("meas1_deg/meas2_deg repeat neither the az/alt nor the RA/Dec of date columns")
 
 
 def _camera_name(obs: dict[str, Any], index: int) -> str:

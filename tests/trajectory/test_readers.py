@@ -84,7 +84,7 @@ def test_julian_dates_and_seconds_become_microsecond_utc() -> None:
         (["DFN_DN141125_01/inputs/*.ecsv"], 3, 459, AltAzOfDate),
         (["CMN_2017030506/*.txt"], 2, 369, RaDecJ2000),
         (["RU_20190427/wmpl_trajectory_test_event.json"], 2, 97, RaDecOfDate),
-        (["PER_20230730/observations.json"], 11, 122, RaDecOfDate),
+        (["PER_20230730/observations.json"], 11, 122, RaDecOfDate),  # its note says az/alt: meas1 is RA
         (["ORI_CAMO_20191023/observations.json"], 4, 49, RaDecOfDate),
     ],
     ids=["2023CX1", "DFN", "CMN", "RU", "PER", "ORI"],

@@ -102,11 +102,16 @@ def _measured_directions(obs: dict[str, Any]) -> AltAzOfDate | RaDecOfDate:
     columns they repeat; the other pair was derived by the exporting solver (for one reference time, not
     each point's: up to a minute of arc off on a 5 s fireball)."""
     m1, m2 = np.asarray(obs["meas1_deg"], dtype=float), np.asarray(obs["meas2_deg"], dtype=float)
-    az, alt = obs.get("azim_deg_E_of_N"), obs.get("elev_deg")
-    if az is not None and np.allclose(m1, az, atol=1e-6) and np.allclose(m2, alt, atol=1e-6):
+
+    def repeats(key1: str, key2: str) -> bool:
+        if obs.get(key1) is None or obs.get(key2) is None:
+            return False
+        a, b = np.asarray(obs[key1], dtype=float), np.asarray(obs[key2], dtype=float)
+        return a.shape == m1.shape and bool(np.allclose(m1, a, atol=1e-6) and np.allclose(m2, b, atol=1e-6))
+
+    if repeats("azim_deg_E_of_N", "elev_deg"):
         return AltAzOfDate(m1, m2)
-    ra, dec = obs.get("ra_deg_epoch_of_date"), obs.get("dec_deg_epoch_of_date")
-    if ra is not None and np.allclose(m1, ra, atol=1e-6) and np.allclose(m2, dec, atol=1e-6):
+    if repeats("ra_deg_epoch_of_date", "dec_deg_epoch_of_date"):
         return RaDecOfDate(m1, m2)
     raise ValueError("meas1_deg/meas2_deg repeat neither the az/alt nor the RA/Dec of date columns")
 

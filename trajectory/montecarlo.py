@@ -1,11 +1,12 @@
 """Uncertainties of a trajectory by Monte Carlo: the lines of sight perturbed at each track's measured
 scatter, the trajectory solved again, N times with a seeded generator, and the spread of every quantity taken.
 
-Each run keeps the nominal solution's choices (starting line, weights, outlier points, rejected tracks) and
-perturbs every line of sight by a Gaussian angle of its track's measured scatter (``TrackFit.sigma_arcsec``)
-in two directions across it; timing offsets and velocities are fitted again. Vida et al. (2020, MNRAS 491,
-2688, section 2.5) estimate their uncertainties likewise. An orbit hook (``trajectory.orbit`` provides
-one) turns each run's solution into named orbital quantities whose spread is reported with the rest.
+Each run keeps the nominal solution's choices (starting line, weights, outlier points, rejected tracks)
+and perturbs every line of sight by a Gaussian angle of its track's measured scatter (``TrackFit.rms_arcsec``,
+its rms residual) in two directions across it; timing offsets and velocities are fitted again. Vida et
+al. (2020, MNRAS 491, 2688, section 2.5) estimate their uncertainties likewise. An orbit hook
+(``trajectory.orbit`` provides one) turns each run's solution into named orbital quantities whose spread
+is reported with the rest.
 
 Example
 -------
@@ -113,7 +114,7 @@ class MonteCarlo:
     def __call__(self, tracks: Sequence[Track], nominal: TrajectorySolution) -> MonteCarloResult:
         """Sigmas of the quantities of ``nominal`` (solved from ``tracks`` by the same solver)."""
         event = prepare_event(tracks)
-        sigma = np.array([t.sigma_arcsec for t in nominal.tracks]) * _ARCSEC
+        sigma = np.array([t.rms_arcsec for t in nominal.tracks]) * _ARCSEC
         rng = np.random.default_rng(self.settings.seed)
         reference = self._quantities(nominal)
         runs: list[dict[str, float]] = []

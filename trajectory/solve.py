@@ -60,12 +60,12 @@ class SolverSettings:
     max_time_offset_s: float = 3.0
     fit_time_offsets: bool = True
     outlier_sigma: float = 3.0
-    min_sigma_arcsec: float = 5.0
+    min_sigma_arcsec: float = 2.0
     reject_tracks: bool = True
     track_reject_factor: float = 5.0
     min_reject_arcsec: float = 600.0
     min_convergence_deg: float = 1.0
-    max_iterations: int = 6
+    max_iterations: int = 10
 
     def __post_init__(self) -> None:
         checks = {
@@ -161,29 +161,36 @@ class TrajectorySolver:
         return Line(point, direction)
 
     def _initial_sigma(self, event: Event, planes: list[Plane]) -> np.ndarray:
+        """Given sigmas, and one common value for the others (their median scatter about their planes):
+        the first fit weighs their points equally, and the weights then follow the residuals (two-step
+        weighting; starting from each track's own scatter instead lets the sharpest camera take the fit)."""
         floor = self.settings.min_sigma_arcsec * _ARCSEC
         given = [t.sigma_arcsec for t in event.tracks]
-        return np.array(
-            [
-                g * _ARCSEC if g is not None else max(p.scatter_rad, floor)
-                for g, p in zip(given, planes, strict=True)
-            ]
-        )
+        free = [p.scatter_rad for g, p in zip(given, planes, strict=True) if g is None]
+        common = float(np.median(free)) if free else floor
+        return np.array([g * _ARCSEC if g is not None else max(common, floor) for g in given])
 
     def _fit_points(self, event: Event, line: Line, sigma0: np.ndarray, active: np.ndarray) -> LineFit:
-        """Step 2: fit, drop outliers, re-measure each track's scatter, until the points stay the same."""
+        """Step 2: fit, weigh, drop outliers, until the points stay the same.
+
+        The weights of tracks without a given sigma are measured once, from the residuals of the first
+        (equal-weight) fit: feasible weighted least squares in two steps. Iterating the weights to a
+        fixed point lets one of three equally good stations drift to twice its true scatter (seen on
+        synthetic meteors). Outliers are judged against each track's current rms residual.
+        """
         sigma = sigma0.copy()
         used = active[event.track].copy()
         floor = self.settings.min_sigma_arcsec * _ARCSEC
         measured = np.array([t.sigma_arcsec is None for t in event.tracks])
-        for _ in range(self.settings.max_iterations):
+        for iteration in range(self.settings.max_iterations):
             line = fit_line(line, event.station_m[used], event.los[used], sigma[event.track[used]])
             geom = sight_geometry(line, event.station_m, event.los)
-            for k in np.flatnonzero(measured & active):
-                res = geom.residual_rad[used & (event.track == k)]
-                sigma[k] = max(float(np.sqrt(np.mean(res**2))), floor) if res.size else sigma[k]
+            scatter = _track_rms(geom.residual_rad, used, event.track, event.n_tracks, floor)
+            if iteration == 0:
+                sigma = np.where(measured & active, scatter, sigma)
+                continue
             keep = active[event.track] & (
-                geom.residual_rad <= self.settings.outlier_sigma * sigma[event.track]
+                geom.residual_rad <= self.settings.outlier_sigma * scatter[event.track]
             )
             keep |= active[event.track] & _too_few_left(keep, event.track, event.n_tracks)
             if np.array_equal(keep, used):
@@ -222,6 +229,16 @@ class TrajectorySolver:
             f"(limits {self.settings.min_reject_arcsec:g} arcsec "
             f"and {self.settings.track_reject_factor:g} times)"
         )
+
+
+def _track_rms(
+    residual_rad: np.ndarray, used: np.ndarray, track: np.ndarray, n_tracks: int, floor: float
+) -> np.ndarray:
+    """Each track's rms residual over its used points (its floor when it has none)."""
+    sums = np.bincount(track[used], weights=residual_rad[used] ** 2, minlength=n_tracks)
+    counts = np.bincount(track[used], minlength=n_tracks)
+    rms = np.sqrt(sums / np.maximum(counts, 1))
+    return np.asarray(np.where(counts > 0, np.maximum(rms, floor), floor))
 
 
 def _too_few_left(keep: np.ndarray, track: np.ndarray, n_tracks: int) -> np.ndarray:

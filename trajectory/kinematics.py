@@ -121,13 +121,13 @@ def fit_time_offsets(
     degree = _degree(len(t_s))
     tc = t_s - t_s.mean()
     if start is None:
-        p = _grid_search(tc, s_m, track, n_tracks, max_offset_s, degree)
+        p = np.round(_grid_search(tc, s_m, track, n_tracks, max_offset_s, degree), 6)
     else:
         p = np.clip(np.asarray(start, dtype=float)[1:] - start[0], -max_offset_s, max_offset_s)
     r0 = _offset_residuals(p, tc, s_m, track, n_tracks, degree)
     fit = least_squares(
         _offset_residuals, p, bounds=(-max_offset_s, max_offset_s), args=(tc, s_m, track, n_tracks, degree),
-        loss="soft_l1", f_scale=max(float(np.sqrt(np.mean(r0**2))), 1.0), x_scale=0.01,
+        loss="soft_l1", f_scale=max(float(np.sqrt(np.mean(r0**2))), 1.0), x_scale=0.01, diff_step=1e-4,
     )  # fmt: skip
     return np.concatenate([[0.0], fit.x])
 

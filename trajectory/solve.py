@@ -95,7 +95,8 @@ class TrajectorySolver:
         Raises
         ------
         SolveError
-            Fewer than two stations with two points each, or lines of sight that do not converge.
+            Fewer than two stations with three points each, planes that do not converge, or lines of sight
+            that meet nowhere (rms residual over 3 deg, a begin or end point under -10 km or over 1000 km).
         """
         event = prepare_event(tracks)
         planes = [fit_plane(event.los[event.track == k], event.station_m[event.track == k]) for k in
@@ -111,10 +112,12 @@ class TrajectorySolver:
             active[k] = False
             reasons[k] = reason
             fit = self._fit_points(event, fit.line, sigma0, active)
-        return assemble_solution(
+        solution = assemble_solution(
             event, fit, self.settings, convergence, best_pair=(event.labels[best[0]], event.labels[best[1]]),
             initial_direction=line0.direction, rejected=reasons,
         )  # fmt: skip
+        _check_physical(solution, n_sites=len(set(event.sites)))
+        return solution
 
     def refit(self, event: Event, nominal: TrajectorySolution) -> TrajectorySolution:
         """Solve ``event`` (e.g. with perturbed lines of sight) keeping the nominal solution's choices:
@@ -229,6 +232,24 @@ class TrajectorySolver:
             f"(limits {self.settings.min_reject_arcsec:g} arcsec "
             f"and {self.settings.track_reject_factor:g} times)"
         )
+
+
+_MAX_RMS_ARCSEC = 3.0 * 3600.0
+_HEIGHT_RANGE_M = (-10_000.0, 1_000_000.0)
+
+
+def _check_physical(solution: TrajectorySolution, n_sites: int) -> None:
+    """Lines of sight that meet nowhere (tracks of different meteors, a station at a wrong place) give a
+    line with degrees of residuals or beneath the ground: that is no trajectory."""
+    worst = max(t.rms_arcsec for t in solution.tracks if not t.rejected)
+    if worst > _MAX_RMS_ARCSEC:
+        raise SolveError(
+            f"the lines of sight miss the best line by {worst / 3600:.1f} deg rms", n_stations=n_sites
+        )
+    low, high = _HEIGHT_RANGE_M
+    for name, point in (("begin", solution.begin), ("end", solution.end)):
+        if not low <= point.height_m <= high:
+            raise SolveError(f"the {name} point is {point.height_m / 1000:.0f} km high", n_stations=n_sites)
 
 
 def _track_rms(

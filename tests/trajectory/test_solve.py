@@ -122,3 +122,12 @@ def test_planes_that_do_not_converge_are_refused() -> None:
 def test_bad_settings_name_the_key_and_the_value(key: str, value: float) -> None:
     with pytest.raises(ValueError, match=f"{key}={value!r}"):
         SolverSettings(**{key: value})
+
+
+def test_tracks_of_two_different_meteors_are_no_trajectory() -> None:
+    """Two stations saw different meteors at one time: their planes meet, their lines of sight do not."""
+    first, _ = synthetic_event(UK_STATIONS[:2], radiant_az_deg=250.0)
+    other, _ = synthetic_event(UK_STATIONS[:2], begin=(50.2, 1.5, 95_000.0), radiant_az_deg=20.0)
+    with pytest.raises(SolveError) as info:
+        TrajectorySolver()([first[0], other[1]])
+    assert "deg rms" in info.value.reason or "km high" in info.value.reason

@@ -61,3 +61,32 @@ def test_sigmas_match_the_scatter_of_independent_noise() -> None:
 def test_fewer_than_two_runs_is_refused() -> None:
     with pytest.raises(ValueError, match="n_runs=1"):
         MonteCarloSettings(n_runs=1)
+
+
+@pytest.mark.slow
+def test_two_sigmas_cover_the_truth_of_nine_in_ten_random_meteors() -> None:
+    """40 random meteors over three UK stations (radiant, speed 15-70 km/s, 0.4-1.5 s, 1 arcmin noise,
+    clocks off by ~20 ms), 20 runs each: the truth lies within 2 sigmas for >= 85 % of them (measured:
+    RA 92 %, Dec 95 %, v_init 90 %; |error| / sigma has a median of 0.6-0.8, a Gaussian's is 0.67)."""
+    rng = np.random.default_rng(42)
+    inside = []
+    for i in range(40):
+        begin = (rng.uniform(50.8, 51.8), rng.uniform(-1.5, 0.5), rng.uniform(85e3, 115e3))
+        tracks, truth = synthetic_event(
+            begin=begin, radiant_az_deg=rng.uniform(0, 360), radiant_alt_deg=rng.uniform(20, 70),
+            v_m_s=rng.uniform(15e3, 70e3), duration_s=rng.uniform(0.4, 1.5), noise_arcsec=60.0,
+            clock_errors_s=(0.0, rng.normal(0, 0.02), rng.normal(0, 0.02)), seed=i,
+        )  # fmt: skip
+        if min(len(t) for t in tracks) < 4:
+            continue
+        s = TrajectorySolver()(tracks)
+        sig = MonteCarlo(MonteCarloSettings(n_runs=20, seed=i))(tracks, s).sigmas
+        d_ra = (s.radiant_ra_of_date_deg - truth.radiant_ra_of_date_deg + 180.0) % 360.0 - 180.0
+        d_dec = s.radiant_dec_of_date_deg - truth.radiant_dec_of_date_deg
+        d_v = s.v_init_m_s - truth.v_m_s
+        ratios = np.abs([d_ra, d_dec, d_v]) / [
+            sig[k] for k in ("radiant_ra_of_date_deg", "radiant_dec_of_date_deg", "v_init_m_s")
+        ]
+        inside.append(ratios < 2.0)
+    share = np.mean(inside, axis=0)
+    assert len(inside) >= 30 and np.all(share >= 0.85), share

@@ -5,16 +5,19 @@ Steps (the approach of Vida et al. 2020, MNRAS 491, 2688, written from the paper
 1. Each track's lines of sight (ECI of date, each station where it was at the time of its point) give a
    plane; the pair of stations whose planes meet at the largest angle gives the initial line (Ceplecha
    1987, :mod:`trajectory.planes`).
-2. Least squares on the lines of sight of all tracks, each weighted by its camera's uncertainty (given, or
-   measured from its residuals), with outlier points dropped at ``outlier_sigma`` times their track's
-   scatter and the fit repeated until the set of points is stable (Borovička 1990,
-   :mod:`trajectory.sightlines`).
+2. Least squares on the lines of sight of all tracks (Borovička 1990, :mod:`trajectory.sightlines`), each
+   weighted by its camera's uncertainty: given, or measured once as the rms residual of a first fit that
+   weighs every point alike (two-step weighted least squares); then outlier points, farther than
+   ``outlier_sigma`` times their track's rms residual, are dropped and the fit repeated until the set of
+   points is stable. Step 5 rejects solutions whose lines of sight meet nowhere.
 3. A track that disagrees with the others is left out, when two sites remain without it: the track whose
    rms residual is the largest multiple of its own scatter about its plane (the camera's random error) is
    rejected when that multiple exceeds ``track_reject_factor`` and the residual exceeds
    ``min_reject_arcsec`` (a systematic error: a wrong plate, site or meteor), and the fit repeated.
 4. Along the line: timing offsets, initial and average velocities, deceleration
    (:mod:`trajectory.kinematics`); begin and end points, residuals, convergence angles.
+5. A solution whose tracks miss the line by degrees, or whose begin or end point is under ground or in
+   space, is no trajectory: :class:`~trajectory.errors.SolveError`.
 
 Example
 -------

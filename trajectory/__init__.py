@@ -25,7 +25,7 @@ from trajectory.montecarlo import (
 )
 from trajectory.observations import AltAzOfDate, Directions, RaDecJ2000, RaDecOfDate, Station, Track
 from trajectory.readers import jd_to_utc, read_tracks, tracks_from_json, tracks_from_meteor_record
-from trajectory.report import SOLUTION_SCHEMA, solution_schema, solution_to_json
+from trajectory.report import SOLUTION_SCHEMA, numeric_fields, solution_schema, solution_to_json
 from trajectory.solution import Convergence, TrackFit, TrajectoryPoint, TrajectorySolution
 from trajectory.solve import SolverSettings, TrajectorySolver
 
@@ -58,6 +58,7 @@ __all__ = [
     "j2000_to_date_matrix",
     "jd_to_utc",
     "jd_utc",
+    "numeric_fields",
     "read_tracks",
     "sidereal_angle_rad",
     "solution_quantities",

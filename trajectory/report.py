@@ -4,8 +4,10 @@ with microseconds and ``Z``."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -15,7 +17,7 @@ from trajectory.montecarlo import MonteCarloResult
 from trajectory.observations import Track
 from trajectory.solution import TrackFit, TrajectoryPoint, TrajectorySolution
 
-__all__ = ["SOLUTION_SCHEMA", "solution_schema", "solution_to_json"]
+__all__ = ["SOLUTION_SCHEMA", "numeric_fields", "solution_schema", "solution_to_json"]
 
 SOLUTION_SCHEMA = "stationd.solution/1"
 
@@ -33,6 +35,39 @@ def _utc(t: np.datetime64) -> str:
 def _num(x: float) -> float | None:
     """A finite float, or None (JSON has no NaN)."""
     return float(x) if math.isfinite(float(x)) else None
+
+
+def numeric_fields(obj: Any) -> dict[str, float]:
+    """The finite numeric fields of a dataclass or mapping (e.g. an orbit), by name: what Monte Carlo
+    spreads and what JSON carries of it."""
+    out = {}
+    for key, value in _fields(obj):
+        number = isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
+        if number and math.isfinite(float(value)):
+            out[key] = float(value)
+    return out
+
+
+def _fields(obj: Any) -> list[tuple[str, Any]]:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)]
+    return [(str(k), v) for k, v in dict(obj).items()]
+
+
+def _orbit_json(orbit: Any) -> dict[str, Any]:
+    """An orbit's fields: ``as_dict()`` when it has one, else its dataclass or mapping fields (times in
+    ISO 8601 UTC)."""
+    if hasattr(orbit, "as_dict"):
+        return dict(orbit.as_dict())
+    out: dict[str, Any] = {}
+    for key, value in _fields(orbit):
+        if isinstance(value, datetime):
+            out[key] = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        elif isinstance(value, float | np.floating):
+            out[key] = _num(float(value))
+        else:
+            out[key] = value
+    return out
 
 
 def _point(p: TrajectoryPoint) -> dict[str, Any]:
@@ -142,5 +177,5 @@ def solution_to_json(
             "seed": monte_carlo.seed,
             "sigmas": dict(monte_carlo.sigmas),
         },
-        "orbit": None if orbit is None else orbit.as_dict(),
+        "orbit": None if orbit is None else _orbit_json(orbit),
     }

@@ -5,14 +5,16 @@ velocity is the meteor's inertial velocity in that frame, so it includes nothing
 and is what the orbit code turns into a geocentric velocity (Earth's rotation and zenith attraction are the
 orbit's business). Heights are above mean sea level as :mod:`trajectory.geo` explains.
 
-An orbit is attached with :meth:`TrajectorySolution.with_orbit` (``trajectory.orbit`` computes it from
-``t_ref_utc``, ``state_eci_m`` and ``velocity_eci_m_s``); its ``as_dict()`` goes into the JSON.
+An orbit is attached with :meth:`TrajectorySolution.with_orbit` (``trajectory.orbit.compute_orbit`` takes
+``state_eci_m``, ``velocity_eci_m_s`` and :meth:`TrajectorySolution.t_ref_datetime`); its fields go into
+the JSON (:func:`trajectory.report.numeric_fields`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -143,6 +145,11 @@ class TrajectorySolution:
     def rejected_tracks(self) -> tuple[str, ...]:
         """Labels of the tracks left out."""
         return tuple(t.label for t in self.tracks if t.rejected)
+
+    def t_ref_datetime(self) -> datetime:
+        """``t_ref_utc`` as a timezone-aware ``datetime`` (microseconds), as orbit code takes times."""
+        us = int((self.t_ref_utc - np.datetime64(0, "us")) / np.timedelta64(1, "us"))
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
 
     def with_orbit(self, orbit: Any) -> TrajectorySolution:
         """A copy of the solution with an orbit attached."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import datetime
 from pathlib import Path
 
 import jsonschema
@@ -17,7 +18,9 @@ from trajectory import (
     MonteCarlo,
     MonteCarloSettings,
     RaDecOfDate,
+    TrajectorySolution,
     TrajectorySolver,
+    numeric_fields,
     solution_schema,
     solution_to_json,
 )
@@ -80,14 +83,29 @@ def test_the_json_of_a_solution_with_an_orbit_and_a_rejected_track_is_valid() ->
     solution = TrajectorySolver()(tracks)
     assert solution.rejected_tracks == (tracks[3].label,)
 
-    class Orbit:
-        def as_dict(self) -> dict[str, float]:
-            return {"a_au": 1.6, "e": 0.44}
+    @dataclasses.dataclass(frozen=True)
+    class Orbit:  # the shape of trajectory.orbit.Orbit: a time, floats, None for an unbound orbit's period
+        t_utc: datetime
+        a_au: float
+        e: float
+        period_yr: float | None
 
-    mc = MonteCarlo(MonteCarloSettings(n_runs=2))(tracks, solution)
-    doc = solution_to_json(solution.with_orbit(Orbit()), tracks, monte_carlo=mc, event_id="e1", revision="r1")
+    def orbit_of(s: TrajectorySolution) -> Orbit:
+        return Orbit(s.t_ref_datetime(), s.v_init_m_s / 1e4, 0.44, None)
+
+    mc = MonteCarlo(MonteCarloSettings(n_runs=3), orbit=lambda s: numeric_fields(orbit_of(s)))(
+        tracks, solution
+    )
+    assert mc.sigmas["a_au"] == pytest.approx(mc.sigmas["v_init_m_s"] / 1e4)
+    doc = solution_to_json(solution.with_orbit(orbit_of(solution)), tracks, monte_carlo=mc, event_id="e1")
     jsonschema.validate(doc, solution_schema())
-    assert doc["orbit"] == {"a_au": 1.6, "e": 0.44}
+    a_au = pytest.approx(solution.v_init_m_s / 1e4)
+    assert doc["orbit"] == {
+        "t_utc": doc["trajectory"]["t_ref_utc"],
+        "a_au": a_au,
+        "e": 0.44,
+        "period_yr": None,
+    }
     rejected = doc["observations"][3]
     assert rejected["rejected"] and rejected["reason"] and not any(p["used"] for p in rejected["points"])
     json.dumps(doc, allow_nan=False)

@@ -83,10 +83,20 @@ def _grid_costs(tc: np.ndarray, s: np.ndarray, shifts: np.ndarray, degree: int) 
     return np.asarray(np.sum(res**2, axis=1))
 
 
+_NEAR_S = 0.25
+_FAR_GAIN = 0.25
+
+
 def _grid_search(
     tc: np.ndarray, s: np.ndarray, track: np.ndarray, n_tracks: int, max_offset_s: float, degree: int
 ) -> np.ndarray:
-    """Offsets (tracks 1..) searched track by track, twice: 50 ms steps, then 5 ms around the best."""
+    """Offsets (tracks 1..) searched track by track, twice: 50 ms steps, then 5 ms around the best.
+
+    An offset beyond ``_NEAR_S`` is taken only when it cuts the misfit of the best nearby one to less than
+    ``_FAR_GAIN`` of it: a short track shifted far along a smooth curve can fit by accident (seen with
+    5-point tracks of simulated events), while a real clock error of seconds (CMN 2017030506: 1.23 s)
+    cuts the misfit a hundredfold.
+    """
     p = np.zeros(n_tracks - 1)
     coarse = np.linspace(-max_offset_s, max_offset_s, round(2 * max_offset_s / 0.05) + 1)
     for _ in range(2):
@@ -98,7 +108,12 @@ def _grid_search(
                 for k in range(1, n_tracks):
                     shifts[:, track == k] = p[k - 1]
                 shifts[:, track == j + 1] = grid[:, None]
-                p[j] = grid[int(np.argmin(_grid_costs(tc, s, shifts, degree)))]
+                costs = _grid_costs(tc, s, shifts, degree)
+                near = np.flatnonzero(np.abs(grid) <= _NEAR_S)
+                best = int(np.argmin(costs))
+                if grid is coarse and near.size and costs[best] >= _FAR_GAIN * costs[near].min():
+                    best = int(near[np.argmin(costs[near])])
+                p[j] = grid[best]
     return p
 
 

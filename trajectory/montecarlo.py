@@ -3,7 +3,8 @@ scatter, the trajectory solved again, N times with a seeded generator, and the s
 
 Each run keeps the nominal solution's choices (starting line, weights, outlier points, rejected tracks)
 and perturbs every line of sight by a Gaussian angle of its track's measured scatter (``TrackFit.rms_arcsec``,
-its rms residual) in two directions across it; timing offsets and velocities are fitted again. Vida et
+its rms residual, times ``sqrt(n / (n - 4))`` for the line's 4 parameters fitted to the n points used)
+in two directions across it; timing offsets and velocities are fitted again. Vida et
 al. (2020, MNRAS 491, 2688, section 2.5) estimate their uncertainties likewise. An orbit hook
 (``trajectory.orbit`` provides one) turns each run's solution into named orbital quantities whose spread
 is reported with the rest.
@@ -29,7 +30,14 @@ from trajectory.sightlines import perpendicular_axes
 from trajectory.solution import TrajectorySolution
 from trajectory.solve import TrajectorySolver
 
-__all__ = ["MonteCarlo", "MonteCarloResult", "MonteCarloSettings", "OrbitHook", "solution_quantities"]
+__all__ = [
+    "MonteCarlo",
+    "MonteCarloResult",
+    "MonteCarloSettings",
+    "OrbitHook",
+    "noise_sigmas_arcsec",
+    "solution_quantities",
+]
 
 OrbitHook = Callable[[TrajectorySolution], Mapping[str, float]]
 """Named orbital quantities of a solution (units in the names; angles ``_deg``, wrapped at 360)."""
@@ -39,14 +47,18 @@ _ARCSEC = np.pi / 180.0 / 3600.0
 
 @dataclass(frozen=True)
 class MonteCarloSettings:
-    """``n_runs`` perturbed solutions (>= 2) drawn with ``numpy.random.default_rng(seed)``."""
+    """``n_runs`` perturbed solutions (>= 2) drawn with ``numpy.random.default_rng(seed)``;
+    ``prior_points``: see :func:`noise_sigmas_arcsec`."""
 
     n_runs: int = 100
     seed: int = 0
+    prior_points: float = 0.0
 
     def __post_init__(self) -> None:
         if self.n_runs < 2:
             raise ValueError(f"monte carlo setting n_runs={self.n_runs}: expected >= 2")
+        if not self.prior_points >= 0:
+            raise ValueError(f"monte carlo setting prior_points={self.prior_points}: expected >= 0")
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,28 @@ def solution_quantities(solution: TrajectorySolution) -> dict[str, float]:
         "end_lon_deg": solution.end.lon_deg,
         "end_height_m": solution.end.height_m,
     }
+
+
+def noise_sigmas_arcsec(nominal: TrajectorySolution, prior_points: float) -> np.ndarray:
+    """Each track's noise for the Monte Carlo runs, from its rms residual (arcsec).
+
+    Two corrections: the rms falls short of the noise by the line's 4 parameters fitted to the n points
+    used (factor ``sqrt(n / (n - 4))``); and a track of few points measures its scatter poorly, so its
+    variance is pulled towards the tracks' pooled one as if ``prior_points`` points of pooled scatter were
+    added (a Bayesian shrinkage; 0, the default, disables it). Measured: on 60 simulated GMN-like events
+    (1 arcmin noise, 2-6 stations of 4-40 points) 5 prior points raised the share of true radiants
+    within 2 sigmas from 77 to 82 % in RA (95 to 98 % in Dec), but on 2023 CX1, whose cameras scatter
+    by 32 to 420 arcsec, they doubled the sharp cameras' noise and the radiant sigma (0.21 -> 0.33 deg,
+    the reference solver's: 0.21).
+    """
+    kept = [t for t in nominal.tracks if not t.rejected]
+    n = np.array([float(t.used.sum()) for t in nominal.tracks])
+    var = np.array([t.rms_arcsec for t in nominal.tracks]) ** 2
+    n_used = sum(float(t.used.sum()) for t in kept)
+    dof = n_used / max(n_used - 4.0, 1.0)
+    pooled = sum(float(t.used.sum()) * t.rms_arcsec**2 for t in kept) / max(n_used, 1.0)
+    shrunk = (n * var + prior_points * pooled) / np.maximum(n + prior_points, 1.0)
+    return np.asarray(np.sqrt(shrunk * dof))
 
 
 def _spread(name: str, values: np.ndarray, nominal: float) -> float:
@@ -114,7 +148,7 @@ class MonteCarlo:
     def __call__(self, tracks: Sequence[Track], nominal: TrajectorySolution) -> MonteCarloResult:
         """Sigmas of the quantities of ``nominal`` (solved from ``tracks`` by the same solver)."""
         event = prepare_event(tracks)
-        sigma = np.array([t.rms_arcsec for t in nominal.tracks]) * _ARCSEC
+        sigma = noise_sigmas_arcsec(nominal, self.settings.prior_points) * _ARCSEC
         rng = np.random.default_rng(self.settings.seed)
         reference = self._quantities(nominal)
         runs: list[dict[str, float]] = []

@@ -72,19 +72,21 @@ def test_dfn_dn141125_within_the_spread_of_the_five_published_methods(shared_dat
 
 
 @pytest.mark.parametrize(
-    ("pattern", "max_rms_arcsec"),
-    [("CMN_2017030506/*.txt", 600.0), ("RU_20190427/wmpl_trajectory_test_event.json", 60.0)],
+    ("pattern", "max_rms_arcsec", "offset_s"),
+    [("CMN_2017030506/*.txt", 600.0, -1.23), ("RU_20190427/wmpl_trajectory_test_event.json", 60.0, 0.0)],
     ids=["CMN_2017030506", "RU_20190427"],
 )
 def test_events_without_a_reference_solve_with_their_residuals(
-    shared_data: Path, pattern: str, max_rms_arcsec: float
+    shared_data: Path, pattern: str, max_rms_arcsec: float, offset_s: float
 ) -> None:
     """No reference solution exists: the solution must be physical and each station's residuals reported
-    (measured: CMN 86 and 336 arcsec, the second station's clock 1.23 s off; RU 31 and 32 arcsec)."""
+    (measured: CMN 86 and 336 arcsec, the second station's clock 1.23 s off: its distance-time points
+    join the first station's only so; RU 31 and 32 arcsec, clocks within 1 ms)."""
     s = _solve(shared_data, pattern)
     assert 11_000 < s.v_init_m_s < 73_000
     assert 20_000 < s.end.height_m < s.begin.height_m < 130_000
     assert len(s.tracks) == 2 and s.rejected_tracks == ()
+    assert s.tracks[1].time_offset_s == pytest.approx(offset_s, abs=0.02)
     for t in s.tracks:
         assert np.all(np.isfinite(t.residual_arcsec)) and np.all(np.isfinite(t.residual_m))
         assert 1.0 < t.rms_arcsec < max_rms_arcsec

@@ -22,8 +22,10 @@ from typing import IO, Any
 
 __all__ = ["GmnSummaryError", "GmnTrajectory", "read_gmn_summary"]
 
+from trajectory.errors import TrajectoryError
 
-class GmnSummaryError(ValueError):
+
+class GmnSummaryError(TrajectoryError, ValueError):
     """A summary row that cannot be read: its line number, what was found and what was expected."""
 
     def __init__(self, line_number: int, problem: str) -> None:

@@ -36,6 +36,7 @@ from cli.options import stderr
 from cli.run_cmd import run
 from cli.sky_cmd import sky
 from cli.status_cmd import status
+from cli.sync_cmd import index, sync
 from cli.work_cmd import reprocess, retry, scan
 from detection import DetectionError, MaskError
 from stationd import EXIT_FAILURE, EXIT_USAGE, StationError
@@ -80,6 +81,7 @@ cli.add_command(config)
 cli.add_command(demo)
 cli.add_command(detect)
 cli.add_command(export)
+cli.add_command(index)
 cli.add_command(install_service_cmd)
 cli.add_command(logs)
 cli.add_command(meteors)
@@ -90,6 +92,7 @@ cli.add_command(run)
 cli.add_command(scan)
 cli.add_command(sky)
 cli.add_command(status)
+cli.add_command(sync)
 
 
 def main() -> None:

@@ -100,7 +100,9 @@ class StorageSection:
     endpoint_url: str | None = None
     bucket: str | None = None
     prefix: str = ""
-    bandwidth_kib_s: float | None = None
+    bandwidth_kib_s: float | None = None  # cap on all uploads (None: none)
+    live_max_mag: float = -4.0  # calibrated meteors this bright go live too (fireballs always do)
+    heartbeat_s: float = 300.0  # status.json is published this often
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class HealthSection:
     backlog_min: int = 30  # pending stage runs before a growing backlog is reported
     backlog_window_min: float = 30.0  # ... growing over this window
     check_clock: bool = True
+    upload_failing_min: float = 60.0  # uploads failing for this long raise the ``upload`` alert
 
 
 @dataclass(frozen=True)
@@ -329,7 +332,9 @@ def _read_processing(r: Reader, raw: Mapping[str, Any]) -> ProcessingSection:
 def _read_storage(r: Reader, raw: Mapping[str, Any]) -> StorageSection:
     s = r.mapping(raw, "storage", "")
     w = "storage"
-    r.unknown(s, {"backend", "path", "endpoint_url", "bucket", "prefix", "bandwidth_kib_s"}, w)
+    known = {"backend", "path", "endpoint_url", "bucket", "prefix", "bandwidth_kib_s", "live_max_mag",
+             "heartbeat_s"}  # fmt: skip
+    r.unknown(s, known, w)
     section = StorageSection(
         backend=r.get(s, "backend", w, choice(STORAGE_BACKENDS), f"one of {STORAGE_BACKENDS}", "local"),
         path=r.get(s, "path", w, path_value, "a directory path", None),
@@ -337,6 +342,8 @@ def _read_storage(r: Reader, raw: Mapping[str, Any]) -> StorageSection:
         bucket=r.get(s, "bucket", w, str, "a bucket name", None),
         prefix=r.get(s, "prefix", w, str, "a key prefix", ""),
         bandwidth_kib_s=r.get(s, "bandwidth_kib_s", w, number(above=0), "KiB/s > 0", None),
+        live_max_mag=r.get(s, "live_max_mag", w, number(-30, 10), "a magnitude in [-30, 10]", -4.0),
+        heartbeat_s=r.get(s, "heartbeat_s", w, number(low=30), "seconds >= 30", 300.0),
     )
     if section.backend == "s3" and not section.bucket:
         r.problems.append(ConfigProblem("storage.bucket", None, "a bucket name when backend is s3"))
@@ -399,7 +406,7 @@ def _read_health(r: Reader, raw: Mapping[str, Any]) -> HealthSection:
     s = r.mapping(raw, "health", "")
     w = "health"
     known = {"no_video_min", "max_candidates_per_hour", "max_failures_per_hour", "backlog_min",
-             "backlog_window_min", "check_clock"}  # fmt: skip
+             "backlog_window_min", "check_clock", "upload_failing_min"}  # fmt: skip
     r.unknown(s, known, w)
     return HealthSection(
         no_video_min=r.get(s, "no_video_min", w, number(above=0), "minutes > 0", 10.0),
@@ -408,6 +415,7 @@ def _read_health(r: Reader, raw: Mapping[str, Any]) -> HealthSection:
         backlog_min=r.get(s, "backlog_min", w, integer(1), "an integer >= 1", 30),
         backlog_window_min=r.get(s, "backlog_window_min", w, number(above=0), "minutes > 0", 30.0),
         check_clock=r.get(s, "check_clock", w, flag, "true or false", True),
+        upload_failing_min=r.get(s, "upload_failing_min", w, number(above=0), "minutes > 0", 60.0),
     )
 
 

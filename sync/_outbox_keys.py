@@ -8,7 +8,7 @@ store's configured prefix::
     stations/<STATION>/index/YYYY/YYYY-MM-DD.json       (gzip body with Content-Encoding when large)
     stations/<STATION>/index/YYYY.json.gz
     stations/<STATION>/meteors/YYYY-MM-DD/<meteor_id>/<file>
-    stations/<STATION>/calibration/<camera>/<file>
+    stations/<STATION>/calibration/<camera>/<sha256 12 hex>/<file>   (content-addressed: never replaced)
     stations/<STATION>/exports/YYYY-MM-DD/<file>
     live/<STATION>/YYYY-MM-DD/<meteor_id>/<file>
 """
@@ -19,12 +19,12 @@ import re
 
 from sync.errors import StoreConfigError
 
-_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.#+-]*")
+_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def check_key(key: str) -> str:
-    """``key`` when it is a valid key: ASCII parts of letters, digits and ``_.#+-``, no empty part, no
+    """``key`` when it is a valid key: ASCII parts of letters, digits and ``_.-``, no empty part, no
     ``.``/``..``, no leading ``/``; else :class:`StoreConfigError` naming it."""
     parts = key.split("/")
     if not key.isascii() or any(p in (".", "..") or not _PART.fullmatch(p) for p in parts):
@@ -89,11 +89,16 @@ def status_key(station: str) -> str:
     return check_key(f"stations/{station}/status.json")
 
 
-def calibration_key(station: str, camera: str, name: str) -> str:
-    """``stations/<STATION>/calibration/<camera>/<name>``."""
-    return check_key(f"stations/{station}/calibration/{camera}/{name}")
+def calibration_key(station: str, camera: str, sha256_12: str, name: str) -> str:
+    """``stations/<STATION>/calibration/<camera>/<sha256_12>/<name>``: one plate solution, by content."""
+    return check_key(f"stations/{station}/calibration/{camera}/{sha256_12}/{name}")
+
+
+def export_prefix(station: str, day: str) -> str:
+    """``stations/<STATION>/exports/<day>/``: the night's exports for other networks."""
+    return check_key(f"stations/{station}/exports/{_day(day)}") + "/"
 
 
 def export_key(station: str, day: str, name: str) -> str:
     """``stations/<STATION>/exports/<day>/<name>`` (FTPdetectinfo, platepars of the night)."""
-    return check_key(f"stations/{station}/exports/{_day(day)}/{name}")
+    return check_key(export_prefix(station, day) + name)

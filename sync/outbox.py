@@ -81,7 +81,8 @@ OUTBOX_SCHEMA: tuple[str, ...] = (
 )
 """The outbox's tables: rows, dependencies, upload health, and the days whose index must be rebuilt."""
 
-_BLOCKING = ("pending", "sending")
+PINNED_KINDS = frozenset({"calibration"})
+"""Kinds whose key names their content (a plate solution by its SHA-256): a changed file is not theirs."""
 
 
 class Priority(IntEnum):
@@ -162,23 +163,45 @@ class OutboxItem:
     def to_json(self) -> dict[str, Any]:
         """Plain data for ``--json`` output (same field names as the table)."""
         return {
-            "key": self.key, "op": self.op, "path": str(self.path) if self.path else None,
-            "size_bytes": self.size_bytes, "sha256": self.sha256, "kind": self.kind,
-            "priority": self.priority, "day": self.day, "state": self.state, "attempts": self.attempts,
+            "key": self.key,
+            "op": self.op,
+            "path": str(self.path) if self.path else None,
+            "size_bytes": self.size_bytes,
+            "sha256": self.sha256,
+            "kind": self.kind,
+            "priority": self.priority,
+            "day": self.day,
+            "state": self.state,
+            "attempts": self.attempts,
             "next_attempt_utc": iso_of(self.next_attempt_s) if self.next_attempt_s else None,
-            "last_error": self.last_error, "queued_utc": self.queued_utc, "sent_utc": self.sent_utc,
-        }  # fmt: skip
+            "last_error": self.last_error,
+            "queued_utc": self.queued_utc,
+            "sent_utc": self.sent_utc,
+        }
 
 
 def _item(row: sqlite3.Row) -> OutboxItem:
     return OutboxItem(
-        key=row["key"], op=row["op"], path=Path(row["path"]) if row["path"] else None,
-        size_bytes=row["size_bytes"], mtime_ns=row["mtime_ns"], sha256=row["sha256"], md5=row["md5"],
-        kind=row["kind"], priority=row["priority"], day=row["day"], content_type=row["content_type"],
-        content_encoding=row["content_encoding"], state=row["state"], gen=row["gen"],
-        attempts=row["attempts"], next_attempt_s=row["next_attempt_s"], last_error=row["last_error"],
-        queued_utc=row["queued_utc"], sent_utc=row["sent_utc"],
-    )  # fmt: skip
+        key=row["key"],
+        op=row["op"],
+        path=Path(row["path"]) if row["path"] else None,
+        size_bytes=row["size_bytes"],
+        mtime_ns=row["mtime_ns"],
+        sha256=row["sha256"],
+        md5=row["md5"],
+        kind=row["kind"],
+        priority=row["priority"],
+        day=row["day"],
+        content_type=row["content_type"],
+        content_encoding=row["content_encoding"],
+        state=row["state"],
+        gen=row["gen"],
+        attempts=row["attempts"],
+        next_attempt_s=row["next_attempt_s"],
+        last_error=row["last_error"],
+        queued_utc=row["queued_utc"],
+        sent_utc=row["sent_utc"],
+    )
 
 
 class Outbox:
@@ -253,8 +276,18 @@ class Outbox:
         same = row is not None and row["op"] == "put" and row["sha256"] == d.sha256
         if same and row["state"] not in ("failed", "withdrawn"):
             return False
-        values = (str(u.path), d.size_bytes, d.mtime_ns, d.sha256, d.md5, u.kind, int(u.priority), u.day,
-                  u.content_type, u.content_encoding)  # fmt: skip
+        values = (
+            str(u.path),
+            d.size_bytes,
+            d.mtime_ns,
+            d.sha256,
+            d.md5,
+            u.kind,
+            int(u.priority),
+            u.day,
+            u.content_type,
+            u.content_encoding,
+        )
         seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox").fetchone()[0]
         now = iso_of(self._clock.time_s())
         if row is None:

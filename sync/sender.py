@@ -29,7 +29,7 @@ from sync._outbox_keys import owned_by
 from sync.bucket import TokenBucket
 from sync.clock import Clock
 from sync.errors import StoreAuthError, StoreConfigError, StoreUnavailable
-from sync.outbox import Outbox, OutboxItem, RowCheckpoint, digest_file
+from sync.outbox import PINNED_KINDS, Outbox, OutboxItem, RowCheckpoint, digest_file
 from sync.store import ObjectInfo, Store
 
 KIB = 1024
@@ -93,9 +93,15 @@ class SendReport:
 
     def to_json(self) -> dict[str, object]:
         """Plain data for ``stationd sync --json``."""
-        return {"sent": self.sent, "deleted": self.deleted, "present": self.present,
-                "retried": self.retried, "failed": self.failed, "bytes_sent": self.bytes_sent,
-                "errors": list(self.errors)}  # fmt: skip
+        return {
+            "sent": self.sent,
+            "deleted": self.deleted,
+            "present": self.present,
+            "retried": self.retried,
+            "failed": self.failed,
+            "bytes_sent": self.bytes_sent,
+            "errors": list(self.errors),
+        }
 
 
 class _NotVerified(Exception):
@@ -204,9 +210,12 @@ class Sender:
                 return "present"
         assert item.path is not None
         self.store.put_file(
-            item.key, item.path, content_type=item.content_type, content_encoding=item.content_encoding,
+            item.key,
+            item.path,
+            content_type=item.content_type,
+            content_encoding=item.content_encoding,
             checkpoint=RowCheckpoint(self.outbox, item.key, item.gen),
-        )  # fmt: skip
+        )
         if self.bucket is not None:
             self.bucket.spend(item.size_bytes or 0)
         info = self.store.head(item.key)
@@ -225,6 +234,8 @@ class Sender:
         if (st.st_size, st.st_mtime_ns) == (item.size_bytes, item.mtime_ns):
             return item
         d = digest_file(item.path)
+        if item.kind in PINNED_KINDS and d.sha256 != item.sha256:
+            raise FileNotFoundError(f"{item.path} changed since it was queued (its key names its content)")
         self.outbox.refresh_digest(item.key, item.gen, d)
         fields = {"size_bytes": d.size_bytes, "mtime_ns": d.mtime_ns, "sha256": d.sha256, "md5": d.md5}
         return OutboxItem(**{**item.__dict__, **fields})

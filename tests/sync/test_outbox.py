@@ -68,7 +68,7 @@ def test_keys_outside_the_station_are_refused(tmp_path: Path, outbox: Outbox) ->
 
 def test_priority_then_queue_order_then_dependencies(tmp_path: Path, outbox: Outbox) -> None:
     f = _file(tmp_path, "f", b"x")
-    cal = f"stations/{S}/calibration/cam1/platepar_cmn2010.cal"
+    cal = f"stations/{S}/calibration/cam1/0123456789ab/platepar_cmn2010.cal"
     rec = f"stations/{S}/meteors/2026-08-12/m1/meteor.json"
     outbox.enqueue([
         _up("index/2026/2026-08-12.json", f, Priority.INDEX, depends_on=(rec,)),
@@ -81,7 +81,7 @@ def test_priority_then_queue_order_then_dependencies(tmp_path: Path, outbox: Out
     while (item := outbox.claim_next("me")) is not None:
         order.append(item.key.split("/", 2)[2])
         outbox.mark_done(item.key, item.gen, None)
-    assert order == ["2026-08-12/m1/meteor.json", "calibration/cam1/platepar_cmn2010.cal",
+    assert order == ["2026-08-12/m1/meteor.json", "calibration/cam1/0123456789ab/platepar_cmn2010.cal",
                      "meteors/2026-08-12/m1/meteor.json", "index/2026/2026-08-12.json",
                      "meteors/2026-08-12/m1/clip.mp4"]  # fmt: skip
 

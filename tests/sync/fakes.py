@@ -64,9 +64,14 @@ class MemoryStore:
     # -- the contract --------------------------------------------------------------------------------
 
     def put_file(
-        self, key: str, path: Path, *, content_type: str, content_encoding: str | None = None,
+        self,
+        key: str,
+        path: Path,
+        *,
+        content_type: str,
+        content_encoding: str | None = None,
         checkpoint: Checkpoint | None = None,
-    ) -> ObjectInfo:  # fmt: skip
+    ) -> ObjectInfo:
         self._enter("put_file", key)
         data = path.read_bytes()
         if self.part_bytes is None or len(data) <= self.part_bytes:
@@ -74,9 +79,13 @@ class MemoryStore:
         return self._multipart(key, data, content_type, content_encoding, checkpoint)
 
     def _multipart(
-        self, key: str, data: bytes, content_type: str, content_encoding: str | None,
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        content_encoding: str | None,
         checkpoint: Checkpoint | None,
-    ) -> ObjectInfo:  # fmt: skip
+    ) -> ObjectInfo:
         assert self.part_bytes is not None
         progress = checkpoint.load() if checkpoint is not None else None
         upload_id = progress["upload_id"] if progress and progress["upload_id"] in self._uploads else None

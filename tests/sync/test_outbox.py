@@ -70,20 +70,26 @@ def test_priority_then_queue_order_then_dependencies(tmp_path: Path, outbox: Out
     f = _file(tmp_path, "f", b"x")
     cal = f"stations/{S}/calibration/cam1/0123456789ab/platepar_cmn2010.cal"
     rec = f"stations/{S}/meteors/2026-08-12/m1/meteor.json"
-    outbox.enqueue([
-        _up("index/2026/2026-08-12.json", f, Priority.INDEX, depends_on=(rec,)),
-        _up("meteors/2026-08-12/m1/clip.mp4", f, Priority.CLIP),
-        Upload(rec, f, "meteor", Priority.RECORD, depends_on=(cal,)),
-        Upload(cal, f, "calibration", Priority.CALIBRATION),
-        Upload(f"live/{S}/2026-08-12/m1/meteor.json", f, "live", Priority.LIVE),
-    ])  # fmt: skip
+    outbox.enqueue(
+        [
+            _up("index/2026/2026-08-12.json", f, Priority.INDEX, depends_on=(rec,)),
+            _up("meteors/2026-08-12/m1/clip.mp4", f, Priority.CLIP),
+            Upload(rec, f, "meteor", Priority.RECORD, depends_on=(cal,)),
+            Upload(cal, f, "calibration", Priority.CALIBRATION),
+            Upload(f"live/{S}/2026-08-12/m1/meteor.json", f, "live", Priority.LIVE),
+        ]
+    )
     order = []
     while (item := outbox.claim_next("me")) is not None:
         order.append(item.key.split("/", 2)[2])
         outbox.mark_done(item.key, item.gen, None)
-    assert order == ["2026-08-12/m1/meteor.json", "calibration/cam1/0123456789ab/platepar_cmn2010.cal",
-                     "meteors/2026-08-12/m1/meteor.json", "index/2026/2026-08-12.json",
-                     "meteors/2026-08-12/m1/clip.mp4"]  # fmt: skip
+    assert order == [
+        "2026-08-12/m1/meteor.json",
+        "calibration/cam1/0123456789ab/platepar_cmn2010.cal",
+        "meteors/2026-08-12/m1/meteor.json",
+        "index/2026/2026-08-12.json",
+        "meteors/2026-08-12/m1/clip.mp4",
+    ]
 
 
 def test_a_dependency_in_flight_blocks_its_dependents(tmp_path: Path, outbox: Outbox) -> None:
@@ -127,9 +133,13 @@ def test_rows_left_sending_by_a_dead_owner_come_back(tmp_path: Path) -> None:
 def test_withdraw_deletes_sent_objects_and_drops_unsent_ones(tmp_path: Path, outbox: Outbox) -> None:
     f = _file(tmp_path, "f", b"x")
     prefix = f"stations/{S}/meteors/2026-08-12/m1/"
-    outbox.enqueue([Upload(prefix + "meteor.json", f, "meteor", Priority.RECORD),
-                    Upload(prefix + "clip.mp4", f, "clip", Priority.CLIP),
-                    Upload(prefix[:-1] + "_2/meteor.json", f, "meteor", Priority.RECORD)])  # fmt: skip
+    outbox.enqueue(
+        [
+            Upload(prefix + "meteor.json", f, "meteor", Priority.RECORD),
+            Upload(prefix + "clip.mp4", f, "clip", Priority.CLIP),
+            Upload(prefix[:-1] + "_2/meteor.json", f, "meteor", Priority.RECORD),
+        ]
+    )
     item = outbox.claim_next("me")
     assert item is not None and item.key == prefix + "meteor.json"
     outbox.mark_done(item.key, item.gen, None)
@@ -144,8 +154,12 @@ def test_withdraw_deletes_sent_objects_and_drops_unsent_ones(tmp_path: Path, out
 def test_replace_group_withdraws_what_the_new_version_lacks(tmp_path: Path, outbox: Outbox) -> None:
     f = _file(tmp_path, "f", b"x")
     p = f"stations/{S}/meteors/2026-08-12/m1/"
-    outbox.enqueue([Upload(p + "clip.mp4", f, "clip", Priority.CLIP),
-                    Upload(p + "clip_hd.mp4", f, "clip", Priority.CLIP_HD)])  # fmt: skip
+    outbox.enqueue(
+        [
+            Upload(p + "clip.mp4", f, "clip", Priority.CLIP),
+            Upload(p + "clip_hd.mp4", f, "clip", Priority.CLIP_HD),
+        ]
+    )
     queued, withdrawn = outbox.replace_group(p, [Upload(p + "clip.mp4", f, "clip", Priority.CLIP)])
     assert (queued, withdrawn) == ([], [p + "clip_hd.mp4"])
 

@@ -22,8 +22,15 @@ def _files(tmp_path: Path, n: int, size: int = 100, seed: int = 1) -> list[Uploa
     for i in range(n):
         path = tmp_path / f"f{i}.bin"
         path.write_bytes(rng.randbytes(size))
-        ups.append(Upload(f"stations/{S}/meteors/2026-08-12/m{i}/clip.mp4", path, "clip", Priority.CLIP,
-                          day="2026-08-12"))  # fmt: skip
+        ups.append(
+            Upload(
+                f"stations/{S}/meteors/2026-08-12/m{i}/clip.mp4",
+                path,
+                "clip",
+                Priority.CLIP,
+                day="2026-08-12",
+            )
+        )
     return ups
 
 

@@ -179,3 +179,61 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self.now_s += seconds
         self.mono_s += seconds
+
+
+class DirStore(MemoryStore):
+    """The same contract kept in a directory (so a process killed mid-upload leaves what a real store
+    would: the old object or none, never a part): each put writes a temporary file, slowly when
+    ``slow_s`` says so, then renames it into place. ETags are the MD5 of the bytes."""
+
+    def __init__(self, root: Path, slow_s: float = 0.0, started: Path | None = None) -> None:
+        super().__init__()
+        self.root = root
+        self.slow_s = slow_s
+        self.started = started  # touched when a put begins (the test kills the process then)
+
+    def _path(self, key: str) -> Path:
+        return self.root / key
+
+    def put_file(
+        self, key: str, path: Path, *, content_type: str, content_encoding: str | None = None,
+        checkpoint: Checkpoint | None = None,
+    ) -> ObjectInfo:  # fmt: skip
+        import os
+        import time
+
+        self._enter("put_file", key)
+        data = path.read_bytes()
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+        if self.started is not None:
+            self.started.write_text(key)
+        with tmp.open("wb") as f:
+            for i in range(0, len(data), 1024):
+                f.write(data[i : i + 1024])
+                f.flush()
+                time.sleep(self.slow_s)
+        tmp.rename(target)
+        self.puts[key] += 1
+        return ObjectInfo(key, len(data), hashlib.md5(data).hexdigest())
+
+    def head(self, key: str) -> ObjectInfo | None:
+        self._enter("head", key)
+        try:
+            data = self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        return ObjectInfo(key, len(data), hashlib.md5(data).hexdigest())
+
+    def delete(self, key: str) -> None:
+        self._enter("delete", key)
+        self._path(key).unlink(missing_ok=True)
+
+    def keys(self) -> list[str]:
+        """Every object's key (temporaries of killed writers are not objects)."""
+        return sorted(
+            p.relative_to(self.root).as_posix()
+            for p in self.root.rglob("*")
+            if p.is_file() and not p.name.startswith(".tmp-")
+        )

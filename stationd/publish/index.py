@@ -147,15 +147,15 @@ def _rebuild(config: StationConfig, day: str, outbox: Outbox) -> IndexReport:
         )
     )
     exports = StationLayout(config.station.data_dir).exports(day)
-    files = (
-        sorted(p for p in exports.glob("*") if p.is_file() and not p.name.startswith("."))
+    files = (  # exports/<day>/<camera>/FTPdetectinfo_*.txt
+        sorted(p for p in exports.rglob("*") if p.is_file() and not p.name.startswith("."))
         if exports.is_dir()
         else []
     )
     queued = outbox.enqueue(uploads)
     export_uploads = [
         Upload(
-            export_key(station, day, p.name),
+            export_key(station, day, p.relative_to(exports).as_posix()),
             p,
             "export",
             Priority.EXPORT,

@@ -151,15 +151,27 @@ class Outbox:
     def enqueue(self, uploads: Iterable[Upload]) -> list[str]:
         """Queue each upload unless its key already holds the same bytes; returns the keys (re)queued.
 
-        Files are read (checksums) before the transaction, so the store stays free for the stages.
+        Files are read (checksums) before the transaction, so the store stays free for the stages; a file
+        whose path, size and mtime are those its row recorded is not read again.
         """
-        digested = [(u, digest_file(u.path)) for u in uploads if self._own(u.key)]
+        digested = [(u, self._digest(u)) for u in uploads if self._own(u.key)]
         queued = []
         with self._transaction() as db:
             for upload, digest in digested:
                 if self._put_row(db, upload, digest):
                     queued.append(upload.key)
         return queued
+
+    def _digest(self, upload: Upload) -> Digest:
+        st = upload.path.stat()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT path, size_bytes, mtime_ns, sha256, md5 FROM outbox WHERE key=? AND op='put'",
+                (upload.key,),
+            ).fetchone()
+        if row is not None and (row[0], row[1], row[2]) == (str(upload.path), st.st_size, st.st_mtime_ns):
+            return Digest(st.st_size, st.st_mtime_ns, row[3], row[4])
+        return digest_file(upload.path)
 
     def _put_row(self, db: sqlite3.Connection, u: Upload, d: Digest) -> bool:
         row = db.execute("SELECT op, state, sha256 FROM outbox WHERE key=?", (u.key,)).fetchone()

@@ -226,11 +226,12 @@ class Daemon:
             self._log_stop()
             self.notifier.stopping("stopping: finishing running stages")
             self._watcher.stop()
-            if not self.uploader.stop(timeout_s=min(10.0, self.settings.shutdown_timeout_s)):
-                log.warning("the uploader is still finishing an upload; it is given back at the next start")
+            self.uploader.request_stop()
             if scheduler.running:
                 scheduler.pause()  # no new jobs; a running one finishes below
             self._shutdown_pool()
+            if not self.uploader.stop(timeout_s=min(10.0, self.settings.shutdown_timeout_s)):
+                log.warning("the uploader is still finishing an upload; it is given back at the next start")
             if scheduler.running:
                 scheduler.shutdown(wait=True)
             self.station.recover()  # claims of killed workers and their temporary files

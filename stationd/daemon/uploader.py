@@ -75,8 +75,12 @@ class Uploader:
         """Start the thread."""
         self._thread.start()
 
+    def request_stop(self) -> None:
+        """Ask the thread to stop without waiting (an upload in flight finishes or is given back)."""
+        self._stop.set()
+
     def stop(self, timeout_s: float = 10.0) -> bool:
-        """Ask the thread to stop (an upload in flight finishes or is given back); True when it ended."""
+        """Ask the thread to stop and wait for it up to ``timeout_s``; True when it ended."""
         self._stop.set()
         self._thread.join(timeout_s)
         return not self._thread.is_alive()

@@ -4,6 +4,7 @@ the upload alert, retention's guard and the uploader thread."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import shutil
 import time
@@ -236,3 +237,24 @@ def test_the_uploader_thread_sends_and_stops(cfg: StationConfig) -> None:
     )
     assert set(store.puts.values()) == {1}
     assert store.calls[0] == ("put_file", f"live/{S}/{D12}/{m}/meteor.json")  # live first
+
+
+def test_a_calibrated_meteor_waits_for_its_plate_solution(cfg: StationConfig) -> None:
+    layout = StationLayout(cfg.station.data_dir)
+    plate = layout.calibration_dir("cam1") / "platepar_cmn2010.cal"
+    plate.parent.mkdir(parents=True)
+    plate.write_text('{"station_code": "XX0001"}')
+    sha12 = hashlib.sha256(plate.read_bytes()).hexdigest()[:12]
+    m = _meteor(cfg, D12, 6, mag=1.0)
+    path = layout.meteor_dir(D12, "cam1", m) / "meteor.json"
+    record = json.loads(path.read_text())
+    record["calibration"] = {"solution_id": f"platepar_cmn2010.cal#{sha12}", "residual_px": 0.3}
+    path.write_text(json.dumps(record))
+    publish_meteors(cfg, D12, "cam1", [m])
+    with open_outbox(cfg) as outbox:
+        order = []
+        while (item := outbox.claim_next("me")) is not None:
+            order.append(item.key)
+            outbox.mark_done(item.key, item.gen, None)
+    cal = f"stations/{S}/calibration/cam1/{sha12}/platepar_cmn2010.cal"
+    assert order.index(cal) < order.index(f"stations/{S}/meteors/{D12}/{m}/meteor.json")

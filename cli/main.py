@@ -28,6 +28,7 @@ from calibration import CalibrationError
 from cli.calibrate_cmd import calibrate
 from cli.config_cmd import config
 from cli.demo_cmd import demo
+from cli.import_cmd import import_cmd
 from cli.install_cmd import install_service_cmd
 from cli.logs_cmd import logs
 from cli.meteors_cmd import detect, export, meteors
@@ -81,6 +82,7 @@ cli.add_command(config)
 cli.add_command(demo)
 cli.add_command(detect)
 cli.add_command(export)
+cli.add_command(import_cmd)
 cli.add_command(index)
 cli.add_command(install_service_cmd)
 cli.add_command(logs)

@@ -25,6 +25,7 @@ from stationd.errors import (
     StationError,
     UsageError,
 )
+from stationd.imports import ImportReport, RmsStation, import_ftpdetectinfo, read_rms_config
 from stationd.ops.install import CONFIG_PATH, DEFAULT_DATA_DIR, install_service
 from stationd.ops.logs import configure_from_config, follow_records, render_record, tail_records
 from stationd.ops.night import night_report
@@ -60,6 +61,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "FilePlate",
+    "ImportReport",
     "IndexReport",
     "LockHeldError",
     "Minute",
@@ -67,6 +69,7 @@ __all__ = [
     "ProcessingSection",
     "ReprocessReport",
     "RetryReport",
+    "RmsStation",
     "STAGE_ORDER",
     "ScanStageResult",
     "StageContext",
@@ -91,6 +94,7 @@ __all__ = [
     "existing_station",
     "export_day",
     "follow_records",
+    "import_ftpdetectinfo",
     "install_service",
     "iter_records",
     "load_config",
@@ -102,6 +106,7 @@ __all__ = [
     "placeholder_problems",
     "plural",
     "prepare_run",
+    "read_rms_config",
     "rebuild_index",
     "render_record",
     "resolve_config_path",

@@ -190,3 +190,15 @@ def test_dirty_days(tmp_path: Path, outbox: Outbox) -> None:
     assert outbox.dirty_days() == [("2026-08-12", 3)]
     outbox.mark_day_built("2026-08-12", 3)
     assert outbox.dirty_days() == []
+
+
+def test_a_day_filter_takes_that_day_and_rows_of_no_day(tmp_path: Path, outbox: Outbox) -> None:
+    f = _file(tmp_path, "f", b"x")
+    outbox.enqueue([_up("meteors/2026-08-12/a/meteor.json", f, day="2026-08-12"),
+                    _up("meteors/2026-08-13/b/meteor.json", f, day="2026-08-13"),
+                    _up("status.json", f, Priority.STATUS)])  # fmt: skip
+    taken = []
+    while (item := outbox.claim_next("me", day="2026-08-13")) is not None:
+        taken.append(item.key.rsplit("/", 2)[-2])
+        outbox.mark_done(item.key, item.gen, None)
+    assert taken == ["XX0001", "b"]  # status.json (no day) and the 13th's record, not the 12th's

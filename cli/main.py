@@ -39,6 +39,7 @@ from cli.run_cmd import run
 from cli.sky_cmd import sky
 from cli.solve_cmd import solve
 from cli.status_cmd import status
+from cli.sync_cmd import index, sync
 from cli.work_cmd import reprocess, retry, scan
 from detection import DetectionError, MaskError
 from stationd import EXIT_FAILURE, EXIT_USAGE, StationError
@@ -85,6 +86,7 @@ cli.add_command(demo)
 cli.add_command(detect)
 cli.add_command(export)
 cli.add_command(import_cmd)
+cli.add_command(index)
 cli.add_command(install_service_cmd)
 cli.add_command(logs)
 cli.add_command(meteors)
@@ -96,6 +98,7 @@ cli.add_command(scan)
 cli.add_command(sky)
 cli.add_command(solve)
 cli.add_command(status)
+cli.add_command(sync)
 
 
 def main() -> None:

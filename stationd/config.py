@@ -110,7 +110,9 @@ class StorageSection:
     region: str = "us-east-1"
     addressing: str = "path"
     credentials_file: Path | None = None
-    bandwidth_kib_s: float | None = None
+    bandwidth_kib_s: float | None = None  # cap on all uploads (None: none)
+    live_max_mag: float = -4.0  # calibrated meteors this bright go live too (fireballs always do)
+    heartbeat_s: float = 300.0  # status.json is published this often
 
     def store_settings(self, data_dir: Path) -> StoreSettings:
         """The settings ``sync.open_store`` takes (the local store defaults to ``<data_dir>/store``)."""
@@ -170,6 +172,7 @@ class HealthSection:
     backlog_min: int = 30  # pending stage runs before a growing backlog is reported
     backlog_window_min: float = 30.0  # ... growing over this window
     check_clock: bool = True
+    upload_failing_min: float = 60.0  # uploads failing for this long raise the ``upload`` alert
 
 
 @dataclass(frozen=True)
@@ -373,7 +376,7 @@ def _read_storage(r: Reader, raw: Mapping[str, Any]) -> StorageSection:
         "addressing",
         "credentials_file",
     }
-    r.unknown(s, known | {"bandwidth_kib_s"}, w)
+    r.unknown(s, known | {"bandwidth_kib_s", "live_max_mag", "heartbeat_s"}, w)
     section = StorageSection(
         backend=r.get(s, "backend", w, choice(STORAGE_BACKENDS), f"one of {STORAGE_BACKENDS}", "local"),
         path=r.get(s, "path", w, path_value, "a directory path", None),
@@ -386,6 +389,8 @@ def _read_storage(r: Reader, raw: Mapping[str, Any]) -> StorageSection:
         ),
         credentials_file=r.get(s, "credentials_file", w, path_value, "a file path", None),
         bandwidth_kib_s=r.get(s, "bandwidth_kib_s", w, number(above=0), "KiB/s > 0", None),
+        live_max_mag=r.get(s, "live_max_mag", w, number(-30, 10), "a magnitude in [-30, 10]", -4.0),
+        heartbeat_s=r.get(s, "heartbeat_s", w, number(low=30), "seconds >= 30", 300.0),
     )
     if section.backend == "s3" and not section.bucket:
         r.problems.append(ConfigProblem("storage.bucket", None, "a bucket name when backend is s3"))
@@ -453,7 +458,7 @@ def _read_health(r: Reader, raw: Mapping[str, Any]) -> HealthSection:
     s = r.mapping(raw, "health", "")
     w = "health"
     known = {"no_video_min", "max_candidates_per_hour", "max_failures_per_hour", "backlog_min",
-             "backlog_window_min", "check_clock"}  # fmt: skip
+             "backlog_window_min", "check_clock", "upload_failing_min"}  # fmt: skip
     r.unknown(s, known, w)
     return HealthSection(
         no_video_min=r.get(s, "no_video_min", w, number(above=0), "minutes > 0", 10.0),
@@ -462,6 +467,7 @@ def _read_health(r: Reader, raw: Mapping[str, Any]) -> HealthSection:
         backlog_min=r.get(s, "backlog_min", w, integer(1), "an integer >= 1", 30),
         backlog_window_min=r.get(s, "backlog_window_min", w, number(above=0), "minutes > 0", 30.0),
         check_clock=r.get(s, "check_clock", w, flag, "true or false", True),
+        upload_failing_min=r.get(s, "upload_failing_min", w, number(above=0), "minutes > 0", 60.0),
     )
 
 

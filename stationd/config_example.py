@@ -65,6 +65,8 @@ storage:
   #                              # AWS shared files. Never put keys in this file.
   prefix: ""                     # put before every key (e.g. "gmn/")
   # bandwidth_kib_s: 500         # cap on uploads (all transfers together)
+  live_max_mag: -4.0             # calibrated meteors this bright go to live/ at once (fireballs always)
+  heartbeat_s: 300               # publish status.json this often
 
 retention:
   # max_disk_gb: 100             # keep the data directory under this size
@@ -93,6 +95,7 @@ health:                          # conditions that raise an alert (log, status.j
   backlog_min: 30                # pending work that keeps growing over backlog_window_min
   backlog_window_min: 30
   check_clock: true              # alert when the kernel says the clock is not synchronised (NTP)
+  upload_failing_min: 60         # alert when uploads have failed for this long
 
 alerts:                          # alerts are always logged and written to DATA_DIR/status.json
   # email_to: [operator@example.org]

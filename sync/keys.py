@@ -7,6 +7,7 @@
     stations/<STATION>/index/YYYY.json.gz                    yearly roll-up
     stations/<STATION>/meteors/YYYY-MM-DD/<meteor_id>/<file> meteor.json, stack.jpg, clip.mp4
     stations/<STATION>/calibration/<part>/...                plate solutions
+    stations/<STATION>/exports/YYYY-MM-DD/<file>             FTPdetectinfo and platepars of a night
     live/<STATION>/<part>/...                                bright events
     events/YYYY-MM-DD/<event_id>/<part>/...                  claims, solutions, failures (shared area)
 
@@ -171,6 +172,23 @@ class StationKeys:
     def meteor(self, day: date | str, meteor_id: str, name: str) -> str:
         """One file of a meteor (``meteor.json``, ``stack.jpg``, ``clip.mp4``, ``clip_hd.mp4``...)."""
         return self.meteor_prefix(day, meteor_id) + check_part(name, "file name")
+
+    def live_meteor_prefix(self, day: date | str, meteor_id: str) -> str:
+        """The folder of one bright event's objects under ``live/<STATION>/`` (a listing prefix)."""
+        return f"{self.live_root}{_day(day)}/{check_part(meteor_id, 'meteor id')}/"
+
+    def export_prefix(self, day: date | str) -> str:
+        """``stations/<STATION>/exports/<day>/``: the night's exports for other networks (FTPdetectinfo,
+        platepars)."""
+        return f"{self.root}exports/{_day(day)}/"
+
+    def export(self, day: date | str, relative: str) -> str:
+        """One export of a night; ``relative`` is its path in the night's exports folder (``a/b`` allowed)."""
+        return self._under(self.export_prefix(day)[:-1] + "/", tuple(relative.split("/")))
+
+    def owns(self, key: str) -> bool:
+        """Whether ``key`` is under this station's own roots (the only keys it may replace or delete)."""
+        return check_key(key).startswith((self.root, self.live_root))
 
     def calibration(self, *parts: str) -> str:
         """A calibration object, e.g. ``calibration("cam1", "platepar_cmn2010.cal")``."""

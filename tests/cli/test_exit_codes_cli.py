@@ -58,4 +58,6 @@ def test_an_error_escaping_a_command_exits_with_its_code(
 def test_help_says_an_unusable_mask_and_refused_store_credentials_exit_2() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     text = " ".join(result.output.split())
-    assert "2 usage or configuration error (a bad argument, an unusable mask, store credentials refused)" in text
+    assert (
+        "2 usage or configuration error (a bad argument, an unusable mask, store credentials refused)" in text
+    )

@@ -12,7 +12,8 @@ An error that escapes a command is printed as one line on stderr and mapped to i
 - every other ``DetectionError`` (an unreadable video, FF, FTPdetectinfo or values file) and every
   ``CalibrationError`` (an unreadable star catalogue) exits 1: the work failed on data, not on an argument;
 - ``StoreAuthError`` and ``StoreConfigError`` exit 2 (the store's credentials or configuration must be
-  fixed); every other ``SyncError`` (the store did not answer) exits 1.
+  fixed); every other ``SyncError`` (the store did not answer) exits 1;
+- every ``TrajectoryError`` (an unreadable observation file, observations that give no trajectory) exits 1.
 
 Anything else is a bug and keeps its traceback (Python exits 1).
 """
@@ -28,6 +29,7 @@ from calibration import CalibrationError
 from cli.calibrate_cmd import calibrate
 from cli.config_cmd import config
 from cli.demo_cmd import demo
+from cli.import_cmd import import_cmd
 from cli.install_cmd import install_service_cmd
 from cli.logs_cmd import logs
 from cli.meteors_cmd import detect, export, meteors
@@ -35,11 +37,14 @@ from cli.night_cmd import night
 from cli.options import stderr
 from cli.run_cmd import run
 from cli.sky_cmd import sky
+from cli.solve_cmd import solve
 from cli.status_cmd import status
+from cli.sync_cmd import index, sync
 from cli.work_cmd import reprocess, retry, scan
 from detection import DetectionError, MaskError
 from stationd import EXIT_FAILURE, EXIT_USAGE, StationError
 from sync import StoreAuthError, StoreConfigError, SyncError
+from trajectory import TrajectoryError
 
 _EPILOG = """\b
 Exit codes:
@@ -50,7 +55,7 @@ Exit codes:
 """
 
 
-def _exit_code_of(exc: StationError | DetectionError | CalibrationError | SyncError) -> int:
+def _exit_code_of(exc: StationError | DetectionError | CalibrationError | SyncError | TrajectoryError) -> int:
     """The documented exit code of an error that escaped a command (see the module docstring)."""
     if isinstance(exc, StationError):
         return exc.exit_code
@@ -64,7 +69,7 @@ class _StationGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (StationError, DetectionError, CalibrationError, SyncError) as exc:
+        except (StationError, DetectionError, CalibrationError, SyncError, TrajectoryError) as exc:
             stderr.print(f"[bold red]error:[/] {exc}", highlight=False)
             sys.exit(_exit_code_of(exc))
 
@@ -80,6 +85,8 @@ cli.add_command(config)
 cli.add_command(demo)
 cli.add_command(detect)
 cli.add_command(export)
+cli.add_command(import_cmd)
+cli.add_command(index)
 cli.add_command(install_service_cmd)
 cli.add_command(logs)
 cli.add_command(meteors)
@@ -89,7 +96,9 @@ cli.add_command(retry)
 cli.add_command(run)
 cli.add_command(scan)
 cli.add_command(sky)
+cli.add_command(solve)
 cli.add_command(status)
+cli.add_command(sync)
 
 
 def main() -> None:

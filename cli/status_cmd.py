@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from cli.options import config_option, json_option, load, print_json, stdout
-from stationd import Station, parse_day
+from stationd import Station, outbox_overview, parse_day
 
 _STYLE = {"done": "green", "pending": "yellow", "running": "cyan", "failed": "red", "quarantined": "magenta"}
 
@@ -19,11 +19,14 @@ _STYLE = {"done": "green", "pending": "yellow", "running": "cyan", "failed": "re
 @config_option
 @json_option
 def status(day: str | None, config_path: Path | None, as_json: bool) -> None:
-    """Show the station's state: every day's counts, or every minute of DAY with its candidates."""
+    """Show the station's state: every day's counts, the outbox and whether the store answers, or every
+    minute of DAY with its candidates."""
     cfg = load(config_path)
     the_day = parse_day(day).isoformat() if day else None
     with Station(cfg, read_only=True) as station:
         data = station.status(the_day)
+    if the_day is None:
+        data["outbox"] = outbox_overview(cfg)
     if as_json:
         print_json(data)
     elif the_day is None:
@@ -46,16 +49,23 @@ def _render_day(data: dict[str, Any]) -> None:
         result = m["candidates"] or {}
         text = result.get("status", "")
         if result.get("candidates"):
-            spans = ", ".join(f"{c['start_utc'][11:22]} ({c['frame_start']}-{c['frame_end']})"
-                              for c in result["candidates"])  # fmt: skip
+            spans = ", ".join(
+                f"{c['start_utc'][11:22]} ({c['frame_start']}-{c['frame_end']})" for c in result["candidates"]
+            )
             text = f"{text}: {spans}"
         verified = (m["verify"] or {}).get("meteors", [])
         if verified:
             text = f"{text}; meteors: {', '.join(verified)}"
         error = next((s["error"] for s in m["stages"].values() if s["error"]), None)
-        table.add_row(m["start_utc"][11:19], m["camera"], m["file"], _cell(m["stages"].get("scan")),
-                      _cell(m["stages"].get("candidates")), _cell(m["stages"].get("verify")),
-                      text or (error or ""))  # fmt: skip
+        table.add_row(
+            m["start_utc"][11:19],
+            m["camera"],
+            m["file"],
+            _cell(m["stages"].get("scan")),
+            _cell(m["stages"].get("candidates")),
+            _cell(m["stages"].get("verify")),
+            text or (error or ""),
+        )
     stdout.print(table)
     stdout.print(_day_summary(data), highlight=False)
 
@@ -100,6 +110,7 @@ def _render_station(data: dict[str, Any]) -> None:
     if not alerts:
         console.print("[green]no active alerts[/]")
     console.print(_disk_line(data["disk"]), highlight=False)
+    console.print(_outbox_line(data["outbox"]), highlight=False)
     table = Table(title="days")
     for col in ("day", "scan", "candidates", "verify", "meteors"):
         table.add_column(col)
@@ -135,15 +146,35 @@ def _ago(age_s: float | None) -> str:
 
 
 def _daemon_line(d: dict[str, Any]) -> str:
-    beat = "no heartbeat yet" if d["heartbeat_utc"] is None else (
-        f"last heartbeat {_time(d['heartbeat_utc'])} ({_ago(d['heartbeat_age_s'])})"
-    )  # fmt: skip
+    beat = (
+        "no heartbeat yet"
+        if d["heartbeat_utc"] is None
+        else (f"last heartbeat {_time(d['heartbeat_utc'])} ({_ago(d['heartbeat_age_s'])})")
+    )
     if d["running"]:
         colour = "yellow" if d["heartbeat_stale"] else "green"
         return f"daemon: [{colour}]running[/], pid {d['pid']}, since {_time(d['since_utc'])}; {beat}"
     if d["lock_held"]:
         return f"daemon: [yellow]the lock is held, but its pid {d['pid']} is not a live process[/]; {beat}"
     return f"daemon: [red]not running[/]; {beat}"
+
+
+def _outbox_line(o: dict[str, Any]) -> str:
+    """``outbox: 12 pending (3.4 MB, oldest ...), 0 failed; store answers`` (and the last error)."""
+    oldest = f", oldest {_time(o['oldest_pending_utc'])}" if o["oldest_pending_utc"] else ""
+    text = f"outbox: {o['pending']} pending ({o['pending_bytes'] / 1e6:.1f} MB{oldest}), {o['failed']} failed"
+    store = o.get("store")
+    if store is not None:
+        text += (
+            "; store [green]answers[/]"
+            if store["answers"]
+            else f"; store [red]does not answer[/]: {store['error']}"
+        )
+    if o["failing_since_utc"]:
+        text += f"; uploads failing since {_time(o['failing_since_utc'])}"
+    if o["last_error"]:
+        text += f"; last error: {o['last_error']}"
+    return text
 
 
 def _disk_line(d: dict[str, Any]) -> str:

@@ -25,11 +25,15 @@ from stationd.errors import (
     StationError,
     UsageError,
 )
+from stationd.imports import ImportReport, RmsStation, import_ftpdetectinfo, read_rms_config
 from stationd.ops.install import CONFIG_PATH, DEFAULT_DATA_DIR, install_service
 from stationd.ops.logs import configure_from_config, follow_records, render_record, tail_records
 from stationd.ops.night import night_report
 from stationd.ops.sky import write_sky
 from stationd.plate_files import FilePlate, calibrate_files
+from stationd.publish.index import IndexReport, rebuild_index
+from stationd.publish.outbox import outbox_overview
+from stationd.publish.send import SyncReport, sync_now
 from stationd.stages import STAGE_ORDER, Outcome, StageContext, StageRunner
 from stationd.stages.calibrate import CalibrateDayReport, calibrate_day
 from stationd.stages.results import (
@@ -57,12 +61,15 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "FilePlate",
+    "ImportReport",
+    "IndexReport",
     "LockHeldError",
     "Minute",
     "Outcome",
     "ProcessingSection",
     "ReprocessReport",
     "RetryReport",
+    "RmsStation",
     "STAGE_ORDER",
     "ScanStageResult",
     "StageContext",
@@ -74,6 +81,7 @@ __all__ = [
     "StationError",
     "StationLayout",
     "Status",
+    "SyncReport",
     "UsageError",
     "VerifyStageResult",
     "atomic_write_text",
@@ -86,20 +94,25 @@ __all__ = [
     "existing_station",
     "export_day",
     "follow_records",
+    "import_ftpdetectinfo",
     "install_service",
     "iter_records",
     "load_config",
     "meteor_settings",
     "night_report",
+    "outbox_overview",
     "parse_config",
     "parse_day",
     "placeholder_problems",
     "plural",
     "prepare_run",
+    "read_rms_config",
+    "rebuild_index",
     "render_record",
     "resolve_config_path",
     "run_demo",
     "scan_file",
+    "sync_now",
     "tail_records",
     "write_sky",
 ]

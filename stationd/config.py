@@ -24,6 +24,8 @@ from calibration.camera import plate_scale_px_per_deg
 from stationd.config_reader import Reader, choice, emails, flag, integer, number, path_value, url
 from stationd.disk.layout import DEFAULT_PATTERN, compile_pattern
 from stationd.errors import ConfigError, ConfigProblem
+from sync import StoreConfigError, StoreSettings
+from sync.settings import ADDRESSING_STYLES, BACKENDS
 
 log = logging.getLogger("stationd.config")
 
@@ -32,7 +34,9 @@ FF_POLICIES = ("all", "candidates", "none")
 DECODERS = ("auto", "pyav", "opencv")
 DAYTIME_POLICIES = ("skip", "low-priority", "process")
 PROJECTIONS = ("equidistant", "rectilinear")
-STORAGE_BACKENDS = ("local", "s3")
+STORAGE_BACKENDS = BACKENDS
+#: Keys that look like credentials: refused with their value hidden (a secret must not be echoed back).
+_CREDENTIAL_WORDS = ("secret", "access_key", "password", "token", "credential")
 
 
 @dataclass(frozen=True)
@@ -95,12 +99,33 @@ class ProcessingSection:
 
 @dataclass(frozen=True)
 class StorageSection:
+    """Where results are published (DESIGN 6). Credentials are never here: they come from the environment,
+    the AWS shared files or the file ``credentials_file`` names."""
+
     backend: str = "local"
     path: Path | None = None
     endpoint_url: str | None = None
     bucket: str | None = None
     prefix: str = ""
-    bandwidth_kib_s: float | None = None
+    region: str = "us-east-1"
+    addressing: str = "path"
+    credentials_file: Path | None = None
+    bandwidth_kib_s: float | None = None  # cap on all uploads (None: none)
+    live_max_mag: float = -4.0  # calibrated meteors this bright go live too (fireballs always do)
+    heartbeat_s: float = 300.0  # status.json is published this often
+
+    def store_settings(self, data_dir: Path) -> StoreSettings:
+        """The settings ``sync.open_store`` takes (the local store defaults to ``<data_dir>/store``)."""
+        return StoreSettings(
+            backend=self.backend,
+            path=self.path or data_dir / "store",
+            endpoint_url=self.endpoint_url,
+            bucket=self.bucket,
+            prefix=self.prefix,
+            region=self.region,
+            addressing=self.addressing,
+            credentials_file=self.credentials_file,
+        )
 
 
 @dataclass(frozen=True)
@@ -147,6 +172,7 @@ class HealthSection:
     backlog_min: int = 30  # pending stage runs before a growing backlog is reported
     backlog_window_min: float = 30.0  # ... growing over this window
     check_clock: bool = True
+    upload_failing_min: float = 60.0  # uploads failing for this long raise the ``upload`` alert
 
 
 @dataclass(frozen=True)
@@ -327,19 +353,52 @@ def _read_processing(r: Reader, raw: Mapping[str, Any]) -> ProcessingSection:
 
 
 def _read_storage(r: Reader, raw: Mapping[str, Any]) -> StorageSection:
-    s = r.mapping(raw, "storage", "")
+    s = dict(r.mapping(raw, "storage", ""))
     w = "storage"
-    r.unknown(s, {"backend", "path", "endpoint_url", "bucket", "prefix", "bandwidth_kib_s"}, w)
+    for key in [k for k in s if any(word in str(k).lower() for word in _CREDENTIAL_WORDS)]:
+        if key != "credentials_file":
+            s.pop(key)
+            r.problems.append(
+                ConfigProblem(
+                    f"{w}.{key}",
+                    "<hidden>",
+                    "no credentials in this file: set them in the environment, the AWS shared files "
+                    "or the file storage.credentials_file names",
+                )
+            )
+    known = {
+        "backend",
+        "path",
+        "endpoint_url",
+        "bucket",
+        "prefix",
+        "region",
+        "addressing",
+        "credentials_file",
+    }
+    r.unknown(s, known | {"bandwidth_kib_s", "live_max_mag", "heartbeat_s"}, w)
     section = StorageSection(
         backend=r.get(s, "backend", w, choice(STORAGE_BACKENDS), f"one of {STORAGE_BACKENDS}", "local"),
         path=r.get(s, "path", w, path_value, "a directory path", None),
         endpoint_url=r.get(s, "endpoint_url", w, str, "a URL", None),
         bucket=r.get(s, "bucket", w, str, "a bucket name", None),
         prefix=r.get(s, "prefix", w, str, "a key prefix", ""),
+        region=r.get(s, "region", w, str, "a region name", "us-east-1"),
+        addressing=r.get(
+            s, "addressing", w, choice(ADDRESSING_STYLES), f"one of {ADDRESSING_STYLES}", "path"
+        ),
+        credentials_file=r.get(s, "credentials_file", w, path_value, "a file path", None),
         bandwidth_kib_s=r.get(s, "bandwidth_kib_s", w, number(above=0), "KiB/s > 0", None),
+        live_max_mag=r.get(s, "live_max_mag", w, number(-30, 10), "a magnitude in [-30, 10]", -4.0),
+        heartbeat_s=r.get(s, "heartbeat_s", w, number(low=30), "seconds >= 30", 300.0),
     )
     if section.backend == "s3" and not section.bucket:
         r.problems.append(ConfigProblem("storage.bucket", None, "a bucket name when backend is s3"))
+    elif not any(p.key.startswith("storage.") for p in r.problems):
+        try:  # what sync itself refuses (a prefix with '..', an endpoint that is not a URL)
+            section.store_settings(Path("/"))
+        except StoreConfigError as exc:
+            r.problems.append(ConfigProblem("storage", None, str(exc)))
     return section
 
 
@@ -399,7 +458,7 @@ def _read_health(r: Reader, raw: Mapping[str, Any]) -> HealthSection:
     s = r.mapping(raw, "health", "")
     w = "health"
     known = {"no_video_min", "max_candidates_per_hour", "max_failures_per_hour", "backlog_min",
-             "backlog_window_min", "check_clock"}  # fmt: skip
+             "backlog_window_min", "check_clock", "upload_failing_min"}  # fmt: skip
     r.unknown(s, known, w)
     return HealthSection(
         no_video_min=r.get(s, "no_video_min", w, number(above=0), "minutes > 0", 10.0),
@@ -408,6 +467,7 @@ def _read_health(r: Reader, raw: Mapping[str, Any]) -> HealthSection:
         backlog_min=r.get(s, "backlog_min", w, integer(1), "an integer >= 1", 30),
         backlog_window_min=r.get(s, "backlog_window_min", w, number(above=0), "minutes > 0", 30.0),
         check_clock=r.get(s, "check_clock", w, flag, "true or false", True),
+        upload_failing_min=r.get(s, "upload_failing_min", w, number(above=0), "minutes > 0", 60.0),
     )
 
 

@@ -56,9 +56,17 @@ processing:
 storage:
   backend: local                 # local (a directory) | s3 (any S3-compatible service)
   path: {store}         # for the local backend
-  # endpoint_url: https://s3.example.org   # for s3; credentials come from the environment
+  # endpoint_url: https://s3.example.org   # for s3 (left out: AWS)
   # bucket: meteors
-  prefix: ""
+  # region: us-east-1
+  # addressing: path             # path (host/bucket/key, S3-compatible servers) | virtual (bucket.host/key)
+  # credentials_file: /etc/stationd/s3.credentials   # INI ([default] aws_access_key_id = ...,
+  #                              # aws_secret_access_key = ...) or YAML; left out: the environment or the
+  #                              # AWS shared files. Never put keys in this file.
+  prefix: ""                     # put before every key (e.g. "gmn/")
+  # bandwidth_kib_s: 500         # cap on uploads (all transfers together)
+  live_max_mag: -4.0             # calibrated meteors this bright go to live/ at once (fireballs always)
+  heartbeat_s: 300               # publish status.json this often
 
 retention:
   # max_disk_gb: 100             # keep the data directory under this size
@@ -87,6 +95,7 @@ health:                          # conditions that raise an alert (log, status.j
   backlog_min: 30                # pending work that keeps growing over backlog_window_min
   backlog_window_min: 30
   check_clock: true              # alert when the kernel says the clock is not synchronised (NTP)
+  upload_failing_min: 60         # alert when uploads have failed for this long
 
 alerts:                          # alerts are always logged and written to DATA_DIR/status.json
   # email_to: [operator@example.org]

@@ -39,6 +39,7 @@ from detection.timing import iso_utc
 from stationd.config import StationConfig
 from stationd.daemon.lock import StationLock
 from stationd.daemon.notify import Notifier
+from stationd.daemon.uploader import Uploader
 from stationd.daemon.watcher import IncomingWatcher
 from stationd.daemon.workers import Priority, Task, TaskResult, WorkerPool, WorkQueue
 from stationd.disk.atomic import atomic_move
@@ -49,6 +50,8 @@ from stationd.errors import EXIT_FAILURE, EXIT_OK
 from stationd.ops.health import HealthMonitor
 from stationd.ops.retention import enforce_retention
 from stationd.ops.sun import is_daytime_for
+from stationd.publish.heartbeat import publish_heartbeat
+from stationd.publish.outbox import open_outbox
 from stationd.stages import STAGE_ORDER, STAGE_VERSIONS
 from stationd.stages.results import ScanStageResult
 from stationd.station import Station
@@ -90,6 +93,11 @@ def _health(daemon: Daemon) -> None:
         daemon.health.check(datetime.now(UTC))
 
 
+def _heartbeat(daemon: Daemon) -> None:
+    with open_outbox(daemon.config) as outbox:
+        publish_heartbeat(daemon.config, daemon.station.store, outbox, daemon.started_s, time.time())
+
+
 RETRY_ATTEMPTS = 3
 """A failed stage is tried this many times in all, the retries at least ``RETRY_AFTER_S`` apart."""
 RETRY_AFTER_S = 600.0
@@ -109,6 +117,7 @@ def periodic_jobs(config: StationConfig) -> list[PeriodicJob]:
         PeriodicJob("retention", 600.0, _retention, first_delay_s=30.0),
         PeriodicJob("health", 60.0, _health, first_delay_s=10.0),
         PeriodicJob("retry", RETRY_AFTER_S, _retry_failed),
+        PeriodicJob("heartbeat", config.storage.heartbeat_s, _heartbeat, first_delay_s=15.0),
     ]
 
 
@@ -131,6 +140,8 @@ class Daemon:
         self._stop_at: float | None = None  # monotonic time of the first stop request
         self._stop_signal: int | None = None  # the signal that asked for it (None: request_stop)
         self._started_at = clock()
+        self.started_s = time.time()  # wall time of the start, for the heartbeat's uptime
+        self.uploader: Uploader | None = None
         self._force = False
         self._inbox: queue.SimpleQueue[Minute] = queue.SimpleQueue()  # minutes the sweep registered
         self._queue = WorkQueue(self.settings.queue_size)
@@ -199,6 +210,8 @@ class Daemon:
         scheduler = BackgroundScheduler(timezone="UTC")
         self._pool.start()
         self._watcher.start()
+        self.uploader = Uploader(self.config)
+        self.uploader.start()
         try:
             self._sweep_once(new=False)
             self._add_jobs(scheduler)
@@ -213,9 +226,12 @@ class Daemon:
             self._log_stop()
             self.notifier.stopping("stopping: finishing running stages")
             self._watcher.stop()
+            self.uploader.request_stop()
             if scheduler.running:
                 scheduler.pause()  # no new jobs; a running one finishes below
             self._shutdown_pool()
+            if not self.uploader.stop(timeout_s=min(10.0, self.settings.shutdown_timeout_s)):
+                log.warning("the uploader is still finishing an upload; it is given back at the next start")
             if scheduler.running:
                 scheduler.shutdown(wait=True)
             self.station.recover()  # claims of killed workers and their temporary files

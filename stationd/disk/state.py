@@ -6,6 +6,8 @@ Tables::
                 and when retention deleted its original (then no stage can run on it again)
     stage_runs  one row per (minute, stage): status, code version, owner of a running claim, attempts,
                 timings, error text, result (JSON)
+    outbox*     the upload outbox (version 4): its tables are ``sync.outbox.OUTBOX_SCHEMA``, used
+                through :class:`sync.outbox.Outbox` on the same file
 
 A stage claims its work in a transaction (``BEGIN IMMEDIATE``), so two processes (the daemon and a manual
 ``stationd reprocess``) never take the same minute. A claim names its owner (host, pid and the process's
@@ -27,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from detection.timing import iso_utc
+from sync.outbox import OUTBOX_SCHEMA
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _MIGRATIONS = {
     2: ["ALTER TABLE minutes ADD COLUMN pruned_utc TEXT"],
@@ -37,6 +40,7 @@ _MIGRATIONS = {
         "UPDATE stage_runs SET stage='candidates', version=replace(version, 'detect/', 'candidates/') "
         "WHERE stage='detect'"
     ],
+    4: list(OUTBOX_SCHEMA),  # the upload outbox
 }
 """Statements that bring a store of version ``v - 1`` to version ``v`` (new stores get the full schema)."""
 
@@ -71,7 +75,7 @@ CREATE TABLE IF NOT EXISTS stage_runs (
     PRIMARY KEY (minute_id, stage)
 );
 CREATE INDEX IF NOT EXISTS stage_runs_status ON stage_runs (stage, status);
-"""
+""" + ";\n".join(OUTBOX_SCHEMA)
 
 
 class Status(StrEnum):

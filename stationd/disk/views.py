@@ -84,9 +84,12 @@ def station_status(store: StateStore, station: str) -> dict[str, Any]:
     return {"station": station, "days": days, "totals": store.counts()}
 
 
-def station_overview(config: StationConfig, store: StateStore, now_utc: datetime) -> dict[str, Any]:
+def station_overview(
+    config: StationConfig, store: StateStore, now_utc: datetime, *, measure_data_dir: bool = True
+) -> dict[str, Any]:
     """The station at a glance: the daemon, the cameras' last minutes, the backlog, open alerts, the disk,
-    then :func:`station_status`'s table of days. ``now_utc`` gives the ages (seconds) of what is shown."""
+    then :func:`station_status`'s table of days. ``now_utc`` gives the ages (seconds) of what is shown;
+    ``measure_data_dir`` False skips walking the data directory for its size (the heartbeat)."""
     layout = StationLayout(config.station.data_dir)
     summary = station_status(store, config.station.id)
     totals = summary["totals"]
@@ -110,7 +113,7 @@ def station_overview(config: StationConfig, store: StateStore, now_utc: datetime
             "pending_by_stage": {stage: by.get(Status.PENDING.value, 0) for stage, by in totals.items()},
         },
         "alerts": active_alerts(layout.data_dir),
-        "disk": _disk_view(layout),
+        "disk": _disk_view(layout, measure_data_dir),
         "days": summary["days"],
         "totals": totals,
     }
@@ -147,7 +150,7 @@ def _daemon_view(layout: StationLayout, now_utc: datetime) -> dict[str, Any]:
     }
 
 
-def _disk_view(layout: StationLayout) -> dict[str, Any]:
+def _disk_view(layout: StationLayout, measure: bool = True) -> dict[str, Any]:
     try:
         usage = shutil.disk_usage(layout.data_dir)
     except OSError:
@@ -158,5 +161,5 @@ def _disk_view(layout: StationLayout) -> dict[str, Any]:
         "disk_total_gb": round(usage.total / GB, 6),
         "disk_free_gb": round(usage.free / GB, 6),
         "disk_used_gb": round(usage.used / GB, 6),
-        "data_dir_gb": round(tree_size(layout.data_dir) / GB, 6),
+        "data_dir_gb": round(tree_size(layout.data_dir) / GB, 6) if measure else None,
     }

@@ -15,6 +15,7 @@ key                  condition                                                  
                      minutes ago                                                                   warning
 ``disk``             free space under ``retention.min_free_gb``, or retention could not free enough  error
 ``clock``            the kernel says the clock is not synchronised (``adjtimex``: ``STA_UNSYNC``)  warning
+``upload``           uploads have failed for ``upload_failing_min`` minutes (no success since)     error
 (hooks)              whatever extra checks return (calibration health, later stages)
 ===================  ===========================================================================  ========
 
@@ -39,7 +40,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from detection.timing import iso_utc
+from detection.timing import iso_utc, parse_iso_utc
 from stationd.config import CameraSection, StationConfig
 from stationd.disk.atomic import TMP_PREFIX, atomic_write_json
 from stationd.disk.discover import VIDEO_SUFFIXES, minute_of
@@ -50,6 +51,7 @@ from stationd.ops.logs import log_event
 from stationd.ops.night import night_name, summarize_night, write_night_summary
 from stationd.ops.retention import GB, RetentionReport
 from stationd.ops.sun import is_daytime_for, last_night
+from stationd.publish.outbox import open_outbox
 from stationd.stages.results import CandidatesStageResult, read_result
 from stationd.text import plural
 
@@ -205,6 +207,7 @@ class HealthMonitor:
         ]
         if self.config.health.check_clock:
             checks.append(("clock", self._clock))
+        checks.append(("uploads", self._uploads))
         checks += [(getattr(c, "__name__", "hook"), c) for c in self.extra_checks]
         return checks
 
@@ -328,6 +331,13 @@ class HealthMonitor:
         text = f"the system clock is not synchronised{err}: check chrony or systemd-timesyncd"
         return [Alert("clock", "clock", "warning", text, details={"max_error_us": state.max_error_us})]
 
+    def _uploads(self, now: datetime) -> list[Alert]:
+        if not self.layout.state_db.is_file():
+            return []
+        with open_outbox(self.config, read_only=True) as outbox:
+            meta = outbox.meta()
+        return upload_alerts(meta, now, self.config.health.upload_failing_min)
+
     # -- bookkeeping ---------------------------------------------------------------------------------
 
     def _transitions(self, current: dict[str, Alert], now: datetime) -> list[AlertEvent]:
@@ -388,6 +398,21 @@ class HealthMonitor:
 
 
 _LEVELS = {"warning": logging.WARNING, "error": logging.ERROR}
+
+
+def upload_alerts(meta: dict[str, str], now: datetime, failing_min: float) -> list[Alert]:
+    """The ``upload`` alert when the outbox says uploads fail since longer than ``failing_min``."""
+    since = meta.get("failing_since_utc")
+    if since is None:
+        return []
+    failing_s = (now - parse_iso_utc(since)).total_seconds()
+    if failing_s < failing_min * 60:
+        return []
+    last = meta.get("last_success_utc")
+    text = (f"uploads have failed for {failing_s / 60:.0f} min"
+            f" (last success {last or 'never'}): {meta.get('last_error', 'unknown error')}")  # fmt: skip
+    details = {"failing_since_utc": since, "last_success_utc": last, "last_error": meta.get("last_error")}
+    return [Alert("upload", "upload", "error", text, details=details)]
 
 
 def _ignored_videos(camera: CameraSection) -> list[tuple[str, datetime]]:

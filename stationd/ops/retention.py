@@ -12,7 +12,8 @@ before it is exhausted, and deletion stops as soon as enough space is free):
 Never deleted: minutes not yet through detection (``scan`` or ``candidates`` pending, running, failed or
 quarantined), the videos and values of minutes with candidates, anything under ``days/*/*/meteors/`` (meteor
 records and clips), ``incoming/``, ``quarantine/``, ``calibration/``, ``index/``, ``exports/``, the state
-store and the local object store. Only files inside ``days/<day>/<camera>/{video,values,stacks,ff}/`` are
+store and the local object store, and any file whose upload is still pending in the outbox (it would be lost
+to the network). Only files inside ``days/<day>/<camera>/{video,values,stacks,ff}/`` are
 ever removed; :func:`_deletable` checks every path before it goes.
 
 When everything deletable is gone and the quota still is not met, the report says how much is missing
@@ -33,6 +34,7 @@ from pathlib import Path
 from stationd.config import StationConfig
 from stationd.disk.layout import StationLayout
 from stationd.disk.state import Minute, StageRun, StateStore, Status
+from stationd.publish.outbox import open_outbox
 from stationd.stages.results import CandidatesStageResult, ScanStageResult, read_result
 from stationd.text import plural
 
@@ -170,6 +172,14 @@ def _existing(paths: list[Path]) -> list[tuple[Path, int]]:
     return out
 
 
+def _uploading(config: StationConfig, layout: StationLayout) -> frozenset[Path]:
+    """Files whose upload is not finished: retention keeps them whatever the quota says."""
+    if not layout.state_db.is_file():
+        return frozenset()
+    with open_outbox(config, read_only=True) as outbox:
+        return frozenset(outbox.pending_paths())
+
+
 def enforce_retention(
     config: StationConfig,
     store: StateStore,
@@ -189,11 +199,12 @@ def enforce_retention(
     report = RetentionReport(used_bytes=used, free_bytes=free, need_bytes=need)
     if need == 0:
         return report
+    uploading = _uploading(config, layout)
     today = (now_utc or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%d")
     for minute, paths, reason in _Planner(config, store, today).groups():
         if report.freed_bytes >= need:
             break
-        _delete_group(report, layout, minute, paths, reason, log, store)
+        _delete_group(report, layout, minute, [p for p in paths if p not in uploading], reason, log, store)
     if not report.ok:
         log.error(
             "retention: still %.3f GB short after deleting everything deletable (protected: unprocessed "

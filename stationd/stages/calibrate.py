@@ -38,6 +38,7 @@ from stationd.disk.atomic import atomic_write_text
 from stationd.disk.exports import export_day
 from stationd.disk.layout import StationLayout
 from stationd.disk.records import RECORD_NAME, iter_records
+from stationd.publish.meteors import publish_meteors
 
 log = logging.getLogger("stationd.calibrate")
 
@@ -170,7 +171,7 @@ def calibrate_day(config: StationConfig, day: str, camera: str | None = None) ->
         if plate is None:
             without.append(cam.id)
             continue
-        n = 0
+        rewritten: list[str] = []
         for record in iter_records(layout, day, cam.id):
             try:
                 new = calibrate_record(record, plate, observer)
@@ -180,7 +181,9 @@ def calibrate_day(config: StationConfig, day: str, camera: str | None = None) ->
                 continue
             path = layout.meteor_dir(day, cam.id, record["meteor_id"]) / RECORD_NAME
             atomic_write_text(path, json.dumps(new, indent=1, allow_nan=False) + "\n")
-            n += 1
-        calibrated[cam.id] = n
+            rewritten.append(record["meteor_id"])
+        calibrated[cam.id] = len(rewritten)
+        if rewritten:  # the sky columns changed the records: publish them again
+            publish_meteors(config, day, cam.id, rewritten)
     exported = export_day(config, day) if any(calibrated.values()) else []
     return CalibrateDayReport(calibrated, tuple(without), tuple(failed), tuple(exported))

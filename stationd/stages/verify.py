@@ -7,7 +7,8 @@ products). A detection that passes every check becomes a meteor record (``meteor
 meteor.json, stack.jpg with the track marked, clip.mp4 with margins, clip_hd.mp4 when the minute has an HD
 twin); a candidate that yields none is written to ``rejected/<stem>.json`` with the reasons. Once the new
 verification has succeeded the minute's earlier records are removed and the new ones written, so a rerun
-replaces them; then the day's FTPdetectinfo is remade.
+replaces them; then the day's FTPdetectinfo is remade and the meteors are queued for publishing
+(:mod:`stationd.publish.meteors`: bright ones under ``live/`` first, removed ones withdrawn).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from stationd.disk.exports import export_day
 from stationd.disk.records import build_record, recover_records, remove_minute_records, write_record
 from stationd.disk.state import Minute
 from stationd.ops.logs import log_event
+from stationd.publish.meteors import publish_meteors
 from stationd.stages.calibrate import Observer, calibrate_record, camera_plate
 from stationd.stages.clips import ClipSpan, hd_clip, sd_clip
 from stationd.stages.context import StageContext
@@ -82,6 +84,7 @@ def run_verify(ctx: StageContext, minute: Minute) -> VerifyStageResult:
     _write_rejections(ctx, minute, rejections)
     if ids or removed:
         _export(ctx, minute)
+        publish_meteors(ctx.config, minute.day, minute.camera, ids, removed)  # the outbox, live events
     skipped = verified.windows_skipped if verified else 0
     return VerifyStageResult(
         meteors=tuple(ids),

@@ -55,6 +55,9 @@ def test_an_error_escaping_a_command_exits_with_its_code(
     assert f"error: {error}" in " ".join(result.output.split())  # rich wraps at the terminal width
 
 
-def test_help_says_an_unusable_mask_exits_2() -> None:
+def test_help_says_an_unusable_mask_and_refused_store_credentials_exit_2() -> None:
     result = CliRunner().invoke(cli, ["--help"])
-    assert "2  usage or configuration error (a bad argument, an unusable mask)" in result.output
+    text = " ".join(result.output.split())
+    assert (
+        "2 usage or configuration error (a bad argument, an unusable mask, store credentials refused)" in text
+    )

@@ -151,6 +151,10 @@ def test_two_meteors_in_one_block_and_a_rerun_that_finds_none_removes_records_an
     (export,) = (station.data_dir / "exports" / DAY / "cam1").glob("FTPdetectinfo_*.txt")
     entries = read_ftpdetectinfo(export).detections
     assert [(e.ff_name, e.meteor_no) for e in entries] == [(entries[0].ff_name, 1), (entries[0].ff_name, 2)]
+    queued = _json(station, "sync", "--dry-run")  # verify queued both meteors for publishing
+    keys = {row["key"] for row in queued["waiting"]}
+    assert {f"stations/XX0001/meteors/{DAY}/{r['meteor_id']}/meteor.json" for r in records} <= keys
+    assert queued["indexes"] == [DAY]
 
     raw = yaml.safe_load(station.config_path.read_text())
     raw["processing"]["min_speed_deg_s"], raw["processing"]["max_speed_deg_s"] = 100.0, 200.0
@@ -159,3 +163,5 @@ def test_two_meteors_in_one_block_and_a_rerun_that_finds_none_removes_records_an
     assert _json(station, "meteors", DAY) == []
     assert not export.exists()
     assert not any((station.data_dir / "days" / DAY / "cam1" / "meteors").iterdir())
+    waiting = _json(station, "sync", "--dry-run")["waiting"]  # never sent, now withdrawn: nothing to send
+    assert not [row for row in waiting if "/meteors/" in row["key"]]

@@ -2,9 +2,10 @@
 
 Synthetic truth (``calibration.sky_image``, fixed seeds): Hipparcos stars through a camera with radial
 distortion for a site and a time. Recovery of the injected plate: blind (no guess) and guided from a
-configured pointing 5 deg off, the image centre within 1 arcmin of the truth. Bad frames (clouds, too few
-stars, noise only, point sources that are not the sky, both at once): a wrong solution is one whose image
-centre is more than 1 deg from the truth; 200 frames, 0 allowed, from both paths.
+configured pointing 5 deg off, the image centre within 1 arcmin of the truth; fields of 30 deg to all-sky.
+Bad frames (clouds, too few stars, noise only, point sources that are not the sky, both at once): a wrong
+solution is one whose image centre is more than 1 deg from the truth; 200 frames, 0 allowed, from both
+paths.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def catalogs():
         (CameraModel(1280, 720, 237.7, 41.3, 3.0, 88.0), _NORTH, 0.06),  # UK0006-like
         (CameraModel(640, 360, 120.0, 60.0, -15.0, 50.0), _SOUTH, 0.02),
         (CameraModel(640, 480, 10.0, 35.0, 25.0, 100.0), _NORTH, 0.1),
+        (CameraModel(720, 720, 0.0, 90.0, 0.0, 180.0), _NORTH, 0.0),  # all-sky, at the zenith
+        (CameraModel(640, 480, 250.0, 40.0, 5.0, 30.0), _SOUTH, 0.0),  # narrow
     ],
 )
 def test_blind_solves_a_synthetic_sky(catalogs, camera, site, k3) -> None:

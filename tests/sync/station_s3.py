@@ -13,8 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from detection.timing import VideoTime
-from stationd.config import StationConfig
+from stationd.config import StationConfig, load_config
+from stationd.config_example import example_config
 from stationd.disk.layout import StationLayout
 from stationd.disk.records import build_record, write_record
 from stationd.disk.state import StateStore
@@ -138,3 +141,22 @@ def decoded_json(obj: dict[str, Any]) -> Any:
     """A stored JSON object's document (gunzipped when its Content-Encoding says gzip)."""
     data = gzip.decompress(obj["data"]) if obj["encoding"] == "gzip" else obj["data"]
     return json.loads(data)
+
+
+def write_config(folder: Path, storage: dict[str, Any]) -> tuple[Path, StationConfig]:
+    """The example station (XX0001, cam1) as a configuration file with this ``storage`` section, and its
+    state store made; returns the file and the configuration read from it."""
+    raw = yaml.safe_load(example_config(folder / "data", STATION, "cam1", 51.8831, -1.30616, 80))
+    raw["storage"] = {k: str(v) if isinstance(v, Path) else v for k, v in storage.items()}
+    path = folder / "stationd.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    cfg = load_config(path)
+    StateStore(StationLayout(cfg.station.data_dir).state_db).close()
+    return path, cfg
+
+
+def s3_section(server: SeaweedServer, credentials_file: Path, **overrides: Any) -> dict[str, Any]:
+    """A ``storage`` section for ``server`` under a prefix of its own."""
+    values = {"backend": "s3", "endpoint_url": server.endpoint_url, "bucket": BUCKET,
+              "prefix": f"station-{secrets.token_hex(6)}", "credentials_file": credentials_file}  # fmt: skip
+    return values | overrides

@@ -1,5 +1,6 @@
 """Faults at the station level, with the real outbox, sender and S3Store on SeaweedFS (issue 13): the server
-stopped mid-upload and restarted, a run of 500/503 answers, wrong credentials, a missing bucket. After
+stopped mid-upload and restarted (under ``stationd sync`` and under the daemon's uploader thread), a run
+of 500/503 answers, wrong credentials, a missing bucket. After
 each, everything arrives exactly once (one object per key, the file's bytes, no unfinished upload).
 
 The station's store is opened as configured (``storage`` section, credentials file); where a test must
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +23,7 @@ import pytest
 
 from stationd import store_factory
 from stationd.config import StationConfig
+from stationd.daemon.uploader import Uploader
 from stationd.ops.health import upload_alerts
 from stationd.publish.meteors import publish_meteors
 from stationd.publish.outbox import open_outbox
@@ -188,3 +192,39 @@ def test_a_missing_bucket_then_made(tmp_path: Path, seaweed: SeaweedServer) -> N
         for o in client.list_objects_v2(Bucket=bucket).get("Contents", ()):
             client.delete_object(Bucket=bucket, Key=o["Key"])
         client.delete_bucket(Bucket=bucket)
+
+
+def test_the_daemons_uploader_rides_out_a_server_restart_by_itself(
+    tmp_path: Path, own_seaweed: SeaweedServer
+) -> None:
+    cfg = s3_storage(new_station(tmp_path / "data"), own_seaweed, write_credentials(tmp_path))
+    _queue_day(cfg, (3000, 4000, 13 * MIB))
+    stopped, sent = threading.Event(), [0]
+
+    def stop_mid_clip(n: int) -> None:
+        sent[0] += n
+        if sent[0] > 6 * MIB and not stopped.is_set():
+            stopped.set()
+            own_seaweed.stop()
+
+    opener = _opener(stop_mid_clip, max_attempts=2, connect_timeout_s=1.0)
+    uploader = Uploader(cfg, poll_s=0.1, store_opener=opener)
+    uploader.start()
+    try:
+        assert stopped.wait(60)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the uploader meets the stopped server and notes it
+            with open_outbox(cfg, read_only=True) as outbox:
+                if outbox.meta().get("failing_since_utc"):
+                    break
+            time.sleep(0.05)
+        own_seaweed.start()
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            with open_outbox(cfg, read_only=True) as outbox:
+                if outbox.summary()["pending"] == 0 and not outbox.dirty_days():
+                    break
+            time.sleep(0.1)
+    finally:
+        assert uploader.stop()
+    assert_published_once(cfg, own_seaweed)

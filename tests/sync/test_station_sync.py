@@ -28,7 +28,7 @@ from tests.sync.station_s3 import (
     write_credentials,
 )
 
-pytestmark = [pytest.mark.server, pytest.mark.slow]
+pytestmark = pytest.mark.server
 
 
 def _sync(config_path: Path) -> dict[str, object]:

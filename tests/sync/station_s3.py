@@ -143,10 +143,10 @@ def decoded_json(obj: dict[str, Any]) -> Any:
     return json.loads(data)
 
 
-def write_config(folder: Path, storage: dict[str, Any]) -> tuple[Path, StationConfig]:
-    """The example station (XX0001, cam1) as a configuration file with this ``storage`` section, and its
-    state store made; returns the file and the configuration read from it."""
-    raw = yaml.safe_load(example_config(folder / "data", STATION, "cam1", 51.8831, -1.30616, 80))
+def write_config(folder: Path, storage: dict[str, Any], station: str = STATION) -> tuple[Path, StationConfig]:
+    """The example station (XX0001, cam1; ``stationd run`` wants another id) as a configuration file with
+    this ``storage`` section, and its state store made; returns the file and the configuration read."""
+    raw = yaml.safe_load(example_config(folder / "data", station, "cam1", 51.8831, -1.30616, 80))
     raw["storage"] = {k: str(v) if isinstance(v, Path) else v for k, v in storage.items()}
     path = folder / "stationd.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))

@@ -8,13 +8,26 @@ raw boto3 ``upload_file`` (its defaults: 8 MiB multipart threshold and parts, 10
 checked afterwards (size and ETag).
 
 Methods are functions ``(bench, files, prefix) -> None`` in ``METHODS``; raw boto3 is the baseline.
+``outbox + Sender`` is the station's path: the files are rows of an outbox (queued, with their checksums
+taken, outside the timed part: the station does that when a meteor is verified), and the sender claims,
+uploads (``S3Store.put_file`` with the station's default part size and workers), verifies (``head``:
+size and ETag) and marks each row done in the state store, as the daemon's uploader does.
+
+``--cap-kib-s C`` (default 1024; 0: skip) sends ``--cap-mib`` (20) MiB of 256 KiB files through the sender
+with ``bandwidth_kib_s`` = C and prints the measured rate: bytes over the time until the token bucket's
+debt is paid (the time the next transfer could start), and the same without the bucket's initial burst.
+
+``--fireballs N`` (default 5; 0: skip) runs the daemon's uploader thread (``stationd.daemon.uploader``, its
+1 s poll) on a station publishing to the server and times, N times, a verified fireball's publish hook
+(``publish_meteors``, what the verify stage calls) to its live ``meteor.json`` being in the store (polled
+every 10 ms with HEAD), first with an idle outbox, then with ``--backlog`` 8 MiB clips queued before it.
 
 ``--probe-rounds R`` also races ``--probe-writers`` threads creating one fresh key with
 ``create_if_absent`` (``sync.probe``), R times on SeaweedFS and on a LocalStore, and prints the winners
 counted and the time per race.
 
 Run: ``PYTHONPATH=. .venv/bin/python bench/sync.py [--small 50] [--small-kib 200] [--large 4]
-[--large-mib 20] [--turns 3]``
+[--large-mib 20] [--turns 3] [--cap-kib-s 1024] [--cap-mib 20] [--fireballs 5] [--backlog 6]``
 """
 
 from __future__ import annotations
@@ -35,6 +48,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench._sync_station import bandwidth_run, fireball_latencies, upload_outbox  # noqa: E402
 from sync import LocalStore, S3Store, Store, probe_create_if_absent  # noqa: E402
 from tests.sync.conftest import TEST_CREDENTIALS  # noqa: E402
 from tests.sync.seaweed import SeaweedServer, weed_binary  # noqa: E402
@@ -68,6 +82,7 @@ def upload_store(bench: Bench, files: list[Path], prefix: str) -> None:
 METHODS: dict[str, Callable[[Bench, list[Path], str], None]] = {
     "raw boto3 upload_file": upload_raw_boto3,
     "S3Store.put_file": upload_store,
+    "outbox + Sender": upload_outbox,
 }
 BASELINE = "raw boto3 upload_file"
 
@@ -105,6 +120,9 @@ def run(bench: Bench, files: list[Path], turns: int) -> dict[str, list[tuple[flo
     for turn in range(turns):
         for name, method in METHODS.items():
             prefix = f"turn{turn}-{name.split()[0].replace('.', '-').lower()}"
+            prepare = getattr(method, "prepare", None)
+            if prepare is not None:  # untimed: the outbox's rows are queued when a meteor is verified
+                prepare(bench, files, prefix)
             cpu0, t0 = _cpu_s(), time.perf_counter()
             method(bench, files, prefix)
             wall, cpu = time.perf_counter() - t0, _cpu_s() - cpu0
@@ -124,6 +142,9 @@ def report(results: dict[str, list[tuple[float, float]]], total_bytes: int) -> N
         mb_s = total_bytes / 1e6 / wall
         cpu_gb = cpu / (total_bytes / 1e9)
         print(f"{name:<24} {wall:8.2f} {mb_s:8.1f} {cpu_gb:9.2f} {base_wall / wall:18.2f}")
+    if upload_outbox.enqueue_s:
+        print(f"(outbox: queueing the files, checksums taken, untimed above: median "
+              f"{statistics.median(upload_outbox.enqueue_s):.2f} s)")  # fmt: skip
     print(
         f"\npeak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
     )
@@ -152,6 +173,10 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=4, help="number of large files")
     parser.add_argument("--large-mib", type=int, default=20)
     parser.add_argument("--turns", type=int, default=3, help="turns of every method (medians are printed)")
+    parser.add_argument("--cap-kib-s", type=float, default=1024.0, help="bandwidth cap to measure (0: skip)")
+    parser.add_argument("--cap-mib", type=float, default=20.0, help="MiB sent under the cap")
+    parser.add_argument("--fireballs", type=int, default=5, help="fireball publish-to-live timings (0: skip)")
+    parser.add_argument("--backlog", type=int, default=6, help="8 MiB clips queued before a fireball")
     parser.add_argument("--probe-rounds", type=int, default=0, help="create-if-absent races per store")
     parser.add_argument("--probe-writers", type=int, default=8)
     args = parser.parse_args()
@@ -169,6 +194,10 @@ def main() -> None:
             print(f"{len(files)} files, {total / 1e6:.1f} MB, to SeaweedFS at {server.endpoint_url}")
             if args.turns:
                 report(run(Bench(server, BUCKET), files, args.turns), total)
+            if args.cap_kib_s:
+                bandwidth_run(server, BUCKET, Path(tmp), args.cap_kib_s, args.cap_mib)
+            if args.fireballs:
+                fireball_latencies(server, BUCKET, Path(tmp), args.fireballs, args.backlog)
             if args.probe_rounds:
                 stores: dict[str, Store] = {
                     "SeaweedFS (S3Store)": S3Store(server.settings(BUCKET), credentials=TEST_CREDENTIALS),

@@ -46,11 +46,12 @@ def demo(directory: Path, minutes: int, seed: int, as_json: bool) -> None:
         report = run_demo(settings, minute_done, outcome_done)
     rows = report.meteor_rows()
     if as_json:
-        print_json({"directory": str(report.directory), "meteors": rows, "minutes": report.negative_rows()})
+        print_json({"directory": str(report.directory), "meteors": rows, "minutes": report.negative_rows(),
+                    "published": _published(report)})  # fmt: skip
     else:
         _render(report, rows)
     failed = [o for o in report.outcomes if o.status in ("failed", "quarantined")]
-    if failed:
+    if failed or (report.published is not None and not report.published.ok):
         raise SystemExit(EXIT_FAILURE)
 
 
@@ -88,4 +89,31 @@ def _render(report: DemoReport, rows: list[dict[str, Any]]) -> None:
     config_file = report.directory / "stationd.yaml"
     console.print(f"{found} of {len(rows)} meteors inside a candidate, {n_verified} verified; "
                   f"station directory {report.directory}")  # fmt: skip
+    published = _published(report)
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(published["kinds"].items()))
+    console.print(f"published to the local object store {published['store']}: {len(published['objects'])} "
+                  f"object(s), {published['bytes'] / 1e6:.1f} MB ({kinds or 'nothing'})")  # fmt: skip
+    for row in published["objects"]:
+        if row["kind"] in ("index", "live"):
+            console.print(f"  {row['key']}", highlight=False)
+    if published["error"]:
+        console.print(f"[red]publishing failed:[/] {published['error']}", highlight=False)
     console.print(f"look closer: stationd meteors {report.day} --config {config_file}")
+
+
+def _published(report: DemoReport) -> dict[str, Any]:
+    """What the demo sent to its embedded object store: the objects, their kinds and bytes, any error."""
+    kinds: dict[str, int] = {}
+    for row in report.objects:
+        kinds[row["kind"]] = kinds.get(row["kind"], 0) + 1
+    sent = report.published
+    storage = report.config.storage
+    return {
+        "store": str(storage.store_settings(report.config.station.data_dir).path),
+        "objects": report.objects,
+        "kinds": kinds,
+        "bytes": sum(row["size_bytes"] or 0 for row in report.objects),
+        "error": None
+        if sent is None or sent.ok
+        else (sent.store_error or "; ".join(sent.sent.errors if sent.sent else [])),
+    }

@@ -25,6 +25,8 @@ from stationd.disk.atomic import atomic_write_json, atomic_write_text
 from stationd.disk.layout import StationLayout
 from stationd.disk.records import iter_records
 from stationd.errors import UsageError
+from stationd.publish.outbox import open_outbox
+from stationd.publish.send import SyncReport, sync_now
 from stationd.stages import Outcome
 from stationd.station import Station
 
@@ -79,6 +81,8 @@ class DemoReport:
     config: StationConfig
     minutes: list[DemoMinute] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
+    published: SyncReport | None = None  # the outbox sent to the embedded store (``<data_dir>/store``)
+    objects: list[dict[str, Any]] = field(default_factory=list)  # what the store holds: key, kind, bytes
 
     @property
     def day(self) -> str:
@@ -200,4 +204,9 @@ def run_demo(
     for minute in report.minutes:
         minute.candidates = by_name.get(minute.name)
         minute.meteors = [r for r in records if r["source"]["video"] == minute.name]
+    report.published = sync_now(config)  # the embedded local object store: the night's index and products
+    with open_outbox(config, read_only=True) as outbox:
+        report.objects = [
+            {"key": i.key, "kind": i.kind, "size_bytes": i.size_bytes} for i in outbox.items(["done"])
+        ]
     return report

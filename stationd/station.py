@@ -149,6 +149,10 @@ class Station:
         for folder in ("quarantine", "nights", "sky", "logs"):
             remove_temporaries(self.layout.data_dir / folder)
         remove_temporaries(self.layout.data_dir)
+        if self.config.storage.backend == "local":  # a LocalStore put cut short by the crash
+            store_dir = self.config.storage.store_settings(self.layout.data_dir).path
+            if store_dir is not None:
+                remove_temporaries(store_dir, recursive=True)
         return len(stale)
 
     def reprocess(

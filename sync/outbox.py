@@ -342,6 +342,14 @@ class Outbox:
                 "UPDATE outbox SET state='pending', attempts=0, next_attempt_s=0 WHERE state='failed'"
             ).rowcount
 
+    def retry_now(self) -> int:
+        """Pending rows due at once, whatever their retry time (``stationd sync``: the operator fixed the
+        store and says "send now"); returns how many were waiting."""
+        with self._transaction() as db:
+            return db.execute(
+                "UPDATE outbox SET next_attempt_s=0 WHERE state='pending' AND next_attempt_s > 0"
+            ).rowcount
+
     def load_checkpoint(self, key: str, gen: int) -> dict[str, Any] | None:
         """The saved progress of a resumable upload of this row's generation."""
         with self._lock:

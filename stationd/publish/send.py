@@ -1,5 +1,8 @@
 """``stationd sync``: rebuild the changed indexes and send the outbox now (or list what would be sent).
 
+"Now" means every pending row, also those a failed attempt put off to a later retry time: the operator
+who runs it has usually just fixed the store (credentials, bucket, network).
+
 It may run beside the daemon: rows are claimed in transactions, so the two never send the same row; only
 when no daemon holds the station does it also take back rows a dead process left ``sending``.
 """
@@ -70,6 +73,7 @@ def sync_now(
         if not lock_holder(StationLayout(config.station.data_dir).lock_file).running:
             outbox.recover_stale(owner_alive)
         outbox.retry_failed()
+        outbox.retry_now()  # "send now": rows waiting for a retry time go too (the store may be fixed)
         if day is not None:
             outbox.mark_day_dirty(day)
         report.indexes = [r.day for r in rebuild_dirty(config, outbox)]

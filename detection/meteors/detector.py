@@ -370,8 +370,14 @@ def _trim_ends(cents: list[FramePoint], track: Track) -> list[FramePoint]:
     it continues only through consecutive frames of at least ``_MIN_END_PX`` pixels each: a single pixel
     is not a head's image, and in a noisy (MPEG-4) clip the corridor's sum passes now and then on
     correlated codec noise (meteor1.avi: a meteor the finder follows from frame 97 picked up points at
-    93-95, one of a single pixel, before its start at ~99).
+    93-95, one of a single pixel, before its start at ~99). Only tracks of at least ``_MIN_TRIM_FRAMES``
+    frames are trimmed: a short one needs every frame found around it (a faint 10-frame meteor of
+    bench/detection.py is 3 frames without them), and the stray points of a short noise track make it
+    fail the checks that reject it (3 more false positives in the meteor clips of bench/detection.py,
+    seed 1, when they were trimmed).
     """
+    if track.frame_end - track.frame_begin + 1 < _MIN_TRIM_FRAMES:
+        return cents
     by_frame = {c.frame: c for c in cents}
     keep = [c for c in cents if track.frame_begin <= c.frame <= track.frame_end]
     for step, start in ((-1, track.frame_begin - 1), (1, track.frame_end + 1)):
@@ -383,6 +389,7 @@ def _trim_ends(cents: list[FramePoint], track: Track) -> list[FramePoint]:
 
 
 _MIN_END_PX = 2
+_MIN_TRIM_FRAMES = 20
 
 
 def _dedupe(found: list[Detection]) -> list[Detection]:

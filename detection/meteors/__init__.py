@@ -8,6 +8,7 @@ is ``detection/__init__.py``.
   through them.
 - ``checks``: The verification checks of a meteor detection, each a :class:`Check` with its value and limit.
 - ``detector``: Meteor verification: find meteors in FF planes or decoded frames and say how each one fared.
+- ``halo``: A moving head's halo versus a change of the whole image, from the lit pixels around a track.
 - ``lines``: Lit pixels of an FF block and straight tracks through them in (x, y, frame) space.
 - ``record``: The record of a meteor detection: per-frame points, the fitted line, the checks, and its
   JSON form.

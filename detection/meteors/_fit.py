@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from detection.meteors.halo import AroundCounts, uniform_around
 from detection.meteors.lines import LitField
 from detection.meteors.record import FramePoint, LineFit
 from detection.scan.ff import FFPlanes
@@ -79,10 +80,13 @@ def fit_line(cents: list[FramePoint], fps: float, scale: float) -> tuple[Fit, li
 
 
 def whole_frame(fit: Fit, f_lo: int, f_hi: int, blocks: tuple[Block, ...]) -> tuple[float, bool]:
-    """Lit pixels around the track (``_NEAR_PX`` to ``_AROUND_PX`` away) per lit pixel on it, in the
-    track's frames; and whether the sky lit up (a whole-frame lift was taken out) in one of them."""
-    n_on, n_around, sky_lit = 0, 0, False
+    """Lit pixels around the track (``halo.NEAR_PX`` to ``halo.AROUND_PX`` away) per lit pixel on it, in the
+    track's frames, less a halo centred on the head (:func:`detection.meteors.halo.uniform_around`); and
+    whether the sky lit up (a whole-frame lift was taken out) in one of them."""
+    counts = AroundCounts()
+    sky_lit = False
     speed = math.hypot(fit.vx, fit.vy)
+    span = (speed * f_lo, speed * (f_hi + 1))
     for blk in blocks:
         lo, hi = max(f_lo, blk.a), min(f_hi, blk.b - 1)
         if lo > hi:
@@ -91,17 +95,11 @@ def whole_frame(fit: Fit, f_lo: int, f_hi: int, blocks: tuple[Block, ...]) -> tu
         f = pts.f + blk.a
         sel = (f >= lo) & (f <= hi)
         dx, dy = pts.x[sel] - fit.x0, pts.y[sel] - fit.y0
-        along = dx * fit.ux + dy * fit.uy
-        cross = np.abs(-dx * fit.uy + dy * fit.ux)
-        beside = (along >= speed * f_lo - _NEAR_PX) & (along <= speed * (f_hi + 1) + _NEAR_PX)
-        n_on += int(np.sum(beside & (cross <= _NEAR_PX)))
-        n_around += int(np.sum(beside & (cross > _NEAR_PX) & (cross <= _AROUND_PX)))
+        counts.add(dx * fit.ux + dy * fit.uy, -dx * fit.uy + dy * fit.ux, pts.w[sel], span)
+        if counts.area_band == 0:
+            counts.areas(blk.lit.valid, fit.x0, fit.y0, fit.ux, fit.uy, span)
         sky_lit |= bool(np.any(blk.lit.glow_dn[lo - blk.a : hi - blk.a + 1] > 0))
-    return n_around / max(n_on, 1), sky_lit
-
-
-_NEAR_PX = 12.0
-_AROUND_PX = 50.0
+    return uniform_around(counts) / max(counts.n_on, 1), sky_lit
 
 
 def star_light(cents: list[FramePoint], blocks: tuple[Block, ...], star_ave_dn: float) -> float:

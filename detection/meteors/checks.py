@@ -81,8 +81,8 @@ def blinking_check(frames: np.ndarray, max_missing: float) -> Check:
 
 
 def whole_frame_check(changed_fraction: float, max_fraction: float) -> Check:
-    """Largest fraction of the valid pixels, in one of the detection's frames, that changed away from
-    the track (after a uniformly lit sky was taken out)."""
+    """Lit pixels beside the track per lit pixel on it, in its frames (after a uniformly lit sky was taken
+    out, and less a halo centred on the head: :func:`detection.meteors.halo.uniform_around`)."""
     return Check(
         "whole_frame", float(changed_fraction), f"<= {max_fraction:g}", changed_fraction <= max_fraction
     )

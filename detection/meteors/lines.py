@@ -102,7 +102,9 @@ def lit_field(
 ) -> LitField:
     """Threshold the planes (see the module docstring) and compensate whole-frame changes.
 
-    Pixels brighter than the median sky by ``static_ave_dn`` on average (stars, lights) are not used. A
+    Pixels brighter than the sky by ``static_ave_dn`` on average (stars, lights) are not used; the sky is
+    the image's median, or where the sky is brighter (a horizon's glow, the rim of an all-sky lens) its
+    local median (:func:`local_sky`): a fireball crossing a bright part of the sky is still seen. A
     frame in which more than ``flash_fraction`` of the valid pixels peak (a flash, a lit sky) keeps only
     the pixels that exceed that frame's median change by ``flash_factor`` thresholds: the moving head
     of a fireball stays, a uniform flash goes.
@@ -110,7 +112,8 @@ def lit_field(
     ave = planes.avepixel
     diff = planes.maxpixel.astype(np.int16) - ave.astype(np.int16)
     thr = (k_std * planes.stdpixel.astype(np.float32) + np.float32(j_dn)).astype(np.float32)
-    valid = ave.astype(np.float32) < float(np.median(ave)) + static_ave_dn
+    sky = np.maximum(local_sky(ave), float(np.median(ave)))
+    valid = ave.astype(np.float32) < sky + static_ave_dn
     if mask is not None:
         valid &= ~mask
     lit = (diff > thr) & valid
@@ -127,6 +130,21 @@ def lit_field(
     w = (diff[ys, xs] - thr[ys, xs]).astype(np.float32)
     pts = LitPoints(xs.astype(np.float64), ys.astype(np.float64), planes.maxframe[ys, xs].astype(np.int32), w)
     return LitField(pts, changed, glow, valid, thr)
+
+
+def local_sky(image: np.ndarray, cell_px: int = 4, window_cells: int = 15) -> np.ndarray:
+    """The median of ``image`` (uint8) in a window of about ``cell_px * window_cells`` px around each pixel
+    (float32, same shape): the level of the smooth sky, above which stars and lights stand.
+
+    Computed on the image reduced ``cell_px`` times (area means) and enlarged again (bilinear): about
+    1 ms for a 640 x 480 image (measured with OpenCV's median filter of 8-bit images).
+    """
+    h, w = image.shape
+    small = cv2.resize(image, ((w + cell_px - 1) // cell_px, (h + cell_px - 1) // cell_px),
+                       interpolation=cv2.INTER_AREA)  # fmt: skip
+    k = min(window_cells, (min(small.shape) - 1) // 2 * 2 + 1)
+    level = cv2.medianBlur(small, k) if k >= 3 else small
+    return np.asarray(cv2.resize(level.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR))
 
 
 def _drop_isolated(lit: np.ndarray, maxframe: np.ndarray, max_df: int = 2, min_nb: int = 1) -> np.ndarray:

@@ -40,7 +40,8 @@ class MeteorSettings:
         Largest number of lit pixels around a track (12 to 50 px from it, in its frames) per lit pixel
         on it (whole_frame check: clouds, flashes, rain light up the surroundings too; measured: meteors
         0.0-0.03 in clean frames, up to 0.55 for fast flaring meteors in H.264 at a camera's bit rate
-        (bench/detection.py), passing clouds 0.8-2.3).
+        (bench/detection.py), passing clouds 0.8-2.3). A halo centred on a bright head (a fireball's glow,
+        a flare) is left out of the count (:mod:`detection.meteors.halo`).
     min_monotonic : float
         Smallest fraction of frame-to-frame steps that go forward along the track.
     max_blink : float

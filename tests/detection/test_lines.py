@@ -99,3 +99,20 @@ def test_a_short_track_among_much_noise_and_no_track_in_a_star_wing() -> None:
     assert len(near) == 1 and (near[0].frame_begin, near[0].frame_end) == (30, 32)
     assert abs(near[0].vy - 2.0) < 0.5 and abs(near[0].vx) < 0.5  # px/frame, as drawn
     assert not [t for t in tracks if abs(t.x0 + t.vx * 58 - 182) < 6 and abs(t.y0 + t.vy * 58 - 140) < 6]
+
+
+def test_a_streak_across_a_bright_part_of_the_sky_is_lit_and_a_light_there_is_not() -> None:
+    # A horizon's glow (the rim of an all-sky lens): the right third of the sky 90 DN brighter than the
+    # image's median, smooth; a streak crosses it and a static light stands 80 DN above it.
+    frames = _noise().astype(np.int16)
+    frames[:, :, 110:] += 90
+    frames[:, 60:62, 140:142] += 80
+    for f in range(10, 30):
+        x, y = 112 + 2 * (f - 10), 20 + 2 * (f - 10)
+        frames[f, y : y + 2, x : x + 3] += 80
+    frames = frames.clip(0, 255).astype(np.uint8)
+    lit = lit_field(compress_block(frames), k_std=2.0, j_dn=4.0, mask=None, static_ave_dn=60.0,
+                    flash_fraction=0.02)  # fmt: skip
+    assert lit.valid[30:110, 115:155].mean() > 0.9 and not lit.valid[60:62, 140:142].any()
+    on_streak = (lit.points.f >= 10) & (lit.points.f < 30) & (lit.points.x >= 112)
+    assert on_streak.sum() >= 40

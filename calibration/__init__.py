@@ -9,6 +9,7 @@ from calibration.camera import CameraModel, plate_scale_px_per_deg
 from calibration.catalog import StarCatalog, hp_to_v, load_hipparcos, parse_hip2, read_bsc5
 from calibration.errors import CalibrationError, CatalogError, PlateparError
 from calibration.fit import FitSettings, PlateFit, PlateFitter, platepar_from_camera
+from calibration.photometry import PhotometrySettings, ZeroPoint, fit_zero_point
 from calibration.platepar import (
     Platepar,
     PointingConvention,
@@ -25,6 +26,7 @@ __all__ = [
     "CatalogError",
     "FitSettings",
     "MeteorSky",
+    "PhotometrySettings",
     "PlateFit",
     "PlateFitter",
     "Platepar",
@@ -35,7 +37,9 @@ __all__ = [
     "StarFinder",
     "StarFinderSettings",
     "StarList",
+    "ZeroPoint",
     "altaz_to_radec",
+    "fit_zero_point",
     "gmst_deg",
     "hp_to_v",
     "julian_date",

@@ -17,6 +17,15 @@ from calibration.platepar import (
     parse_recalibrated_platepars,
     recalibrated_platepars_to_json,
 )
+from calibration.recalibrate import (
+    PointingChange,
+    Recalibration,
+    RecalibrationSettings,
+    Recalibrator,
+    judge_pointing,
+    pointing_change,
+    refit_distortion,
+)
 from calibration.sky import altaz_to_radec, gmst_deg, julian_date, precession_matrix, radec_to_altaz
 from calibration.stars import StarFinder, StarFinderSettings, StarList
 
@@ -31,7 +40,11 @@ __all__ = [
     "PlateFitter",
     "Platepar",
     "PlateparError",
+    "PointingChange",
     "PointingConvention",
+    "Recalibration",
+    "RecalibrationSettings",
+    "Recalibrator",
     "SolutionSummary",
     "StarCatalog",
     "StarFinder",
@@ -42,6 +55,7 @@ __all__ = [
     "fit_zero_point",
     "gmst_deg",
     "hp_to_v",
+    "judge_pointing",
     "julian_date",
     "load_hipparcos",
     "meteor_sky",
@@ -50,10 +64,12 @@ __all__ = [
     "parse_recalibrated_platepars",
     "plate_scale_px_per_deg",
     "platepar_from_camera",
+    "pointing_change",
     "precession_matrix",
     "radec_to_altaz",
     "read_bsc5",
     "recalibrated_platepars_to_json",
+    "refit_distortion",
     "solution_summary",
     "star_residuals_px",
 ]

@@ -152,7 +152,7 @@ def fit_zero_point(
         return ZeroPoint(False, reason, math.nan, math.nan, n, 0, residuals, np.zeros(n, bool))
     t = t_utc if np.size(np.asarray(t_utc, dtype=object)) == 1 else np.asarray(t_utc)[usable]
     zero = replace(platepar, mag_lev=0.0)
-    model = zero.magnitude(inten[usable], x[usable], y[usable], t)  # type: ignore[arg-type]
+    model = zero.magnitude(inten[usable], x[usable], y[usable], t)
     estimates = np.full(n, np.nan)
     estimates[usable] = cat[usable] - model
     mag_lev, scatter, used = _clipped_mean(estimates, s)

@@ -98,6 +98,14 @@ class CalibrationHistory:
                     out.append(entry)
         return out
 
+    def entry_at(self, t_utc: datetime) -> HistoryEntry | None:
+        """The solution of stars seen at ``t_utc``, when there is one."""
+        path = self.path_for(t_utc)
+        try:
+            return _read(path, path.stat().st_mtime_ns)
+        except FileNotFoundError:
+            return None
+
     def nearest_accepted(self, t_utc: datetime, exclude: Path | None = None) -> HistoryEntry | None:
         """The accepted solution nearest in time to ``t_utc`` (the earlier one on a tie)."""
         accepted = [e for e in self.entries(t_utc) if e.accepted and e.path != exclude]

@@ -21,6 +21,7 @@ grid, so a rerun picks the same ones). For those:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from dataclasses import replace
@@ -29,6 +30,7 @@ from functools import cache
 from typing import Any
 
 import cv2
+import numpy as np
 from numpy.typing import NDArray
 
 from calibration import (
@@ -133,6 +135,10 @@ def _recalibrate(
     if found is None:
         return CalibrateStageResult("no-image", "neither an FF file nor a stack of the minute is kept"), None
     image, t, photometric = found
+    digest = hashlib.sha256(np.ascontiguousarray(image).tobytes()).hexdigest()[:16]
+    earlier = history.entry_at(t)
+    if earlier is not None and earlier.info.get("input_sha256") == digest:
+        return _result_of(earlier), earlier  # a rerun: the same image gives the same solution, not a refit
     stars = StarFinder()(image, camera_mask(ctx, minute.camera))
     recalibrator = _catalog_tools()[0]
     previous = _previous(ctx, minute, history, t)
@@ -157,17 +163,24 @@ def _recalibrate(
         "status": verdict, "minute": minute.name, "t_utc": iso_utc(t),
         "source": "ff" if photometric else "stack",
         **figures, "residual_arcmin": _num(recal.median_residual_arcmin), "change_deg": change_deg,
-        "zero_point": zp.to_json() if zp is not None and photometric else None,
+        "zero_point": zp.to_json() if zp is not None and photometric else None, "input_sha256": digest,
+        "reason": "" if verdict == "accepted" else _why(verdict, change_deg),
     }  # fmt: skip
     path = history.write(t, pp, info, _star_rows(recal, t))
     entry = HistoryEntry(t, verdict, pp, path, info)
-    zp_ok = zp is not None and zp.ok and photometric
-    result = CalibrateStageResult(
-        verdict, "" if verdict == "accepted" else _why(verdict, change_deg), solution=path.name,
-        mag_lev=_num(pp.mag_lev), scatter_mag=_num(zp.scatter_mag) if zp_ok and zp else None,
-        change_deg=change_deg, **figures,
+    return _result_of(entry), entry
+
+
+def _result_of(entry: HistoryEntry) -> CalibrateStageResult:
+    """The stage's result for a solution of the history."""
+    info = entry.info
+    zp = info.get("zero_point") or {}
+    return CalibrateStageResult(
+        entry.status, str(info.get("reason", "")), solution=entry.path.name,
+        n_stars=int(info.get("n_stars", 0)), n_matched=int(info.get("n_matched", 0)),
+        residual_px=info.get("residual_px"), mag_lev=_num(entry.platepar.mag_lev),
+        scatter_mag=zp.get("scatter_mag"), change_deg=info.get("change_deg"),
     )  # fmt: skip
-    return result, entry
 
 
 def _why(verdict: str, change_deg: float | None) -> str:

@@ -128,7 +128,9 @@ def test_reprocess_waits_for_files_just_copied_in(tmp_path: Path) -> None:
     result = _invoke(station, "reprocess", DAY, "--settle", "1", "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["unsettled"] == [] and summary["outcomes"]["done"] == 3  # scan, candidates, verify
+    assert (
+        summary["unsettled"] == [] and summary["outcomes"]["done"] == 4
+    )  # scan, candidates, verify, calibrate
     assert not path.exists()
 
 

@@ -144,6 +144,9 @@ def _recalibrate(
     previous = _previous(ctx, minute, history, t)
     if previous is None and len(stars) >= recalibrator.settings.min_stars:
         previous = _first(ctx, minute, stars, t)
+    if previous is None and len(stars) < recalibrator.settings.min_stars:
+        why = f"cloudy or sparse: {len(stars)} stars, too few for a first calibration"
+        return CalibrateStageResult("cloudy", why, n_stars=len(stars)), None
     if previous is None:
         why = "no previous solution and no first calibration from the configured pointing"
         return CalibrateStageResult("failed", why, n_stars=len(stars)), None

@@ -71,7 +71,7 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Any]
                     "data_dir": str(data_dir)},
         "cameras": [{"id": "cam1", "width_px": 1280, "height_px": 720, "fps": 25,
                      "pointing": {"az_deg": 244, "alt_deg": 37, "rotation_deg": 2, "fov_h_deg": 88}}],
-        "processing": {"workers": 1, "ff_policy": "all"},
+        "processing": {"workers": 1, "ff_policy": "candidates"},
     }  # fmt: skip
     (tmp / "stationd.yaml").write_text(yaml.safe_dump(raw))
     light: dict[str, Any] = {}
@@ -83,6 +83,11 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Any]
         # The meteor's light per frame, as the generator draws it (no noise, no clipping).
         drawer = make_drawer(meteor, VideoGeometry(s.width_px, s.height_px, s.fps, s.n_frames, s.noise_dn))
         light[name] = {f: float(p[2].sum()) for f, p in drawer.patches.items()}  # type: ignore[attr-defined]
+    # 22:10, on the recalibration grid, without a meteor: its FF files are dropped (policy "candidates"),
+    # so its stars come from the minute's max-pixel stack.
+    SkyVideo(_settings(10)).write(
+        incoming / (T0 + timedelta(minutes=10)).strftime("%Y_%m_%d_%H_%M_%S_000_cam1.mp4")
+    )
     config = parse_config(raw)
     with Station(config) as station:
         report = station.reprocess(DAY, settle_s=0.0)
@@ -98,7 +103,12 @@ def test_night_calibrated_from_a_guess_5_deg_off(night) -> None:
     assert len(records) == len(METEORS)
     history = CalibrationHistory(layout.calibration_dir("cam1"))
     entries = history.entries(T0)
-    assert len(entries) == len(METEORS) and all(e.accepted for e in entries)
+    assert len(entries) == len(METEORS) + 1 and all(e.accepted for e in entries)
+    assert [e.info["source"] for e in entries] == ["ff", "ff", "ff", "stack"]
+    assert (
+        entries[-1].info["zero_point"] is None
+    )  # a max-pixel stack is no photometry: the zero point is kept
+    assert entries[-1].platepar.mag_lev == entries[-2].platepar.mag_lev
     assert (layout.calibration_dir("cam1") / "latest.cal").is_file()
     truth_cam = _settings(0).cam
     errors, dmag = [], []

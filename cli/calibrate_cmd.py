@@ -192,8 +192,10 @@ def _calibrate_night(config_path: Path | None, night: str, camera: str | None, a
     if as_json:
         print_json({"day": day, "calibrated": report.calibrated,
                     "without_plate": list(report.without_plate), "failed": list(report.failed),
-                    "exported": [str(p) for p in report.exported]})  # fmt: skip
+                    "exported": [str(p) for p in report.exported], "lenses": report.lenses})  # fmt: skip
     else:
+        for cam, name in report.lenses.items():
+            stdout.print(f"{cam}: the lens refitted on the day's stars: calibration/{cam}/nights/{name}")
         for cam, n in report.calibrated.items():
             stdout.print(f"{cam}: {n} meteor(s) of {day} calibrated")
         for cam in report.without_plate:

@@ -160,6 +160,7 @@ class HealthMonitor:
         self.disk_free = disk_free
         self.daytime = daytime or (lambda t: is_daytime_for(config, t))
         self.extra_checks = list(extra_checks)
+        self.at_dawn: list[Callable[[datetime, datetime], object]] = []  # called with the night's bounds
         self.started_utc = started_utc
         self._backlog: deque[tuple[datetime, int]] = deque()
         self._retention: RetentionReport | None = None
@@ -388,6 +389,11 @@ class HealthMonitor:
             write_night_summary(self.layout, summary)
         except OSError as exc:  # a full disk must not stop the checks; the line above was logged
             self.log.warning("health: could not write the night summary: %s", exc)
+        for hook in self.at_dawn:  # the night's lens refit (stationd.stages.night_refit)
+            try:
+                hook(*bounds)
+            except Exception as exc:  # a broken hook must not stop the checks
+                self.log.exception("health: the dawn hook %s failed: %s", hook, exc)
 
     def _write_status(self, now: datetime, day: bool) -> None:
         status = {

@@ -19,8 +19,8 @@ import hashlib
 import json
 import logging
 import math
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,8 @@ from stationd.disk.atomic import atomic_write_text
 from stationd.disk.exports import export_day
 from stationd.disk.layout import StationLayout
 from stationd.disk.records import RECORD_NAME, iter_records
+from stationd.stages.calibration_history import CalibrationHistory
+from stationd.stages.night_refit import refit_night
 from stationd.stages.results import CalibrateStageResult
 
 log = logging.getLogger("stationd.calibrate")
@@ -230,18 +232,30 @@ class CalibrateDayReport:
     without_plate: tuple[str, ...]
     failed: tuple[str, ...]
     exported: tuple[Path, ...]
+    lenses: dict[str, str] = field(default_factory=dict)  # camera -> the night lens refitted for the day
 
 
 def calibrate_day(config: StationConfig, day: str, camera: str | None = None) -> CalibrateDayReport:
-    """Run the calibrate stage again for a day's minutes (of one camera, or all) through the state store's
-    claims, so that the daemon and this command never calibrate one minute at once; records whose minute
-    the store does not know (imported, or their video gone) get the camera's solution nearest in time;
-    then the exports are remade."""
+    """Refit each camera's lens on the day's solutions (:mod:`stationd.stages.night_refit`), then run the
+    calibrate stage again for the day's minutes (of one camera, or all) through the state store's claims,
+    so that the daemon and this command never calibrate one minute at once; records whose minute the store
+    does not know (imported, or their video gone) get the camera's solution nearest in time; then the
+    exports are remade."""
     from stationd.station import Station  # the station opens the stages: imported here, not at the top
 
     layout = StationLayout(config.station.data_dir)
     counts: dict[str, int] = {c.id: 0 for c in config.cameras if camera in (None, c.id)}
     failed: list[str] = []
+    lenses = {}
+    start = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
+    for cam in counts:
+        lens = refit_night(
+            CalibrationHistory(layout.calibration_dir(cam)), day, start, start + timedelta(days=1)
+        )
+        if lens is not None:
+            lenses[cam] = lens.path.name
+            log.info("%s: the lens refitted on %d stars of %s: %.3f px (was %.3f)", cam, lens.n_stars, day,
+                     lens.residual_px, lens.before_px)  # fmt: skip
     with Station(config) as station:
         station.runner.reset_day(day, ("calibrate",), camera)
         for outcome in station.runner.run_pending(("calibrate",), day=day):
@@ -257,13 +271,11 @@ def calibrate_day(config: StationConfig, day: str, camera: str | None = None) ->
     without = tuple(c for c in counts if _solution_at(layout, c, None) is None)
     calibrated = {c: n for c, n in counts.items() if c not in without}
     exported = export_day(config, day) if any(calibrated.values()) else []
-    return CalibrateDayReport(calibrated, without, tuple(failed), tuple(exported))
+    return CalibrateDayReport(calibrated, without, tuple(failed), tuple(exported), lenses)
 
 
 def _solution_at(layout: StationLayout, camera: str, t_utc: datetime | None) -> Plate | None:
     """The camera's accepted solution nearest in time to ``t_utc`` (else its current plate)."""
-    from stationd.stages.calibration_history import CalibrationHistory
-
     if t_utc is not None:
         entry = CalibrationHistory(layout.calibration_dir(camera)).nearest_accepted(t_utc)
         if entry is not None:

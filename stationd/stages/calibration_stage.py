@@ -52,6 +52,7 @@ from stationd.ops.logs import log_event
 from stationd.stages.calibrate import Observer, Plate, camera_plate, plate_of, recalibrate_records
 from stationd.stages.calibration_history import CalibrationHistory, HistoryEntry
 from stationd.stages.context import StageContext
+from stationd.stages.night_refit import NightLens, night_lens, with_lens
 from stationd.stages.results import CalibrateStageResult, ScanStageResult, VerifyStageResult, read_result
 from stationd.stages.verify import camera_mask
 
@@ -93,12 +94,18 @@ def _image(
     return None
 
 
-def _previous(ctx: StageContext, minute: Minute, history: CalibrationHistory, t: datetime) -> Platepar | None:
+def _previous(
+    ctx: StageContext, minute: Minute, history: CalibrationHistory, t: datetime, lens: NightLens | None
+) -> Platepar | None:
+    """The start of the fit: the nearest accepted solution's pointing (else the operator's plate) with the
+    scale and distortion of the newest night lens when there is one."""
     entry = history.nearest_accepted(t, exclude=history.path_for(t))
     if entry is not None:
-        return entry.platepar
-    plate = camera_plate(ctx.layout, minute.camera, include_latest=False)
-    return plate.platepar if plate is not None else None
+        pp: Platepar | None = entry.platepar
+    else:
+        plate = camera_plate(ctx.layout, minute.camera, include_latest=False)
+        pp = plate.platepar if plate is not None else None
+    return with_lens(pp, lens.platepar) if pp is not None and lens is not None else pp
 
 
 def _first(ctx: StageContext, minute: Minute, stars: StarList, t: datetime) -> Platepar | None:
@@ -135,13 +142,17 @@ def _recalibrate(
     if found is None:
         return CalibrateStageResult("no-image", "neither an FF file nor a stack of the minute is kept"), None
     image, t, photometric = found
+    lens = night_lens(history, t)
     digest = hashlib.sha256(np.ascontiguousarray(image).tobytes()).hexdigest()[:16]
     earlier = history.entry_at(t)
-    if earlier is not None and earlier.info.get("input_sha256") == digest:
-        return _result_of(earlier), earlier  # a rerun: the same image gives the same solution, not a refit
+    if earlier is not None and (earlier.info.get("input_sha256"), earlier.info.get("lens")) == (
+        digest,
+        lens.fingerprint if lens else None,
+    ):
+        return _result_of(earlier), earlier  # a rerun: the same image and lens give the same solution
     stars = StarFinder()(image, camera_mask(ctx, minute.camera))
     recalibrator = _catalog_tools()[0]
-    previous = _previous(ctx, minute, history, t)
+    previous = _previous(ctx, minute, history, t, lens)
     if previous is None and len(stars) >= recalibrator.settings.min_stars:
         previous = _first(ctx, minute, stars, t)
     if previous is None and len(stars) < recalibrator.settings.min_stars:
@@ -167,6 +178,7 @@ def _recalibrate(
         "source": "ff" if photometric else "stack",
         **figures, "residual_arcmin": _num(recal.median_residual_arcmin), "change_deg": change_deg,
         "zero_point": zp.to_json() if zp is not None and photometric else None, "input_sha256": digest,
+        "lens": lens.fingerprint if lens else None,
         "reason": "" if verdict == "accepted" else _why(verdict, change_deg),
     }  # fmt: skip
     path = history.write(t, pp, info, _star_rows(recal, t))

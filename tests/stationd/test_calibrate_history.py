@@ -125,3 +125,37 @@ def test_records_calibrated_and_a_record_replaced_meanwhile_is_not_overwritten(
         recalibrate_records(layout, "2026-08-12", "cam1", "m0.mp4", plate, observer)
     kept = read_record(layout.meteor_dir("2026-08-12", "cam1", record["meteor_id"]))
     assert kept["fireball"] is True and kept["calibration"] is None  # verify's record stands
+
+
+def test_the_night_lens_is_refitted_on_the_pooled_stars(tmp_path: Path) -> None:
+    from calibration import load_hipparcos
+    from calibration.fit import _fit_reverse
+    from stationd import parse_config
+    from stationd.disk.state import StateStore
+    from stationd.stages.night_refit import night_lens, refit_nights, with_lens
+
+    truth = _fit_reverse(replace(_plate(), x_poly_fwd=(0.0, 0.0, 0.08), x_poly_rev=(0.0, 0.0, 0.08)))
+    cat = load_hipparcos(5.0)
+    history = CalibrationHistory(tmp_path / "calibration" / "cam1")
+    for k in range(4):  # four solutions of the night without distortion, their stars from the true lens
+        t = T0 + timedelta(minutes=30 * k)
+        x, y = truth.sky_to_pixel_inverse(cat.ra_deg, cat.dec_deg, t)
+        ok = (x > 5) & (x < 1274) & (y > 5) & (y < 714)
+        jd = julian_date(t)
+        cols = zip(x[ok], y[ok], cat.ra_deg[ok], cat.dec_deg[ok], strict=True)
+        rows = [[jd, float(a), float(b), 100.0, float(r), float(d), 3.0] for a, b, r, d in cols]
+        history.write(t, _plate(), {"status": "accepted", "residual_px": 2.0}, rows)
+    raw = {
+        "station": {"id": "XX0001", "latitude_deg": LAT, "longitude_deg": LON, "data_dir": str(tmp_path)},
+        "cameras": [{"id": "cam1", "width_px": 1280, "height_px": 720, "fps": 25}],
+        "processing": {"workers": 1},
+    }
+    with StateStore(tmp_path / "state.sqlite3") as store:
+        written = refit_nights(parse_config(raw), store, T0 - timedelta(hours=1), T0 + timedelta(hours=8))
+    assert written == [str(tmp_path / "calibration" / "cam1" / "nights" / "2026-08-12.cal")]
+    lens = night_lens(history, T0 + timedelta(hours=1))
+    assert lens is not None and lens.residual_px < 0.05 < lens.before_px and lens.n_stars > 400
+    assert abs(lens.platepar.x_poly_fwd[2] - 0.08) < 0.002
+    assert night_lens(history, T0 - timedelta(days=1)) is None  # a lens applies from its night on
+    moved = with_lens(_plate(0.3), lens.platepar)
+    assert moved.x_poly_fwd == lens.platepar.x_poly_fwd and moved.ra_ref_deg == _plate(0.3).ra_ref_deg

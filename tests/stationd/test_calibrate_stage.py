@@ -36,6 +36,7 @@ from detection.timing import parse_iso_utc
 from stationd import parse_config
 from stationd.disk.layout import StationLayout
 from stationd.disk.records import iter_records
+from stationd.stages.calibrate import calibrate_day
 from stationd.stages.calibration_history import CalibrationHistory
 from stationd.station import Station
 
@@ -95,6 +96,25 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Any]
     return config, light
 
 
+def _errors(records: list[dict[str, Any]], light: dict[str, Any]) -> tuple[list[float], list[float]]:
+    """Per point: the RA/Dec error (arcmin) against the truth camera's direction of the measured pixel,
+    and the magnitude error against the generator's light of the frame."""
+    truth_cam = _settings(0).cam
+    s = _settings(0)
+    errors, dmag = [], []
+    for record in records:
+        for f in record["frames"]:
+            jd = julian_date(parse_iso_utc(f["t_utc"]))
+            az, alt = truth_cam.pixel_to_altaz(f["x_px"], f["y_px"])
+            ra, dec = altaz_to_radec(az, alt, jd, LAT, LON)
+            errors.append(float(_sep_arcmin(f["ra_deg"], f["dec_deg"], ra, dec)))
+            flux = light[record["source"]["video"]].get(f["frame"])
+            if flux and "mag" in f:
+                true_mag = s.star_mag_1dn - 2.5 * math.log10(flux) - s.extinction_mag * (airmass(alt) - 1.0)
+                dmag.append(f["mag"] - float(true_mag))
+    return errors, dmag
+
+
 @pytest.mark.slow
 def test_night_calibrated_from_a_guess_5_deg_off(night) -> None:
     config, light = night
@@ -105,30 +125,14 @@ def test_night_calibrated_from_a_guess_5_deg_off(night) -> None:
     entries = history.entries(T0)
     assert len(entries) == len(METEORS) + 1 and all(e.accepted for e in entries)
     assert [e.info["source"] for e in entries] == ["ff", "ff", "ff", "stack"]
-    assert (
-        entries[-1].info["zero_point"] is None
-    )  # a max-pixel stack is no photometry: the zero point is kept
+    assert entries[-1].info["zero_point"] is None  # a max-pixel stack is no photometry: zero point kept
     assert entries[-1].platepar.mag_lev == entries[-2].platepar.mag_lev
     assert (layout.calibration_dir("cam1") / "latest.cal").is_file()
-    truth_cam = _settings(0).cam
-    errors, dmag = [], []
     for record in records:
         assert record["calibration"]["solution_id"].startswith(entries[0].path.name[:9])  # history/…cal#sha
         assert record["calibration"]["n_stars"] > 50
         assert record["observer"] == {"lat_deg": LAT, "lon_deg": LON, "elevation_m": 0.0}
-        frames = record["frames"]
-        x = np.array([f["x_px"] for f in frames])
-        y = np.array([f["y_px"] for f in frames])
-        for f, xi, yi in zip(frames, x, y, strict=True):
-            jd = julian_date(parse_iso_utc(f["t_utc"]))
-            az, alt = truth_cam.pixel_to_altaz(xi, yi)
-            ra, dec = altaz_to_radec(az, alt, jd, LAT, LON)
-            errors.append(float(_sep_arcmin(f["ra_deg"], f["dec_deg"], ra, dec)))
-            flux = light[record["source"]["video"]].get(f["frame"])
-            if flux and "mag" in f:
-                s = _settings(0)
-                true_mag = s.star_mag_1dn - 2.5 * math.log10(flux) - s.extinction_mag * (airmass(alt) - 1.0)
-                dmag.append(f["mag"] - float(true_mag))
+    errors, dmag = _errors(records, light)
     median_arcmin = float(np.median(errors))
     print(f"RA/Dec error vs truth: median {median_arcmin:.2f} arcmin, p90 {np.percentile(errors, 90):.2f} "
           f"({len(errors)} points); magnitude: median {np.median(dmag):+.2f}, "
@@ -139,3 +143,17 @@ def test_night_calibrated_from_a_guess_5_deg_off(night) -> None:
     assert "Calibrated with stationd" in exported.read_text()
     plate = json.loads((layout.exports(DAY) / "cam1" / "platepar_cmn2010.cal").read_text())
     assert plate["stationd"]["status"] == "accepted" and plate["mag_lev"] > 5
+
+
+@pytest.mark.slow
+def test_calibrate_night_again_beside_the_state_store(night) -> None:
+    """``stationd calibrate --night``: the lens refitted on the day's pooled stars when that improves the
+    residual, the stage run again through the claims; the meteors stay calibrated as well."""
+    config, light = night
+    report = calibrate_day(config, DAY)
+    assert report.calibrated == {"cam1": len(METEORS)} and not report.failed and not report.without_plate
+    records = list(iter_records(StationLayout(config.station.data_dir), DAY, "cam1"))
+    errors, dmag = _errors(records, light)
+    print(f"after calibrate --night (lens {report.lenses}): RA/Dec median {np.median(errors):.2f} arcmin, "
+          f"magnitudes median |d| {np.median(np.abs(dmag)):.2f}")  # fmt: skip
+    assert float(np.median(errors)) < 1.5 and float(np.median(np.abs(dmag))) < 0.3

@@ -9,7 +9,9 @@ grid, so a rerun picks the same ones). For those:
    (positions only: a maximum over noise is no photometry, the zero point is carried over), mask out.
 2. **Previous solution**: the accepted solution of the camera's history nearest in time, else the plate
    given by the operator (``platepar_cmn2010.cal``), else a first calibration from the configured coarse
-   pointing (:class:`calibration.PlateFitter`, off by up to 10 deg).
+   pointing (:class:`calibration.PlateFitter`, off by up to 10 deg); with the scale and distortion of the
+   newest night lens (:mod:`stationd.stages.night_refit`). When a clear sky does not match the previous
+   solution (a camera moved beyond the matching radius), a first calibration from it is tried.
 3. **Recalibration** (:class:`calibration.Recalibrator`: cloud gate, pointing fit, verdict, zero point) and
    the pointing check against the accepted solutions before it (:func:`calibration.judge_pointing`): a
    jump is kept in the history as rejected, a confirmed move is accepted (and the health monitor alerts).
@@ -162,10 +164,19 @@ def _recalibrate(
         why = "no previous solution and no first calibration from the configured pointing"
         return CalibrateStageResult("failed", why, n_stars=len(stars)), None
     recal = recalibrator(stars.x_px, stars.y_px, stars.intensity, t, previous, stars.saturated)
+    if not recal.solved and not recal.cloudy:
+        # A clear sky that the previous pointing does not match: the camera may have moved further than the
+        # matching radius. A first calibration from the previous solution (up to 10 deg off) finds it.
+        fit = _catalog_tools()[1](stars.x_px, stars.y_px, t, previous)
+        if fit.solved and fit.platepar is not None:
+            again = recalibrator(stars.x_px, stars.y_px, stars.intensity, t, fit.platepar, stars.saturated)
+            recal = again if again.solved else recal
     figures: dict[str, Any] = {"n_stars": len(stars), "n_matched": recal.n_matched,
                                "residual_px": _num(recal.median_residual_px)}  # fmt: skip
     if not recal.solved or recal.platepar is None:
-        return CalibrateStageResult("cloudy" if recal.cloudy else "failed", recal.reason, **figures), None
+        return CalibrateStageResult(
+            _failure(recal.cloudy, len(stars), history, t), recal.reason, **figures
+        ), None
     pp = recal.platepar
     zp = recal.zero_point
     if not photometric or zp is None or not zp.ok:
@@ -196,6 +207,20 @@ def _result_of(entry: HistoryEntry) -> CalibrateStageResult:
         residual_px=info.get("residual_px"), mag_lev=_num(entry.platepar.mag_lev),
         scatter_mag=zp.get("scatter_mag"), change_deg=info.get("change_deg"),
     )  # fmt: skip
+
+
+CLEAR_FRACTION = 0.7
+"""A failed image with fewer stars than this fraction of the last accepted solution's counts as cloudy:
+thin cloud dims the stars and its glow makes false ones, enough to pass the gate and fail the match."""
+
+
+def _failure(cloudy: bool, n_stars: int, history: CalibrationHistory, t: datetime) -> str:
+    """``cloudy`` or ``failed`` (a clear sky that could not be calibrated: what the health alert counts)."""
+    if cloudy:
+        return "cloudy"
+    last = history.nearest_accepted(t, exclude=history.path_for(t))
+    clear_level = int(last.info.get("n_stars", 0)) if last is not None else 0
+    return "cloudy" if n_stars < CLEAR_FRACTION * clear_level else "failed"
 
 
 def _why(verdict: str, change_deg: float | None) -> str:
@@ -251,9 +276,9 @@ def _export(ctx: StageContext, minute: Minute, history: CalibrationHistory) -> N
     """The day's FTPdetectinfo and the camera's platepar of the day; a failure is logged, not raised."""
     try:
         export_day(ctx.config, minute.day)
-        day_end = datetime.strptime(minute.day, "%Y-%m-%d").replace(tzinfo=minute.start_utc.tzinfo)
+        day_start = datetime.strptime(minute.day, "%Y-%m-%d").replace(tzinfo=minute.start_utc.tzinfo)
         entries = [
-            e for e in history.entries(day_end + timedelta(hours=12), timedelta(hours=12)) if e.accepted
+            e for e in history.entries(day_start + timedelta(hours=12), timedelta(hours=12)) if e.accepted
         ]
         if entries:
             export_platepar(ctx.layout, minute.day, minute.camera, entries[-1].path.read_text())

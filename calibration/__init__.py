@@ -9,7 +9,7 @@ from calibration.camera import CameraModel, plate_scale_px_per_deg
 from calibration.catalog import StarCatalog, hp_to_v, load_hipparcos, parse_hip2, read_bsc5
 from calibration.errors import CalibrationError, CatalogError, PlateparError
 from calibration.fit import FitSettings, PlateFit, PlateFitter, platepar_from_camera
-from calibration.photometry import PhotometrySettings, ZeroPoint, fit_zero_point
+from calibration.photometry import PhotometrySettings, ZeroPoint, fit_zero_point, zero_point_of_fit
 from calibration.platepar import (
     Platepar,
     PointingConvention,
@@ -72,4 +72,5 @@ __all__ = [
     "refit_distortion",
     "solution_summary",
     "star_residuals_px",
+    "zero_point_of_fit",
 ]

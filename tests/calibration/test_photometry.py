@@ -98,3 +98,22 @@ def test_too_few_stars_is_no_zero_point() -> None:
     assert zp.to_json()["mag_lev"] is None
     with pytest.raises(ValueError, match="clip_sigma"):
         PhotometrySettings(clip_sigma=0)
+
+
+@pytest.mark.realdata
+def test_a_first_calibration_gets_its_zero_point(shared_data: Path) -> None:
+    """``stationd calibrate FILE --out`` wrote plates with ``mag_lev`` 0 (magnitudes ~10 off): the fit's
+    matched stars give it (UK0006 20:00:17, from RMS's plate as the guess; RMS's own: 10.48)."""
+    from calibration import PlateFitter, StarFinder, load_hipparcos
+    from calibration.photometry import zero_point_of_fit
+    from detection import load_mask, read_ff
+
+    night = shared_data / "rms" / "UK0006_20220914"
+    guess = parse_platepar((night / "platepar_cmn2010.cal").read_bytes(), convention="legacy")
+    ff = read_ff(night / "FF_UK0006_20220914_200017_020_0096000.fits")
+    stars = StarFinder()(ff.planes.avepixel, load_mask(night / "mask.bmp", 1280, 720))
+    fit = PlateFitter(load_hipparcos(6.0))(stars.x_px, stars.y_px, ff.start_utc, guess)
+    assert fit.solved and fit.platepar is not None
+    zp = zero_point_of_fit(fit, stars, ff.start_utc)
+    assert zp.ok and zp.n_used > 40 and abs(zp.mag_lev - 10.48) < 0.45 and zp.scatter_mag < 0.4
+    assert zp.apply(fit.platepar).mag_lev == zp.mag_lev

@@ -159,3 +159,28 @@ def test_the_night_lens_is_refitted_on_the_pooled_stars(tmp_path: Path) -> None:
     assert night_lens(history, T0 - timedelta(days=1)) is None  # a lens applies from its night on
     moved = with_lens(_plate(0.3), lens.platepar)
     assert moved.x_poly_fwd == lens.platepar.x_poly_fwd and moved.ra_ref_deg == _plate(0.3).ra_ref_deg
+
+
+def test_reprocess_from_the_calibrate_stage_and_minutes_that_predate_it(tmp_path: Path) -> None:
+    """``stationd reprocess DAY --stage calibrate`` runs the stage alone; a minute verified before the stage
+    existed (no calibrate row in the state store) gets it too."""
+    from click.testing import CliRunner
+
+    from cli.main import cli
+    from stationd.disk.state import StateStore
+    from tests.stationd.station_fixtures import DAY, make_station
+
+    station = make_station(tmp_path, 1)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["reprocess", DAY, "--config", str(station.config_path), "--json"])
+    assert first.exit_code == 0, first.output
+    with StateStore(station.data_dir / "state.sqlite3") as store:
+        (minute,) = store.minutes(day=DAY)
+        assert store.runs(minute.id)["calibrate"].status == "done"
+        with store._transaction() as db:  # as a store of before the stage: no calibrate row
+            db.execute("DELETE FROM stage_runs WHERE stage='calibrate'")
+    args = ["reprocess", DAY, "--stage", "calibrate", "--config", str(station.config_path), "--json"]
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    report = json.loads(again.stdout)
+    assert report["stages"] == ["calibrate"] and report["outcomes"]["done"] == 1

@@ -14,7 +14,9 @@ Each history file is an RMS platepar (RMS tools read it) with its matched stars 
 ignores: ``stationd_convention`` (the pointing convention) and ``stationd`` (the verdict: ``accepted``,
 ``jump`` (rejected: the pointing disagrees with the previous solutions), ``moved`` (accepted: several
 successive solutions agree on a new pointing), the minute, the fit's figures and the photometric zero
-point). Files are written atomically; a rerun of a minute replaces its own file.
+point). Files are written atomically and compactly (one line, at most :data:`MAX_STAR_ROWS` stars); a
+rerun of a minute replaces its own file. At dawn, days older than :data:`KEEP_DAYS` are thinned to their
+last accepted solution.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ log = logging.getLogger("stationd.calibrate")
 CONVENTION_KEY = "stationd_convention"
 INFO_KEY = "stationd"
 ACCEPTED = ("accepted", "moved")
+MAX_STAR_ROWS = 200
+"""Matched stars kept in a history file (the brightest first): enough for the night's lens refit."""
+KEEP_DAYS = 30
+"""Every solution is kept this long; older days keep their last accepted one (:meth:`prune`)."""
 _NAME = "%Y%m%d_%H%M%S"
 
 
@@ -131,11 +137,12 @@ class CalibrationHistory:
     ) -> Path:
         """Write a solution (``info`` holds its ``status``); ``latest.cal`` follows the newest accepted."""
         data = platepar.to_dict()
-        data["star_list"] = stars
+        data["star_list"] = stars[:MAX_STAR_ROWS]
         data[CONVENTION_KEY] = platepar.convention
         data[INFO_KEY] = info
         path = self.path_for(t_utc)
-        atomic_write_text(path, json.dumps(data, indent=4, sort_keys=True) + "\n")
+        # Compact: a solution every 10 minutes with its star list would take 6 MB a night indented.
+        atomic_write_text(path, json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n")
         if info.get("status") in ACCEPTED:
             self._update_latest()
         return path
@@ -147,3 +154,22 @@ class CalibrationHistory:
             if entry is not None and entry.accepted:
                 atomic_write_bytes(self.latest_path, path.read_bytes())
                 return
+
+    def prune(self, now_utc: datetime, keep_days: int = KEEP_DAYS) -> int:
+        """Remove the solutions older than ``keep_days`` except the last accepted one of each UTC day (the
+        history of a year stays a few hundred files); returns how many were removed."""
+        if not self.history_dir.is_dir():
+            return 0
+        cutoff = f"{now_utc - timedelta(days=keep_days):{_NAME}}.cal"
+        old = [p for p in sorted(self.history_dir.glob("*.cal")) if p.name < cutoff]
+        keep: dict[str, Path] = {}
+        for path in old:
+            entry = _read(path, path.stat().st_mtime_ns)
+            if entry is not None and entry.accepted:
+                keep[path.name[:8]] = path  # the last accepted one of its day, by name order
+        removed = 0
+        for path in old:
+            if keep.get(path.name[:8]) != path:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed

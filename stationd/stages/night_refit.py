@@ -124,12 +124,14 @@ def refit_night(
 def refit_nights(
     config: StationConfig, store: StateStore, start_utc: datetime, end_utc: datetime
 ) -> list[str]:
-    """At dawn: refit every camera's lens on the night that ended, and make the calibrate stage of the
-    night's minutes pending again so that its meteors get the new lens; returns the plates written."""
+    """At dawn: prune every camera's history (:meth:`CalibrationHistory.prune`), refit its lens on the night
+    that ended, and make the calibrate stage of the night's minutes pending again so that its meteors get
+    the new lens; returns the plates written."""
     layout = StationLayout(config.station.data_dir)
     written = []
     for camera in config.cameras:
         history = CalibrationHistory(layout.calibration_dir(camera.id))
+        history.prune(end_utc)
         lens = refit_night(history, f"{start_utc:%Y-%m-%d}", start_utc, end_utc)
         if lens is None:
             continue

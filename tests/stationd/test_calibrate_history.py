@@ -184,3 +184,14 @@ def test_reprocess_from_the_calibrate_stage_and_minutes_that_predate_it(tmp_path
     assert again.exit_code == 0, again.output
     report = json.loads(again.stdout)
     assert report["stages"] == ["calibrate"] and report["outcomes"]["done"] == 1
+
+
+def test_old_history_keeps_one_accepted_solution_a_day(tmp_path: Path) -> None:
+    history = CalibrationHistory(tmp_path / "calibration" / "cam1")
+    for minutes, status in ((0, "accepted"), (10, "accepted"), (20, "jump"), (24 * 60, "accepted")):
+        _write(history, minutes, status)
+    now = T0 + timedelta(days=31)
+    assert history.prune(now, keep_days=30) == 2  # 22:00 and the jump of the first day go
+    assert [p.name for p in sorted(history.history_dir.glob("*.cal"))] == [
+        "20260812_221000.cal", "20260813_220000.cal"]  # fmt: skip
+    assert history.prune(T0 + timedelta(days=5), keep_days=30) == 0

@@ -4,7 +4,8 @@ One recalibration fits only the pointing (a minute's few hundred stars, most nea
 the distortion down); a night's solutions together hold thousands of matched stars reaching every corner.
 At dawn (the daemon, after the night's summary) and on ``stationd calibrate --night DAY``, their star lists
 are pooled and :func:`calibration.refit_distortion` fits one plate to them all; when the stars support it
-and the pooled residual improves on the night's own solutions, it is written as
+and the pooled residual improves clearly on the night's own solutions (:data:`IMPROVEMENT`), it is
+written as
 ``calibration/<camera>/nights/<YYYY-MM-DD>.cal`` (the UTC date of the night's evening). Later
 recalibrations take their scale and distortion from the newest such plate (their pointing from the
 nearest solution in time), and the night's minutes are calibrated again with it.
@@ -30,6 +31,11 @@ from stationd.disk.state import StateStore
 from stationd.stages.calibration_history import CONVENTION_KEY, INFO_KEY, CalibrationHistory
 
 log = logging.getLogger("stationd.calibrate")
+
+IMPROVEMENT = 0.8
+"""A night lens is kept only when its pooled residual is below this fraction of the night's solutions'
+median: on a synthetic night without distortion, a lens 16 % better on the stars (0.170 px against 0.202)
+made the meteors 0.05 arcmin worse; a wrong lens improves far more (2 px -> 0.03 px in the tests)."""
 
 _LENS_FIELDS = (
     "f_scale_px_per_deg", "distortion_type", "x_poly_fwd", "y_poly_fwd", "x_poly_rev", "y_poly_rev",
@@ -107,8 +113,8 @@ def refit_night(
         return None
     pp, res = got
     residual = float(np.median(res))
-    if not residual < before:
-        log.info("night %s: the pooled lens (%.3f px) does not improve on the night's solutions (%.3f px)",
+    if not residual < IMPROVEMENT * before:
+        log.info("night %s: the pooled lens (%.3f px) is not enough better than the solutions (%.3f px)",
                  night, residual, before)  # fmt: skip
         return None
     data = pp.to_dict()

@@ -76,3 +76,48 @@ def test_a_knocked_camera_is_a_jump_then_a_confirmed_move_and_clouds_give_nothin
         # Thin cloud: its glow makes false stars enough to pass the gate (396 against 700 on the clear
         # images), so the fit fails: cloudy by the star count, not a clear sky that cannot be calibrated.
         assert result.status == "cloudy" and entry is None, result
+
+
+@pytest.mark.realdata
+def test_real_ff_files_calibrated_from_the_configured_pointing(shared_data: Path, tmp_path: Path) -> None:
+    """UK0006's two FF files (2022-09-14) in a station's day folder, no plate given, the configured pointing
+    that of the station's config: a first calibration, then the second minute recalibrated from the first;
+    both fields within 0.03 deg of RMS's own recalibrations, the zero point within 0.4 mag of RMS's
+    (measured: 0.28-0.33 mag above, see tests/calibration/test_recalibrate.py)."""
+    import shutil
+
+    from calibration import parse_recalibrated_platepars, pointing_change
+    from detection import read_ff
+
+    night = shared_data / "rms" / "UK0006_20220914"
+    raw = {
+        "station": {"id": "UK0006", "latitude_deg": 51.8831, "longitude_deg": -1.30616, "elevation_m": 80,
+                    "data_dir": str(tmp_path)},
+        "cameras": [{"id": "cam1", "width_px": 1280, "height_px": 720, "fps": 25,
+                     "mask": str(night / "mask.bmp"),
+                     "pointing": {"az_deg": 237.7, "alt_deg": 41.3, "fov_h_deg": 88.7}}],
+        "processing": {"workers": 1},
+    }  # fmt: skip
+    rms = parse_recalibrated_platepars((night / "platepars_all_recalibrated.json").read_bytes(),
+                                       convention="legacy")  # fmt: skip
+    with StateStore(tmp_path / "state.sqlite3") as store:
+        ctx = StageContext(parse_config(raw), store)
+        history = CalibrationHistory(ctx.layout.calibration_dir("cam1"))
+        verdicts = []
+        for i, name in enumerate(("FF_UK0006_20220914_194911_205_0079616.fits",
+                                  "FF_UK0006_20220914_200017_020_0096000.fits")):  # fmt: skip
+            ff = read_ff(night / name)
+            folder = ctx.layout.ff_dir("2022-09-14", "cam1")
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(night / name, folder / name)
+            minute = Minute(i, "cam1", ff.start_utc, "2022-09-14", f"m{i}.mp4", tmp_path / f"m{i}.mp4", None)
+            scan = ScanStageResult(f"m{i}.mp4", 1280, 720, 25.0, 256, (name,), "x.values.npz", None, 0.0, 0.0)
+            result, entry = _recalibrate(ctx, minute, scan, history)
+            assert entry is not None and entry.accepted, result
+            assert result.n_matched > 250 and (result.residual_px or 9) < 0.33
+            mid = ff.start_utc + timedelta(seconds=256 / 2 / 25)
+            change = pointing_change(rms[name], entry.platepar, mid)
+            assert change.offset_deg < 0.03 and abs(change.rotation_deg) < 0.03, change
+            assert abs(entry.platepar.mag_lev - rms[name].mag_lev) < 0.4
+            verdicts.append(result)
+        assert verdicts[1].change_deg is not None and verdicts[1].change_deg < 0.05

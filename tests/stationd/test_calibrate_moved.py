@@ -23,6 +23,14 @@ from stationd.stages.context import StageContext
 from stationd.stages.results import ScanStageResult
 
 T0 = datetime(2026, 8, 12, 22, 0, 0, tzinfo=UTC)
+
+
+def _sep_arcmin(a1, d1, a2, d2):  # type: ignore[no-untyped-def]
+    a1, d1, a2, d2 = (np.radians(np.asarray(v, dtype=float)) for v in (a1, d1, a2, d2))
+    c = np.sin(d1) * np.sin(d2) + np.cos(d1) * np.cos(d2) * np.cos(a1 - a2)
+    return np.degrees(np.arccos(np.clip(c, -1, 1))) * 60.0
+
+
 LAT, LON = 51.88, -1.31
 HOME = CameraModel(1280, 720, az_deg=240.0, alt_deg=40.0, rotation_deg=0.0, fov_h_deg=88.0)
 KNOCKED = CameraModel(1280, 720, az_deg=241.5, alt_deg=40.0, rotation_deg=0.0, fov_h_deg=88.0)
@@ -83,11 +91,13 @@ def test_real_ff_files_calibrated_from_the_configured_pointing(shared_data: Path
     """UK0006's two FF files (2022-09-14) in a station's day folder, no plate given, the configured pointing
     that of the station's config: a first calibration, then the second minute recalibrated from the first;
     both fields within 0.03 deg of RMS's own recalibrations, the zero point within 0.4 mag of RMS's
-    (measured: 0.28-0.33 mag above, see tests/calibration/test_recalibrate.py)."""
+    (measured: 0.28-0.33 mag above, see tests/calibration/test_recalibrate.py); the night's two meteors
+    (RMS's points of its FTPdetectinfo through our solutions) 0.19 arcmin (median) from RMS's RA/Dec,
+    magnitudes +0.10 (median)."""
     import shutil
 
-    from calibration import parse_recalibrated_platepars, pointing_change
-    from detection import read_ff
+    from calibration import meteor_sky, parse_recalibrated_platepars, pointing_change
+    from detection import read_ff, read_ftpdetectinfo
 
     night = shared_data / "rms" / "UK0006_20220914"
     raw = {
@@ -104,6 +114,9 @@ def test_real_ff_files_calibrated_from_the_configured_pointing(shared_data: Path
         ctx = StageContext(parse_config(raw), store)
         history = CalibrationHistory(ctx.layout.calibration_dir("cam1"))
         verdicts = []
+        errors: list[float] = []
+        dmag: list[float] = []
+        ftp = read_ftpdetectinfo(next(night.glob("FTPdetectinfo_*.txt")))
         for i, name in enumerate(("FF_UK0006_20220914_194911_205_0079616.fits",
                                   "FF_UK0006_20220914_200017_020_0096000.fits")):  # fmt: skip
             ff = read_ff(night / name)
@@ -120,4 +133,17 @@ def test_real_ff_files_calibrated_from_the_configured_pointing(shared_data: Path
             assert change.offset_deg < 0.03 and abs(change.rotation_deg) < 0.03, change
             assert abs(entry.platepar.mag_lev - rms[name].mag_lev) < 0.4
             verdicts.append(result)
+            # The meteor of the FF file: RMS's own points through our solution against RMS's RA/Dec.
+            det = next(d for d in ftp.detections if d.ff_name == name)
+            times = np.array([det.start_utc + timedelta(seconds=p.frame / det.fps) for p in det.points])
+            x, y = [p.x_px for p in det.points], [p.y_px for p in det.points]
+            sky = meteor_sky(entry.platepar, x, y, times, [p.intensity for p in det.points], lat_deg=51.8831,
+                             lon_deg=-1.30616, elevation_m=80.0)  # fmt: skip
+            errors += list(_sep_arcmin(sky.ra_deg, sky.dec_deg, [p.ra_deg for p in det.points],
+                                       [p.dec_deg for p in det.points]))  # fmt: skip
+            dmag += list(sky.mag - np.array([p.mag for p in det.points]))
+        print(f"UK0006 meteors: RA/Dec {np.median(errors):.2f} arcmin median from RMS's, magnitudes "
+              f"{np.median(dmag):+.2f} median")  # fmt: skip
+        assert np.median(errors) < 2.0  # measured 0.19 arcmin
+        assert abs(np.median(dmag)) < 0.3  # measured +0.10 (RMS's intensities through our zero point)
         assert verdicts[1].change_deg is not None and verdicts[1].change_deg < 0.05

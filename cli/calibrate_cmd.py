@@ -159,6 +159,9 @@ def _file_json(r: FilePlate) -> dict[str, Any]:
             pos_angle_deg=pp.pos_angle_ref_deg, scale_px_per_deg=pp.f_scale_px_per_deg,
             distortion=pp.distortion_type,
         )  # fmt: skip
+    if r.mag_lev is not None:
+        data.update(mag_lev=_num(r.mag_lev), mag_scatter=_num(r.mag_scatter or math.nan),
+                    n_photometric=r.n_photometric)  # fmt: skip
     return data
 
 
@@ -167,12 +170,13 @@ def _num(value: float) -> float | None:
 
 
 def _render(results: list[FilePlate]) -> None:
-    table = make_table("file", "stars", "matched", "median px", "p90 px", "median '", "quadrants", "pointing",
-                       "scale px/deg", "distortion", "verdict", title="plate solutions")  # fmt: skip
+    headers = ("file", "stars", "matched", "median px", "p90 px", "median '", "quadrants", "pointing",
+               "scale px/deg", "distortion", "zero point", "verdict")  # fmt: skip
+    table = make_table(*headers, title="plate solutions")
     for r in results:
         d = _file_json(r)
         if r.fit is None:
-            table.add_row(r.path.name, "", "", "", "", "", "", "", "", "", f"[red]{r.reason}[/]")
+            table.add_row(r.path.name, "", "", "", "", "", "", "", "", "", "", f"[red]{r.reason}[/]")
             continue
 
         def f(key: str, fmt: str = ".2f", d: dict[str, Any] = d) -> str:
@@ -181,9 +185,11 @@ def _render(results: list[FilePlate]) -> None:
 
         pointing = f"az {d['az_deg']:.2f} alt {d['alt_deg']:.2f}" if d.get("az_deg") is not None else ""
         verdict = "[green]solved[/]" if r.solved else f"[red]{r.reason}[/]"
+        zero = f"{d['mag_lev']:.2f} ± {d['mag_scatter']:.2f}" if d.get("mag_lev") is not None else ""
         table.add_row(r.path.name, str(r.n_stars), str(d["n_matched"]), f("median_residual_px"),
                       f("p90_residual_px"), f("median_residual_arcmin"), str(tuple(d["quadrant_counts"])),
-                      pointing, f("scale_px_per_deg", ".3f"), d.get("distortion", ""), verdict)  # fmt: skip
+                      pointing, f("scale_px_per_deg", ".3f"), d.get("distortion", ""), zero,
+                      verdict)  # fmt: skip
     stdout.print(table)
 
 
@@ -197,8 +203,10 @@ def _calibrate_night(config_path: Path | None, night: str, camera: str | None, a
     if as_json:
         print_json({"day": day, "calibrated": report.calibrated,
                     "without_plate": list(report.without_plate), "failed": list(report.failed),
-                    "exported": [str(p) for p in report.exported]})  # fmt: skip
+                    "exported": [str(p) for p in report.exported], "lenses": report.lenses})  # fmt: skip
     else:
+        for cam, name in report.lenses.items():
+            stdout.print(f"{cam}: the lens refitted on the day's stars: calibration/{cam}/nights/{name}")
         for cam, n in report.calibrated.items():
             stdout.print(f"{cam}: {n} meteor(s) of {day} calibrated")
         for cam in report.without_plate:

@@ -10,13 +10,22 @@ videos and stack images are not read yet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 
-from calibration import BlindSolver, CameraModel, PlateFit, PlateFitter, Platepar, StarFinder, load_hipparcos
+from calibration import (
+    BlindSolver,
+    CameraModel,
+    PlateFit,
+    PlateFitter,
+    Platepar,
+    StarFinder,
+    load_hipparcos,
+    zero_point_of_fit,
+)
 from detection import read_ff
 from detection.errors import DetectionError
 
@@ -34,6 +43,9 @@ class FilePlate:
     az_deg: float | None = None
     alt_deg: float | None = None
     blind: str | None = None
+    mag_lev: float | None = None  # the photometric zero point of the matched stars (None: too few)
+    mag_scatter: float | None = None  # its scatter (mag)
+    n_photometric: int = 0  # stars it rests on
 
     @property
     def solved(self) -> bool:
@@ -79,9 +91,15 @@ def calibrate_files(
             assert guess is not None
             fit = fitter(stars.x_px, stars.y_px, t, guess, **site)
         az = alt = None
+        zp = None
         if fit.platepar is not None:
+            zp = zero_point_of_fit(fit, stars, t)
+            if zp.ok:  # the plate's magnitude model (RMS mag_lev) from the matched stars
+                fit = replace(fit, platepar=zp.apply(fit.platepar))
             pp = fit.platepar
+            assert pp is not None
             a, b = pp.pixel_to_altaz(pp.x_res_px / 2.0, pp.y_res_px / 2.0, t)
             az, alt = float(a), float(b)
-        out.append(FilePlate(path, fit, len(stars), fit.reason, az, alt, hypothesis))
+        photometry = (zp.mag_lev, zp.scatter_mag, zp.n_used) if zp is not None and zp.ok else (None, None, 0)
+        out.append(FilePlate(path, fit, len(stars), fit.reason, az, alt, hypothesis, *photometry))
     return out

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -53,6 +54,7 @@ from stationd.ops.sun import is_daytime_for
 from stationd.publish.heartbeat import publish_heartbeat
 from stationd.publish.outbox import open_outbox
 from stationd.stages import STAGE_ORDER, STAGE_VERSIONS
+from stationd.stages.night_refit import refit_nights
 from stationd.stages.results import ScanStageResult
 from stationd.station import Station
 from stationd.text import plural
@@ -206,6 +208,7 @@ class Daemon:
             folders[camera.incoming_sd.resolve()] = camera.id
         self._watcher = IncomingWatcher(folders, self.settings.event_settle_s)
         self.health = HealthMonitor(self.config, self.station.store, started_utc=datetime.now(UTC))
+        self.health.at_dawn.append(partial(refit_nights, self.config, self.station.store))
         self._pool = WorkerPool(self.config, self.config.processing.workers, self.station.store, self._clock)
         scheduler = BackgroundScheduler(timezone="UTC")
         self._pool.start()

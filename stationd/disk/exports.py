@@ -7,6 +7,7 @@ meteor is an entry of the FF block that holds its first frame, with frame number
 block's first frame (time of a point = FF start + frame / fps, DESIGN 4); a meteor that runs into the
 next block keeps counting past 255. The sky columns are zero until calibration exists; a calibrated record's
 entry carries them, and its calibration line names the solution (``Calibrated with stationd: <solution_id>``).
+The calibrate stage writes the camera's plate solution of the day beside it (``platepar_cmn2010.cal``).
 """
 
 from __future__ import annotations
@@ -124,3 +125,11 @@ def export_day(config: StationConfig, day: str) -> list[Path]:
 
 def _has_records(layout: StationLayout, day: str, camera: str) -> bool:
     return next(iter_records(layout, day, camera), None) is not None
+
+
+def export_platepar(layout: StationLayout, day: str, camera: str, text: str) -> Path:
+    """Write a camera's plate solution of the day beside its FTPdetectinfo (RMS's ``platepar_cmn2010.cal``,
+    which RMS tools look for in the same folder); returns its path."""
+    path = layout.exports(day) / camera / "platepar_cmn2010.cal"
+    atomic_write_text(path, text)
+    return path

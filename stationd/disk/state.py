@@ -446,6 +446,20 @@ class StateStore:
         with self._transaction() as db:
             return db.execute(sql, args).rowcount
 
+    def add_missing(self, stage: str, day: str, after: str, camera: str | None = None) -> int:
+        """Make ``stage`` pending for the minutes of a day whose ``after`` stage is done but that have no
+        row of ``stage`` (a stage added to the pipeline after they went through it); returns how many."""
+        sql = (
+            "INSERT INTO stage_runs (minute_id, stage, status) SELECT m.id, ?, 'pending' FROM minutes m "
+            "JOIN stage_runs r ON r.minute_id = m.id AND r.stage = ? AND r.status = 'done' "
+            "WHERE m.pruned_utc IS NULL AND m.day = ?"
+            + (" AND m.camera = ?" if camera else "")
+            + " AND NOT EXISTS (SELECT 1 FROM stage_runs x WHERE x.minute_id = m.id AND x.stage = ?)"
+        )
+        args = [stage, after, day] + ([camera] if camera else []) + [stage]
+        with self._transaction() as db:
+            return db.execute(sql, args).rowcount
+
     def retry_failed(self, max_attempts: int, finished_before_utc: str) -> int:
         """Make failed stages pending again (a full disk, a passing fault) while they have attempts left
         and failed before ``finished_before_utc`` (ISO, as recorded); returns how many."""

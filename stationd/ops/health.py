@@ -16,6 +16,11 @@ key                  condition                                                  
 ``disk``             free space under ``retention.min_free_gb``, or retention could not free enough  error
 ``clock``            the kernel says the clock is not synchronised (``adjtimex``: ``STA_UNSYNC``)  warning
 ``upload``           uploads have failed for ``upload_failing_min`` minutes (no success since)     error
+``camera-moved:``    the calibrate stage confirmed a new pointing of the camera within the last    warning
+``<cam>``            ``CALIBRATION_WINDOW`` (a jump that several successive solutions agree on)
+``calibration:``     in the last ``CALIBRATION_WINDOW`` at least ``CALIBRATION_FAILURES`` of the  error
+``<cam>``            camera's recalibrations failed with a clear sky (enough stars, no match) and
+                     none succeeded
 (hooks)              whatever extra checks return (calibration health, later stages)
 ===================  ===========================================================================  ========
 
@@ -52,11 +57,16 @@ from stationd.ops.night import night_name, summarize_night, write_night_summary
 from stationd.ops.retention import GB, RetentionReport
 from stationd.ops.sun import is_daytime_for, last_night
 from stationd.publish.outbox import open_outbox
-from stationd.stages.results import CandidatesStageResult, read_result
+from stationd.stages.results import CalibrateStageResult, CandidatesStageResult, read_result
 from stationd.text import plural
 
 STATUS_FILE = "status.json"
 STATUS_SCHEMA = "stationd.status/1"
+
+CALIBRATION_WINDOW = timedelta(hours=3)
+"""How far back the calibration alerts look."""
+CALIBRATION_FAILURES = 6
+"""Failed recalibrations with a clear sky (and none solved) in the window that mean an alert."""
 
 HealthCheck = Callable[[datetime], Iterable[Alert]]
 """An extra check (calibration health, later stages): the alerts that hold at the given time."""
@@ -152,6 +162,7 @@ class HealthMonitor:
         self.disk_free = disk_free
         self.daytime = daytime or (lambda t: is_daytime_for(config, t))
         self.extra_checks = list(extra_checks)
+        self.at_dawn: list[Callable[[datetime, datetime], object]] = []  # called with the night's bounds
         self.started_utc = started_utc
         self._backlog: deque[tuple[datetime, int]] = deque()
         self._retention: RetentionReport | None = None
@@ -204,6 +215,7 @@ class HealthMonitor:
             ("failures", self._failures),
             ("backlog", self._backlog_growth),
             ("disk", self._disk),
+            ("calibration", self._calibration),
         ]
         if self.config.health.check_clock:
             checks.append(("clock", self._clock))
@@ -282,6 +294,14 @@ class HealthMonitor:
                   details={"camera": cam, "candidates_per_hour": n})
             for cam, n in sorted(per_cam.items()) if n > limit
         ]  # fmt: skip
+
+    def _calibration(self, now: datetime) -> list[Alert]:
+        per_cam: dict[str, list[tuple[Minute, CalibrateStageResult]]] = {}
+        for m, runs in self._recent(now, CALIBRATION_WINDOW):
+            result = read_result(runs, CalibrateStageResult)
+            if result is not None and result.status in ("accepted", "moved", "jump", "failed"):
+                per_cam.setdefault(m.camera, []).append((m, result))
+        return [a for cam, results in sorted(per_cam.items()) for a in _calibration_alerts(cam, results)]
 
     def _failures(self, now: datetime) -> list[Alert]:
         since = iso_utc(now - timedelta(hours=1))
@@ -379,6 +399,11 @@ class HealthMonitor:
             write_night_summary(self.layout, summary)
         except OSError as exc:  # a full disk must not stop the checks; the line above was logged
             self.log.warning("health: could not write the night summary: %s", exc)
+        for hook in self.at_dawn:  # the night's lens refit (stationd.stages.night_refit)
+            try:
+                hook(*bounds)
+            except Exception as exc:  # a broken hook must not stop the checks
+                self.log.exception("health: the dawn hook %s failed: %s", hook, exc)
 
     def _write_status(self, now: datetime, day: bool) -> None:
         status = {
@@ -445,3 +470,24 @@ def _newest_mtime(folder: Path) -> datetime | None:
     except OSError:
         return None
     return datetime.fromtimestamp(newest, UTC) if newest is not None else None
+
+
+def _calibration_alerts(cam: str, results: list[tuple[Minute, CalibrateStageResult]]) -> list[Alert]:
+    """A confirmed move of the camera; recalibrations failing with a clear sky and none succeeding."""
+    results = sorted(results, key=lambda item: item[0].start_utc)
+    alerts = []
+    moved = [(m, r) for m, r in results if r.status == "moved"]
+    if moved:
+        m, r = moved[-1]
+        text = f"camera {cam} moved: {r.reason} (at {iso_utc(m.start_utc)}); check its mount"
+        details = {"camera": cam, "change_deg": r.change_deg, "minute": m.name}
+        alerts.append(Alert(f"camera-moved:{cam}", "camera-moved", "warning", text, details=details))
+    failed = [(m, r) for m, r in results if r.status == "failed"]
+    solved = any(r.status in ("accepted", "moved") for _, r in results)
+    if len(failed) >= CALIBRATION_FAILURES and not solved:
+        m, r = failed[-1]
+        text = (f"camera {cam} cannot be calibrated although the sky is clear: {len(failed)} recalibrations "
+                f"failed in the last {CALIBRATION_WINDOW} (last: {r.reason})")  # fmt: skip
+        details = {"camera": cam, "failed": len(failed), "last_minute": m.name}
+        alerts.append(Alert(f"calibration:{cam}", "calibration", "error", text, details=details))
+    return alerts

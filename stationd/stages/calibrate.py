@@ -1,13 +1,15 @@
-"""Meteor astrometry on a station: the camera's plate solution gives each meteor record its sky columns.
+"""Meteor astrometry on a station: a plate solution gives each meteor record its sky columns.
 
-The plate solution of a camera is ``<data_dir>/calibration/<camera>/platepar_cmn2010.cal`` (RMS format; an
-RMS station's own file can be copied there, ``stationd calibrate FILE... --out`` writes one). It is read with
-the current RMS pointing convention (``precessed+nutation``), the one of RMS today and of stationd's own
-fits, unless the file's ``stationd_convention`` key names another (``"legacy"`` for an RMS plate of before
-2023-12-11). When it exists, the verify stage calibrates every new record; ``stationd calibrate --night DAY``
-calibrates a day's records again (after a new solution). A calibrated record has ``ra_deg``, ``dec_deg``
-(J2000), ``az_deg``, ``alt_deg`` (of date) and ``mag`` in each frame, a ``calibration`` block (solution id,
-median star residual and star count of the solution) and an ``observer`` block (the station).
+A camera's current plate is ``<data_dir>/calibration/<camera>/latest.cal`` (the newest accepted solution of
+the calibrate stage, :mod:`stationd.stages.calibration_stage`), else ``platepar_cmn2010.cal`` (RMS format;
+an RMS station's own file can be copied there, ``stationd calibrate FILE... --out`` writes one). Plates are
+read with the current RMS pointing convention (``precessed+nutation``), the one of RMS today and of
+stationd's own fits, unless the file's ``stationd_convention`` key names another (``"legacy"`` for an RMS
+plate of before 2023-12-11). The verify stage calibrates every new record with the current plate; the
+calibrate stage then gives it the solution of its own minute; ``stationd calibrate --night DAY`` runs that
+stage again for a day. A calibrated record has ``ra_deg``, ``dec_deg`` (J2000), ``az_deg``, ``alt_deg`` (of
+date) and ``mag`` in each frame, a ``calibration`` block (solution id, median star residual and star count
+of the solution) and an ``observer`` block (the station).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import hashlib
 import json
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,9 @@ from stationd.disk.exports import export_day
 from stationd.disk.layout import StationLayout
 from stationd.disk.records import RECORD_NAME, iter_records
 from stationd.publish.meteors import publish_meteors
+from stationd.stages.calibration_history import CalibrationHistory
+from stationd.stages.night_refit import refit_night
+from stationd.stages.results import CalibrateStageResult
 
 log = logging.getLogger("stationd.calibrate")
 
@@ -102,7 +108,28 @@ def calibrate_record(record: dict[str, Any], plate: Plate, observer: Observer) -
             frame["az_deg"] = 0.0
     out["calibration"] = plate.summary.to_json()
     out["observer"] = observer.to_json()
+    speed = _angular_speed_deg_s(out, plate.platepar, t[0])
+    if speed is not None:
+        out["line"]["speed_deg_s"] = speed
     return out
+
+
+def _angular_speed_deg_s(record: dict[str, Any], pp: Platepar, t_utc: Any) -> float | None:
+    """The line's angular speed through the plate: the arc between its begin and end points over their
+    frames (both at the first point's time: the sky turns 0.004 deg/s, nothing beside a meteor)."""
+    line = record.get("line") or {}
+    try:
+        frames = float(line["frame_end"]) - float(line["frame_begin"])
+        xs, ys = [line["x_begin_px"], line["x_end_px"]], [line["y_begin_px"], line["y_end_px"]]
+        ra, dec = pp.pixel_to_sky(xs, ys, t_utc)
+    except KeyError:
+        return None
+    if frames <= 0:
+        return None
+    a, d = np.radians(ra), np.radians(dec)
+    cos_arc = np.sin(d[0]) * np.sin(d[1]) + np.cos(d[0]) * np.cos(d[1]) * np.cos(a[0] - a[1])
+    arc_deg = math.degrees(math.acos(min(1.0, max(-1.0, float(cos_arc)))))
+    return round(arc_deg / (frames / float(record["fps"])), 4)
 
 
 def read_plate(path: Path) -> Plate:
@@ -135,55 +162,146 @@ def _read_plate(path: Path, mtime_ns: int) -> Plate:
     return Plate(pp, summary)
 
 
-def camera_plate(layout: StationLayout, camera: str) -> Plate | None:
-    """The camera's plate solution, or None when it has none or it cannot be read (logged)."""
-    path = layout.platepar(camera)
+def plate_of(path: Path) -> Plate | None:
+    """The plate of a ``.cal`` file, or None when it is missing or cannot be read (logged)."""
     if not path.is_file():
         return None
     try:
         return read_plate(path)
-    except (OSError, CalibrationError) as exc:
+    except (OSError, ValueError, CalibrationError) as exc:
         log.warning("the plate solution %s cannot be used: %s", path, exc)
         return None
 
 
+def camera_plate(layout: StationLayout, camera: str, *, include_latest: bool = True) -> Plate | None:
+    """The camera's current plate: its newest accepted solution (``latest.cal``) unless
+    ``include_latest`` is False, else the operator's ``platepar_cmn2010.cal``; None when it has none."""
+    if include_latest:
+        latest = plate_of(layout.calibration_dir(camera) / "latest.cal")
+        if latest is not None:
+            return latest
+    return plate_of(layout.platepar(camera))
+
+
+class RecordChanged(RuntimeError):
+    """A meteor record was replaced (by the verify stage) while it was being calibrated: not overwritten."""
+
+
+def recalibrate_records(
+    layout: StationLayout, day: str, camera: str, video: str | None, plate: Plate, observer: Observer,
+    meteor_id: str | None = None,
+) -> list[str]:  # fmt: skip
+    """Calibrate the records of one minute video (or only ``meteor_id``) with ``plate``; returns the ids
+    rewritten.
+
+    Each record is read, calibrated, and written back (atomic rename) only if its file still holds what was
+    read: the verify stage may replace a minute's records meanwhile (``stationd reprocess`` beside the
+    daemon), and a calibrated copy of the old record must not overwrite the new one. Raises
+    :class:`RecordChanged` then (the stage fails and is retried on the new records). A plate of another
+    site leaves the record as it is (logged).
+    """
+    done = []
+    for record in list(iter_records(layout, day, camera)):
+        if record.get("source", {}).get("video") != video or meteor_id not in (None, record["meteor_id"]):
+            continue
+        path = layout.meteor_dir(day, camera, record["meteor_id"]) / RECORD_NAME
+        try:
+            before = path.read_text()
+            new = calibrate_record(json.loads(before), plate, observer)
+        except FileNotFoundError:
+            raise RecordChanged(f"{path} was removed while it was being calibrated") from None
+        except ValueError as exc:
+            log.error("meteor %s not calibrated: %s", record["meteor_id"], exc)
+            continue
+        try:
+            unchanged = path.read_text() == before
+        except FileNotFoundError:
+            unchanged = False
+        if not unchanged:
+            raise RecordChanged(f"{path} was replaced while it was being calibrated")
+        atomic_write_text(path, json.dumps(new, indent=1, allow_nan=False) + "\n")
+        done.append(str(record["meteor_id"]))
+    return done
+
+
 @dataclass(frozen=True)
 class CalibrateDayReport:
-    """What ``calibrate_day`` did: records calibrated per camera, cameras without a plate, failures."""
+    """What ``calibrate_day`` did: records calibrated per camera, cameras without a solution, minutes whose
+    calibration failed (with the reason), exports written."""
 
     calibrated: dict[str, int]
     without_plate: tuple[str, ...]
     failed: tuple[str, ...]
     exported: tuple[Path, ...]
+    lenses: dict[str, str] = field(default_factory=dict)  # camera -> the night lens refitted for the day
 
 
 def calibrate_day(config: StationConfig, day: str, camera: str | None = None) -> CalibrateDayReport:
-    """Calibrate a day's meteor records (of one camera, or all) with their cameras' plate solutions,
-    rewrite them and remake the day's FTPdetectinfo."""
+    """Refit each camera's lens on the day's solutions (:mod:`stationd.stages.night_refit`), then run the
+    calibrate stage again for the day's minutes (of one camera, or all) through the state store's claims,
+    so that the daemon and this command never calibrate one minute at once; records whose minute the store
+    does not know (imported, or their video gone) get the camera's solution nearest in time; then the
+    exports are remade."""
+    from stationd.station import Station  # the station opens the stages: imported here, not at the top
+
     layout = StationLayout(config.station.data_dir)
-    observer = Observer.of(config)
-    calibrated: dict[str, int] = {}
-    without, failed = [], []
-    for cam in config.cameras:
-        if camera is not None and cam.id != camera:
-            continue
-        plate = camera_plate(layout, cam.id)
-        if plate is None:
-            without.append(cam.id)
-            continue
-        rewritten: list[str] = []
-        for record in iter_records(layout, day, cam.id):
-            try:
-                new = calibrate_record(record, plate, observer)
-            except ValueError as exc:
-                log.error("meteor %s not calibrated: %s", record["meteor_id"], exc)
-                failed.append(record["meteor_id"])
+    counts: dict[str, int] = {c.id: 0 for c in config.cameras if camera in (None, c.id)}
+    failed: list[str] = []
+    lenses = {}
+    start = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
+    for cam in counts:
+        lens = refit_night(
+            CalibrationHistory(layout.calibration_dir(cam)), day, start, start + timedelta(days=1)
+        )
+        if lens is not None:
+            lenses[cam] = lens.path.name
+            log.info("%s: the lens refitted on %d stars of %s: %.3f px (was %.3f)", cam, lens.n_stars, day,
+                     lens.residual_px, lens.before_px)  # fmt: skip
+    with Station(config) as station:
+        station.runner.reset_day(day, ("calibrate",), camera)
+        for outcome in station.runner.run_pending(("calibrate",), day=day):
+            if outcome.minute.camera not in counts:
                 continue
-            path = layout.meteor_dir(day, cam.id, record["meteor_id"]) / RECORD_NAME
-            atomic_write_text(path, json.dumps(new, indent=1, allow_nan=False) + "\n")
-            rewritten.append(record["meteor_id"])
-        calibrated[cam.id] = len(rewritten)
-        if rewritten:  # the sky columns changed the records: publish them again
-            publish_meteors(config, day, cam.id, rewritten)
+            if outcome.status == "failed":
+                failed.append(f"{outcome.minute.name}: {outcome.error}")
+            elif isinstance(outcome.result, CalibrateStageResult):
+                counts[outcome.minute.camera] += len(outcome.result.meteors)
+        known = {m.name for m in station.store.minutes(day=day)}
+    for cam in counts:
+        counts[cam] += _calibrate_orphans(config, layout, day, cam, known, failed)
+    without = tuple(c for c in counts if _solution_at(layout, c, None) is None)
+    calibrated = {c: n for c, n in counts.items() if c not in without}
     exported = export_day(config, day) if any(calibrated.values()) else []
-    return CalibrateDayReport(calibrated, tuple(without), tuple(failed), tuple(exported))
+    return CalibrateDayReport(calibrated, without, tuple(failed), tuple(exported), lenses)
+
+
+def _solution_at(layout: StationLayout, camera: str, t_utc: datetime | None) -> Plate | None:
+    """The camera's accepted solution nearest in time to ``t_utc`` (else its current plate)."""
+    if t_utc is not None:
+        entry = CalibrationHistory(layout.calibration_dir(camera)).nearest_accepted(t_utc)
+        if entry is not None:
+            return plate_of(entry.path)
+    return camera_plate(layout, camera)
+
+
+def _calibrate_orphans(config: StationConfig, layout: StationLayout, day: str, camera: str, known: set[str],
+                       failed: list[str]) -> int:  # fmt: skip
+    """Calibrate the records of a camera-day whose minute the state store does not know; returns how many."""
+    observer = Observer.of(config)
+    n = 0
+    for record in list(iter_records(layout, day, camera)):
+        video = record.get("source", {}).get("video")
+        if video in known:
+            continue
+        plate = _solution_at(layout, camera, parse_iso_utc(record["start_utc"]))
+        if plate is None:
+            continue
+        try:
+            done = recalibrate_records(layout, day, camera, video, plate, observer, record["meteor_id"])
+        except RecordChanged as exc:
+            failed.append(str(exc))
+            continue
+        if done:  # the sky columns changed the records: publish them again
+            publish_meteors(config, day, camera, done)
+        n += len(done)
+    return n

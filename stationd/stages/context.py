@@ -10,13 +10,19 @@ from stationd.daemon.owner import current_owner
 from stationd.disk.layout import StationLayout
 from stationd.disk.state import StateStore
 
-STAGE_ORDER = ("scan", "candidates", "verify")
+STAGE_ORDER = ("scan", "candidates", "verify", "calibrate")
 """Stages in pipeline order; a stage's completion makes the next one pending."""
 
-STAGE_VERSIONS = {"scan": "scan/1", "candidates": "candidates/3", "verify": "verify/3"}
+STAGE_VERSIONS = {
+    "scan": "scan/1",
+    "candidates": "candidates/3",
+    "verify": "verify/3",
+    "calibrate": "calibrate/1",
+}
 """Code version of each stage, recorded with its result; bump it when outputs change. (The candidates
 stage was called ``detect`` up to its version 3: the state store's version 3 renamed its rows. verify/3:
-records name their video's start, ``source.video_start_utc``, and carry sky columns when calibrated.)"""
+records name their video's start, ``source.video_start_utc``, and carry sky columns when calibrated.
+calibrate/1: recalibration from the minute's stars, the camera's solution history, meteors' sky columns.)"""
 
 
 @dataclass

@@ -221,6 +221,58 @@ class VerifyStageResult:
         return f"verify: {n} meteor{'s' if n != 1 else ''}" + (f", {rejected} rejected" if rejected else "")
 
 
+@dataclass(frozen=True)
+class CalibrateStageResult:
+    """Calibration of a minute: whether its stars were fitted (``status``: ``not-due``, ``no-image``,
+    ``cloudy``, ``failed``, ``accepted``, ``jump``, ``moved``), the solution written to the camera's history
+    and the one that calibrated its meteors, with the fit's figures."""
+
+    STAGE: ClassVar[str] = "calibrate"
+    VERSION: ClassVar[int] = 1
+
+    status: str
+    reason: str = ""
+    solution: str | None = None  # history file of this minute's fit (any verdict)
+    meteors_solution: str | None = None  # the solution id that calibrated the minute's meteors
+    meteors: tuple[str, ...] = ()
+    n_stars: int = 0
+    n_matched: int = 0
+    residual_px: float | None = None
+    mag_lev: float | None = None
+    scatter_mag: float | None = None
+    change_deg: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form (field names as in ``status --json``)."""
+        return {
+            "v": self.VERSION, "status": self.status, "reason": self.reason, "solution": self.solution,
+            "meteors_solution": self.meteors_solution, "meteors": list(self.meteors), "n_stars": self.n_stars,
+            "n_matched": self.n_matched, "residual_px": self.residual_px, "mag_lev": self.mag_lev,
+            "scatter_mag": self.scatter_mag, "change_deg": self.change_deg,
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        """Read a stored result (ValueError when it is of a newer version)."""
+        _version(data, cls)
+        return cls(
+            status=str(data["status"]), reason=str(data.get("reason", "")), solution=data.get("solution"),
+            meteors_solution=data.get("meteors_solution"), meteors=tuple(data.get("meteors", ())),
+            n_stars=int(data.get("n_stars", 0)), n_matched=int(data.get("n_matched", 0)),
+            residual_px=data.get("residual_px"), mag_lev=data.get("mag_lev"),
+            scatter_mag=data.get("scatter_mag"), change_deg=data.get("change_deg"),
+        )  # fmt: skip
+
+    def summary(self) -> str:
+        """A few words for the stage's log line."""
+        text = f"calibrate: {self.status}"
+        if self.n_matched:
+            text += f", {self.n_matched} of {self.n_stars} stars matched at {self.residual_px} px"
+        if self.meteors:
+            text += f", {len(self.meteors)} meteor{'s' if len(self.meteors) != 1 else ''} calibrated"
+        return text + (f" ({self.reason})" if self.reason and self.status not in ("accepted",) else "")
+
+
 class StageResult(Protocol):
     """What every stage returns: stored as JSON, summarised in its log line."""
 
@@ -236,11 +288,11 @@ class StageResult(Protocol):
         ...
 
 
-R = TypeVar("R", ScanStageResult, CandidatesStageResult, VerifyStageResult)
+R = TypeVar("R", ScanStageResult, CandidatesStageResult, VerifyStageResult, CalibrateStageResult)
 
-RESULT_TYPES: dict[str, type[ScanStageResult | CandidatesStageResult | VerifyStageResult]] = {
-    t.STAGE: t for t in (ScanStageResult, CandidatesStageResult, VerifyStageResult)
-}
+RESULT_TYPES: dict[
+    str, type[ScanStageResult | CandidatesStageResult | VerifyStageResult | CalibrateStageResult]
+] = {t.STAGE: t for t in (ScanStageResult, CandidatesStageResult, VerifyStageResult, CalibrateStageResult)}
 """The result type of each stage, by stage name."""
 
 

@@ -22,6 +22,7 @@ from stationd.disk.atomic import atomic_move, atomic_write_text
 from stationd.disk.discover import DiscoverReport, discover_camera
 from stationd.disk.state import Minute
 from stationd.ops.logs import log_event
+from stationd.stages.calibration_stage import run_calibrate
 from stationd.stages.candidates import run_candidates
 from stationd.stages.context import STAGE_ORDER, STAGE_VERSIONS, StageContext
 from stationd.stages.results import StageResult
@@ -30,7 +31,12 @@ from stationd.stages.verify import run_verify
 
 StageFunction = Callable[[StageContext, Minute], StageResult]
 
-STAGES: dict[str, StageFunction] = {"scan": run_scan, "candidates": run_candidates, "verify": run_verify}
+STAGES: dict[str, StageFunction] = {
+    "scan": run_scan,
+    "candidates": run_candidates,
+    "verify": run_verify,
+    "calibrate": run_calibrate,
+}
 
 
 @dataclass(frozen=True)
@@ -153,9 +159,16 @@ class StageRunner:
                     on_outcome(outcome)
         return outcomes
 
-    def reset_day(self, day: str, stages: tuple[str, ...]) -> int:
-        """Make the given stages of a day pending again (the first of them for every minute)."""
-        return sum(self.ctx.store.reset(stage, day) for stage in stages)
+    def reset_day(self, day: str, stages: tuple[str, ...], camera: str | None = None) -> int:
+        """Make the given stages of a day pending again (the first of them for every minute); minutes that
+        went through the stage before it without it (a stage new in the pipeline) get it as well."""
+        n = 0
+        for stage in stages:
+            k = STAGE_ORDER.index(stage)
+            if k > 0:
+                n += self.ctx.store.add_missing(stage, day, after=STAGE_ORDER[k - 1], camera=camera)
+            n += self.ctx.store.reset(stage, day, camera)
+        return n
 
 
 def _free_name(target: Path) -> Path:

@@ -128,7 +128,9 @@ def test_reprocess_waits_for_files_just_copied_in(tmp_path: Path) -> None:
     result = _invoke(station, "reprocess", DAY, "--settle", "1", "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["unsettled"] == [] and summary["outcomes"]["done"] == 3  # scan, candidates, verify
+    assert (
+        summary["unsettled"] == [] and summary["outcomes"]["done"] == 4
+    )  # scan, candidates, verify, calibrate
     assert not path.exists()
 
 
@@ -204,4 +206,4 @@ def test_reprocess_of_a_night_being_recorded_waits_only_for_the_files_it_found_y
     with Station(load_config(station.config_path)) as st:
         report = st.reprocess(DAY, settle_s=1.0, wait_s=30.0, on_wait=camera_records)
     assert recorded and report.recording == recorded and report.unsettled == []
-    assert report.ok and report.count("done") == 3 and not young.exists()
+    assert report.ok and report.count("done") == 4 and not young.exists()

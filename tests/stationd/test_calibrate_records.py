@@ -96,6 +96,11 @@ def test_record_calibrated_with_the_plate_that_wrote_the_file(uk0006) -> None:
     assert np.max(np.abs(np.array([f["mag"] for f in frames]) - [p.mag for p in pts])) < 0.006
     assert record["observer"] == {"lat_deg": 51.8831, "lon_deg": -1.30616, "elevation_m": 80.0}
     assert record["calibration"]["convention"] == "legacy"
+    # Angular speed from the plate: the arc between the line's ends (the first and last points) over their
+    # frames, against the file's own RA/Dec of those points (frames rounded to integers in the line).
+    arc_deg = _sep_arcmin(pts[0].ra_deg, pts[0].dec_deg, pts[-1].ra_deg, pts[-1].dec_deg) / 60.0
+    expected = arc_deg / ((round(pts[-1].frame) - round(pts[0].frame)) / 25.0)
+    assert abs(record["line"]["speed_deg_s"] - expected) < 0.002 * expected
 
 
 @pytest.mark.realdata

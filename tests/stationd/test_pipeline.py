@@ -47,7 +47,7 @@ def test_reprocess_twice_gives_identical_results_without_duplicates(tmp_path: Pa
     runner = CliRunner()
     first = runner.invoke(cli, ["reprocess", DAY, "--config", str(station.config_path), "--json"])
     assert first.exit_code == 0, first.output
-    assert json.loads(first.stdout)["outcomes"]["done"] == 9  # scan, detect and verify of three minutes
+    assert json.loads(first.stdout)["outcomes"]["done"] == 12  # scan, candidates, verify, calibrate of 3
     status1 = _status(station)
     products1 = _products(station)
     assert sorted(m["file"] for m in status1["minutes"]) == station.names

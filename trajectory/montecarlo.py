@@ -48,11 +48,12 @@ _ARCSEC = np.pi / 180.0 / 3600.0
 @dataclass(frozen=True)
 class MonteCarloSettings:
     """``n_runs`` perturbed solutions (>= 2) drawn with ``numpy.random.default_rng(seed)``;
-    ``prior_points``: see :func:`noise_sigmas_arcsec`."""
+    ``prior_points``: see :func:`noise_sigmas_arcsec`; ``draw_noise_level``: see :func:`_noise_levels`."""
 
     n_runs: int = 100
     seed: int = 0
     prior_points: float = 0.0
+    draw_noise_level: bool = True
 
     def __post_init__(self) -> None:
         if self.n_runs < 2:
@@ -119,6 +120,21 @@ def _spread(name: str, values: np.ndarray, nominal: float) -> float:
     return float(np.std(values, ddof=1))
 
 
+def _noise_levels(
+    sigma_rad: np.ndarray, n_points: np.ndarray, rng: np.random.Generator, draw: bool
+) -> np.ndarray:
+    """Each track's noise for one run. A track's scatter measured on few points is itself uncertain: with
+    ``draw``, each run takes its level from the scaled inverse chi-square distribution of a variance
+    estimated with ``n - 2`` degrees of freedom (two across-track parameters of a station's plane; at
+    least 3), so the runs carry that uncertainty too (the Bayesian posterior of a normal variance under a
+    flat prior; Gelman et al. 2013, Bayesian Data Analysis, section 3.2). Measured on 1,000 simulated
+    GMN-like events (``bench/trajectory_sim.py``): see the README's figures."""
+    if not draw:
+        return sigma_rad
+    nu = np.maximum(n_points - 2.0, 3.0)
+    return np.asarray(sigma_rad * np.sqrt(nu / rng.chisquare(nu)))
+
+
 def _perturbed(event: Event, sigma_rad: np.ndarray, rng: np.random.Generator) -> Event:
     a1, a2 = perpendicular_axes(event.los)
     g = rng.standard_normal((2, len(event.los))) * sigma_rad[event.track]
@@ -153,9 +169,11 @@ class MonteCarlo:
         reference = self._quantities(nominal)
         runs: list[dict[str, float]] = []
         failed = 0
+        n_points = np.array([float(t.used.sum()) for t in nominal.tracks])
         for _ in range(self.settings.n_runs):
+            level = _noise_levels(sigma, n_points, rng, self.settings.draw_noise_level)
             try:
-                runs.append(self._quantities(self.solver.refit(_perturbed(event, sigma, rng), nominal)))
+                runs.append(self._quantities(self.solver.refit(_perturbed(event, level, rng), nominal)))
             except (TrajectoryError, ValueError, np.linalg.LinAlgError):
                 failed += 1
         sigmas = {}

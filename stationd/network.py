@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,9 +28,10 @@ from typing import Any
 from stationd.config import StationConfig
 from stationd.disk.atomic import atomic_write_text
 from stationd.disk.layout import StationLayout
-from stationd.disk.network_state import NetworkLedger, RevisionUpdate
+from stationd.disk.network_state import NetworkLedger, RevisionRow, RevisionUpdate
 from stationd.disk.records import RECORD_NAME, read_record
 from stationd.disk.state import StateStore
+from stationd.errors import StationError, UsageError
 from stationd.ops.health import kernel_clock_state
 from stationd.publish.index import build_day_index
 from stationd.publish.meteors import publish_meteors
@@ -43,7 +45,16 @@ from sync.network import CycleReport, NetworkCycle, NetworkSettings, claim_refus
 from sync.partners import PartnerIndexes, PartnerSettings
 from trajectory import solution_to_json, solve_event, tracks_from_meteor_record
 
-__all__ = ["NetworkRun", "find_own_record", "network_cycle", "run_network", "solve_records"]
+__all__ = [
+    "NetworkRun",
+    "event_rows",
+    "find_own_record",
+    "is_event_id",
+    "network_cycle",
+    "run_network",
+    "solve_one",
+    "solve_records",
+]
 
 log = logging.getLogger("stationd.network")
 
@@ -252,3 +263,41 @@ def _write_summary(layout: StationLayout, day: str, ledger: NetworkLedger, now: 
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out, text)
     return out
+
+
+_EVENT_ID = re.compile(r"(\d{8})_\d{6}_[0-9a-f]{6}")
+
+
+def is_event_id(text: str) -> bool:
+    """Whether ``text`` is an event id (``YYYYMMDD_HHMMSS_<6 hex>``)."""
+    return _EVENT_ID.fullmatch(text) is not None
+
+
+def event_rows(
+    config: StationConfig, day: str | None = None, event_id: str | None = None
+) -> list[RevisionRow]:
+    """The event revisions of ``day`` (or of one event) as the state store holds them (read-only)."""
+    layout = StationLayout(config.station.data_dir)
+    StateStore(layout.state_db, read_only=True).close()  # refuses a missing store, upgrades an old one
+    with NetworkLedger(layout.state_db, read_only=True) as ledger:
+        return ledger.revisions(day, event_id)
+
+
+def solve_one(config: StationConfig, event_id: str, *, cycle: NetworkCycle | None = None) -> NetworkRun:
+    """Take one event through the protocol by hand (``stationd solve EVENT``): copy its solution, or claim
+    and solve it; :class:`UsageError` for a malformed id, :class:`StationError` when the indexes the
+    station holds give no such event."""
+    match = _EVENT_ID.fullmatch(event_id)
+    if match is None:
+        raise UsageError(
+            f"{event_id!r} is not an event id (YYYYMMDD_HHMMSS_<6 hex>, see stationd events DAY)"
+        )
+    day = datetime.strptime(match.group(1), "%Y%m%d").date()
+    days = [day.isoformat(), (day + timedelta(days=1)).isoformat()]
+    run = run_network(config, days, cycle=cycle, only=lambda e: e.event_id == event_id)
+    if not run.report.outcomes:
+        raise StationError(
+            f"no event {event_id} among the observations of {', '.join(days)} this station and its partners "
+            "hold (stationd events DAY lists the events found)"
+        )
+    return run

@@ -26,9 +26,9 @@ def two_stations(shared_data: Path, tmp_path: Path) -> tuple[Path, Path, list[st
     for station, partner in (("UK009M", "UK00A4"), ("UK00A4", "UK009M")):
         config = _station(tmp_path, shared_data, station, [partner])
         path = tmp_path / f"{station}.yaml"
-        doc = {"station": {"id": station, "latitude_deg": config.station.latitude_deg,
-                           "longitude_deg": config.station.longitude_deg, "elevation_m": config.station.elevation_m,
-                           "data_dir": str(config.station.data_dir), "partners": [partner]},
+        s = config.station
+        doc = {"station": {"id": station, "latitude_deg": s.latitude_deg, "longitude_deg": s.longitude_deg,
+                           "elevation_m": s.elevation_m, "data_dir": str(s.data_dir), "partners": [partner]},
                "cameras": [{"id": "cam1", "incoming_sd": str(tmp_path / station / "incoming"), "fps": 25,
                             "width_px": 1280, "height_px": 720}],
                "storage": {"backend": "local", "path": str(tmp_path / "store")}}  # fmt: skip

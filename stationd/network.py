@@ -36,7 +36,7 @@ from stationd.ops.health import kernel_clock_state
 from stationd.publish.index import build_day_index
 from stationd.publish.meteors import publish_meteors
 from stationd.store_factory import open_store
-from sync import Store, probe_create_if_absent
+from sync import ProbeResult, Store, probe_create_if_absent
 from sync import open_store as open_sync_store
 from sync.checkout import CheckoutSettings
 from sync.events import Event, GroupingSettings
@@ -121,16 +121,19 @@ def network_cycle(
     *,
     store: Store | None = None,
     now_utc: Callable[[], datetime] = lambda: datetime.now(UTC),
-    probe: bool = True,
+    probe: bool | ProbeResult = True,
     clock_synchronised: bool | None = None,
 ) -> NetworkCycle:
-    """The station's cycle: its store (probed unless ``probe`` is False), clock state (the kernel's
-    unless given), own index and records from disk, the partners as configured."""
+    """The station's cycle: its store (probed now when ``probe`` is True, not at all when False, or the
+    result of an earlier probe), clock state (the kernel's unless given), own index and records from
+    disk, the partners as configured."""
     store = store if store is not None else open_store(config)
     layout = StationLayout(config.station.data_dir)
-    result = (
-        probe_create_if_absent(store, "events/probe") if probe and config.network.mode == "solve" else None
-    )
+    result: ProbeResult | None = None
+    if isinstance(probe, ProbeResult):
+        result = probe
+    elif probe and config.network.mode == "solve":
+        result = probe_create_if_absent(store, "events/probe")
     synced = clock_synchronised if clock_synchronised is not None else kernel_clock_state().synced
     refusal = claim_refusal(result, synced)
     if refusal is not None and config.network.mode == "solve":

@@ -38,7 +38,7 @@ _NAN = float("nan")
 
 # (width, format) of the 86 columns, in the file's order (widths of the published file's rule line).
 _COLUMNS: tuple[tuple[int, str], ...] = (
-    (19, "s"), (21, ".12f"), (27, "s"), (6, "d"), (5, "s"), (11, ".6f"), (11, ".6f"),
+    (20, "s"), (21, ".12f"), (27, "s"), (6, "d"), (5, "s"), (11, ".6f"), (11, ".6f"),
     (10, ".5f"), (8, ".4f"), (10, "+.5f"), (8, ".4f"), (10, ".5f"), (8, ".4f"), (10, "+.5f"), (8, ".4f"),
     (10, ".5f"), (8, ".4f"), (10, ".5f"), (8, ".4f"), (10, "+.5f"), (8, ".4f"), (10, ".5f"), (8, ".4f"),
     (12, ".6f"), (8, ".4f"), (11, ".6f"), (8, ".4f"), (11, ".6f"), (8, ".4f"), (11, ".6f"), (9, ".4f"),
@@ -72,7 +72,7 @@ GMN_HEADER = (
     "   sigma;    km/s  ;   sigma;    +N deg   ;  sigma ;    +E deg   ;  sigma ;     km  ;  sigma ;"
     "    +N deg   ;  sigma ;    +E deg   ;  sigma ;     km  ;  sigma ;   sec   ; AbsMag;     km  ;"
     " param; tau=0.7%;  deg ;    arcsec   ;   FOV ;   FOV ; stat;         stations\n"
-    "# " + "; ".join("-" * (w - 1) for w, _ in _COLUMNS)[1:] + "\n"
+    "# " + "-" * (_COLUMNS[0][0] - 2) + ";" + ";".join(" " + "-" * (w - 1) for w, _ in _COLUMNS[1:]) + "\n"
 )
 """The column names and units of the published file (three comment lines; the parser skips them)."""
 

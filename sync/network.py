@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sync.checkout import Checkout, CheckoutSettings, Revision
+from sync.checkout import Checkout, CheckoutSettings, Claim, Revision
 from sync.errors import SyncError
 from sync.events import Event, EventGrouper, GroupingSettings, Observation
 from sync.partners import PartnerFetch, PartnerIndexes, observations_of_index, record_keys_of_index
@@ -297,13 +299,12 @@ class NetworkCycle:
             )
             return RevisionOutcome(event, "error", self.station, claim.generation, detail=reason)
         try:
-            solution = self.solver(event, records)
+            with self._lease_kept(claim):
+                solution = self.solver(event, records)
         except (TrajectoryError, ValueError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
             self.checkout.publish_failure(claim, reason)
             return RevisionOutcome(event, "failed", self.station, claim.generation, detail=reason)
-        if self.checkout.renew(claim) is None:
-            log.info("event %s/%s: the claim was taken over while solving", event.event_id, event.revision)
         if self.checkout.publish_solution(claim, solution):
             published = self.checkout.solution(revision)
             return RevisionOutcome(event, "solved", self.station, claim.generation, solution=published)
@@ -311,6 +312,29 @@ class NetworkCycle:
             event, "lost", self.station, claim.generation, detail="another station's solution came first",
             solution=self.checkout.solution(revision),
         )  # fmt: skip
+
+    @contextmanager
+    def _lease_kept(self, claim: Claim) -> Iterator[None]:
+        """Renew the claim's lease every third of its length while the solver runs (in a thread)."""
+        stop = threading.Event()
+
+        def renew() -> None:
+            held: Claim | None = claim
+            while held is not None and not stop.wait(self.settings.checkout.lease_s / 3):
+                try:
+                    held = self.checkout.renew(held)
+                except SyncError as exc:  # the store hiccuped: try again at the next third
+                    log.warning("event %s: lease not renewed (%s)", claim.revision.event_id, exc)
+            if held is None:
+                log.info("event %s: the claim was taken over while solving", claim.revision.event_id)
+
+        thread = threading.Thread(target=renew, name=f"lease-{claim.revision.event_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def _failure(self, revision: Revision) -> str | None:
         found = self.store.get(revision.failure_key)

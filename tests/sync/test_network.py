@@ -214,3 +214,26 @@ def test_ids_do_not_depend_on_the_order_partners_are_listed(tmp_path: Path, seed
     assert [(e.event_id, e.revision) for e in cycle.events([DAY])[0]] == [
         (e.event_id, e.revision) for e in reference.events([DAY])[0]
     ]
+
+
+def test_the_lease_is_renewed_while_the_solver_runs(tmp_path: Path) -> None:
+    import time
+
+    from sync.checkout import CheckoutSettings
+
+    store, night = MemoryStore(), _night(1)
+    _publish_night(store, night)
+
+    def slow(event: Event, records: list[dict[str, Any]]) -> dict[str, Any]:
+        time.sleep(0.5)  # a long solve (Monte Carlo on a Pi) against a lease of 0.3 s
+        return {"event_id": event.event_id}
+
+    settings = NetworkSettings(checkout=CheckoutSettings(lease_s=0.3, margin_s=0.0))
+    cycle = _cycle(store, "AA0001", night, tmp_path, slow, settings=settings)
+    cycle.now_utc = cycle.checkout.now_utc = lambda: datetime.now(UTC)
+    report = cycle.run([DAY])
+    assert report.count("solved") == 1
+    (claim_key,) = [k for k in store.objects if "/claim-" in k]
+    assert store.puts[claim_key] >= 3  # created once, then rewritten every 0.1 s by the renewals
+    claim = json.loads(store.objects[claim_key].data)
+    assert claim["owner"] == "AA0001" and claim["generation"] == 1

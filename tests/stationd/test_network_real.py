@@ -139,3 +139,34 @@ def test_ids_do_not_depend_on_the_order_partners_and_files_come_in(network: dict
         cycle.indexes.cache_dir = network["root"] / f"cache-{'-'.join(order)}"
         events, _ = cycle.events(reversed(DAYS))
         assert sorted((e.event_id, e.revision) for e in events) == reference
+
+
+def test_three_stations_running_at_once_solve_each_event_once(shared_data: Path, tmp_path: Path) -> None:
+    """The same night with the three cycles started together (threads on one local store): the claims,
+    not the order, decide who solves."""
+    import threading
+
+    configs = {s: _station(tmp_path, shared_data, s, [p for p in STATIONS if p != s]) for s in STATIONS}
+    store = LocalStore(tmp_path / "store")
+    for config in configs.values():
+        _publish(config, store)
+    start, runs = threading.Barrier(len(STATIONS)), {}
+
+    def one(station: str) -> None:
+        cycle = network_cycle(configs[station], store=store, now_utc=lambda: NOW, clock_synchronised=True)
+        start.wait(timeout=60)
+        runs[station] = run_network(configs[station], DAYS, cycle=cycle)
+
+    threads = [threading.Thread(target=one, args=(s,)) for s in STATIONS]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    assert sorted(runs) == sorted(STATIONS)
+    solved = Counter((o.event.event_id, o.event.revision) for r in runs.values() for o in r.report.outcomes
+                     if o.state == "solved")  # fmt: skip
+    solutions = [i.key for i in store.list("events/") if i.key.endswith("/solution.json")]
+    states = Counter(o.state for r in runs.values() for o in r.report.outcomes)
+    print(f"three stations at once: {len(solutions)} solutions, outcomes {dict(states)}")
+    assert set(solved.values()) == {1} and len(solutions) == len(solved) == 9
+    assert set(states) <= {"solved", "copied", "claimed"}  # "claimed": held by another while it solved

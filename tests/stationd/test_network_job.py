@@ -14,6 +14,7 @@ from stationd.config import parse_config
 from stationd.config_example import example_config
 from stationd.daemon.loop import periodic_jobs
 from stationd.disk.state import StateStore
+from stationd.network import network_cycle, run_network
 from stationd.network_job import NetworkJob
 from stationd.ops.health import ClockState
 from sync import LocalStore
@@ -89,3 +90,35 @@ def test_the_job_solves_the_night_through_the_daemon(
     assert run is not None and job._probe is not None and job._probe.ok
     assert run.report.count("solved") == 6 and run.report.refusal is None
     assert {o.event.day for o in run.report.outcomes} <= set(DAYS)
+
+
+@pytest.mark.realdata
+def test_a_hostile_partner_and_the_inputs_mode(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A partner whose index points outside its prefix is rejected and logged, the others still count;
+    in ``inputs`` mode the station publishes each revision's inputs and solves nothing."""
+    import dataclasses
+    import json
+
+    from sync import StationKeys
+
+    monkeypatch.setattr("stationd.network.kernel_clock_state", lambda: ClockState(True))
+    configs = [_station(tmp_path, shared_data, s, ["UK00A4", "UK008F"]) for s in ("UK009M",)]
+    configs += [_station(tmp_path, shared_data, s, ["UK009M"]) for s in ("UK00A4", "UK008F")]
+    store = LocalStore(tmp_path / "store")
+    for config in configs:
+        _publish(config, store)
+    key = StationKeys("UK008F").day_index(DAYS[0])
+    doc = json.loads(store.get(key).data)  # type: ignore[union-attr]
+    doc["meteors"][0]["key"] = "stations/UK009M/meteors/2026-07-12/x/meteor.json"
+    store.put_bytes(key, json.dumps(doc).encode(), content_type="application/json")
+    config = dataclasses.replace(configs[0], network=dataclasses.replace(configs[0].network, mode="inputs"))
+    with caplog.at_level("WARNING", logger="sync.partners"):
+        run = run_network(config, DAYS, cycle=network_cycle(config, store=store, now_utc=lambda: NOW))
+    rejected = [(f.partner, f.day) for f in run.report.fetches if f.status == "rejected"]
+    assert rejected == [("UK008F", DAYS[0])] and "outside stations/UK008F/" in caplog.text
+    assert run.report.count("inputs") == len(run.report.outcomes) > 0
+    inputs = [i.key for i in store.list("events/") if i.key.endswith("/inputs.json")]
+    assert len(inputs) == len(run.report.outcomes)
+    assert not [i.key for i in store.list("events/") if i.key.endswith("/solution.json")]

@@ -29,6 +29,7 @@ from calibration import CalibrationError
 from cli.calibrate_cmd import calibrate
 from cli.config_cmd import config
 from cli.demo_cmd import demo
+from cli.events_cmd import events
 from cli.import_cmd import import_cmd
 from cli.install_cmd import install_service_cmd
 from cli.logs_cmd import logs
@@ -84,6 +85,7 @@ cli.add_command(calibrate)
 cli.add_command(config)
 cli.add_command(demo)
 cli.add_command(detect)
+cli.add_command(events)
 cli.add_command(export)
 cli.add_command(import_cmd)
 cli.add_command(index)

@@ -1,4 +1,5 @@
-"""``stationd solve FILE... [--mc N] [--json]``: the trajectory of one meteor seen from several stations."""
+"""``stationd solve FILE... [--mc N] [--json]``: the trajectory of one meteor seen from several stations;
+``stationd solve EVENT``: one network event through the checkout protocol."""
 
 from __future__ import annotations
 
@@ -6,29 +7,40 @@ from pathlib import Path
 
 import click
 
-from cli.options import json_option, make_table, print_json, stdout
+from cli.options import config_option, json_option, load, make_table, print_json, stdout
+from stationd import UsageError, existing_station, is_event_id, solve_one
 from trajectory import MonteCarloResult, Orbit, TrajectorySolution, read_tracks, solution_to_json, solve_event
 
 
 @click.command("solve")
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.argument("files", nargs=-1, required=True, metavar="EVENT|FILE...")
 @click.option("--mc", "mc_runs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Monte Carlo runs for the uncertainties (0: none; 2 or more).")  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo noise.")
+@config_option
 @json_option
-def solve(files: tuple[Path, ...], mc_runs: int, seed: int, as_json: bool) -> None:
-    """Solve the trajectory of one meteor from FILE... (no station needed).
+def solve(files: tuple[str, ...], mc_runs: int, seed: int, config_path: Path | None, as_json: bool) -> None:
+    """Solve the trajectory of one meteor from FILE... (no station needed), or the network event EVENT.
 
     FILE: calibrated meteor records (meteor.json with an observer block and sky columns), one per camera,
     or event files of other networks: a reference-solver trajectory or test-event JSON, Desert Fireball
     Network ECSV astrometry, Croatian Meteor Network M_*.txt (see trajectory/readers.py). With --json, the
     stationd.solution/1 document.
+
+    \b
+    EVENT: an event id of `stationd events DAY` (YYYYMMDD_HHMMSS_<6 hex>), solved by the configured
+    station through the network's protocol: its solution copied when one is published, else claimed,
+    solved with the network's settings (network.mc_runs) and published; --mc and --seed do not apply.
     """
+    if len(files) == 1 and is_event_id(files[0]) and not Path(files[0]).exists():
+        _solve_event(files[0], config_path, as_json)
+        return
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)} (give meteor files, or one event id)")
     if mc_runs == 1:
         raise click.BadParameter("Monte Carlo needs 2 runs or more (or 0 for none)", param_hint="--mc")
-    tracks = read_tracks(files)
+    tracks = read_tracks([Path(f) for f in files])
     event = solve_event(tracks, mc_runs=mc_runs, seed=seed)
     if as_json:
         print_json(solution_to_json(event.solution, tracks, monte_carlo=event.monte_carlo))
@@ -36,6 +48,33 @@ def solve(files: tuple[Path, ...], mc_runs: int, seed: int, as_json: bool) -> No
     render_solution(event.solution, event.monte_carlo)
     if event.orbit_problem:
         stdout.print(f"no heliocentric orbit: {event.orbit_problem}", highlight=False)
+
+
+def _solve_event(event_id: str, config_path: Path | None, as_json: bool) -> None:
+    cfg = load(config_path)
+    existing_station(cfg, with_state=False)  # an imported RMS station has records but no state store yet
+    run = solve_one(cfg, event_id)
+    if as_json:
+        print_json(
+            [
+                {
+                    "event_id": o.event.event_id,
+                    "revision": o.event.revision,
+                    "state": o.state,
+                    "owner": o.owner,
+                    "detail": o.detail,
+                    "solution": o.solution,
+                }
+                for o in run.report.outcomes
+            ]
+        )
+        return  # fmt: skip
+    if run.report.refusal:
+        stdout.print(f"not claiming: {run.report.refusal}", highlight=False)
+    for o in run.report.outcomes:
+        who = f" by {o.owner}" if o.owner else ""
+        stdout.print(f"{o.event.event_id} revision {o.event.revision} ({', '.join(o.event.stations)}): "
+                     f"{o.state}{who}{': ' + o.detail if o.detail else ''}", highlight=False)  # fmt: skip
 
 
 def _pm(mc: MonteCarloResult | None, name: str, fmt: str, scale: float = 1.0) -> str:

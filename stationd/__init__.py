@@ -12,6 +12,7 @@ from stationd.demo import DemoReport, DemoSettings, run_demo
 from stationd.disk.atomic import atomic_write_text
 from stationd.disk.exports import export_day
 from stationd.disk.layout import StationLayout, parse_day
+from stationd.disk.network_state import RevisionRow
 from stationd.disk.records import iter_records
 from stationd.disk.state import Minute, StageRun, StateStore, Status
 from stationd.errors import (
@@ -26,6 +27,7 @@ from stationd.errors import (
     UsageError,
 )
 from stationd.imports import ImportReport, RmsStation, import_ftpdetectinfo, read_rms_config
+from stationd.network import NetworkRun, event_rows, is_event_id, run_network, solve_one
 from stationd.ops.install import CONFIG_PATH, DEFAULT_DATA_DIR, install_service
 from stationd.ops.logs import configure_from_config, follow_records, render_record, tail_records
 from stationd.ops.night import night_report
@@ -65,10 +67,12 @@ __all__ = [
     "IndexReport",
     "LockHeldError",
     "Minute",
+    "NetworkRun",
     "Outcome",
     "ProcessingSection",
     "ReprocessReport",
     "RetryReport",
+    "RevisionRow",
     "RmsStation",
     "STAGE_ORDER",
     "ScanStageResult",
@@ -90,12 +94,14 @@ __all__ = [
     "candidate_settings",
     "check_config",
     "configure_from_config",
+    "event_rows",
     "example_config",
     "existing_station",
     "export_day",
     "follow_records",
     "import_ftpdetectinfo",
     "install_service",
+    "is_event_id",
     "iter_records",
     "load_config",
     "meteor_settings",
@@ -111,7 +117,9 @@ __all__ = [
     "render_record",
     "resolve_config_path",
     "run_demo",
+    "run_network",
     "scan_file",
+    "solve_one",
     "sync_now",
     "tail_records",
     "write_sky",

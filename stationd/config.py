@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from calibration.camera import plate_scale_px_per_deg
+from stationd.config_network import NetworkSection, PartnerStore, read_network, read_partners
 from stationd.config_reader import Reader, choice, emails, flag, integer, number, path_value, url
 from stationd.disk.layout import DEFAULT_PATTERN, compile_pattern
 from stationd.errors import ConfigError, ConfigProblem
@@ -47,6 +48,7 @@ class StationSection:
     elevation_m: float
     data_dir: Path
     partners: tuple[str, ...] = ()
+    partner_stores: tuple[PartnerStore, ...] = ()  # partners that publish to a store of their own
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,7 @@ class StationConfig:
     alerts: AlertsSection = field(default_factory=AlertsSection)
     health: HealthSection = field(default_factory=HealthSection)
     daemon: DaemonSection = field(default_factory=DaemonSection)
+    network: NetworkSection = field(default_factory=NetworkSection)
     source: str = "<memory>"
     warnings: tuple[str, ...] = ()  # deprecated keys that still loaded
 
@@ -263,9 +266,7 @@ def default_workers() -> int:
 def _read_station(r: Reader, raw: Mapping[str, Any]) -> StationSection:
     s = r.mapping(raw, "station", "")
     r.unknown(s, {"id", "latitude_deg", "longitude_deg", "elevation_m", "data_dir", "partners"}, "station")
-    partners = r.get(
-        s, "partners", "station", lambda v: tuple(_station_id(p) for p in v), "a list of station ids", ()
-    )
+    partners, partner_stores = read_partners(r, s.get("partners"))
     return StationSection(
         id=r.get(s, "id", "station", _station_id, "a station id of ASCII letters and digits (at most 16)"),
         latitude_deg=r.get(s, "latitude_deg", "station", number(-90, 90), "degrees in [-90, 90]"),
@@ -273,6 +274,7 @@ def _read_station(r: Reader, raw: Mapping[str, Any]) -> StationSection:
         elevation_m=r.get(s, "elevation_m", "station", number(-500, 9000), "metres in [-500, 9000]", 0.0),
         data_dir=r.get(s, "data_dir", "station", path_value, "a directory path"),
         partners=partners,
+        partner_stores=partner_stores,
     )
 
 
@@ -495,7 +497,7 @@ def parse_config(raw: Any, source: str = "<memory>") -> StationConfig:
         raise ConfigError(source, [ConfigProblem("<document>", raw, "a YAML mapping with a station section")])
     r = Reader()
     known = {"station", "cameras", "processing", "calibration", "storage", "retention", "alerts", "logging",
-             "health", "daemon"}  # fmt: skip
+             "health", "daemon", "network"}  # fmt: skip
     r.unknown(raw, known, "")
     station = _read_station(r, raw)
     cams_raw = raw.get("cameras")
@@ -520,6 +522,7 @@ def parse_config(raw: Any, source: str = "<memory>") -> StationConfig:
         alerts=_read_alerts(r, raw),
         health=_read_health(r, raw),
         daemon=_read_daemon(r, raw),
+        network=read_network(r, raw),
         source=source,
         warnings=tuple(r.warnings),
     )

@@ -21,7 +21,9 @@ station:
   longitude_deg: {lon}           # WGS84, east positive
   elevation_m: {elevation}       # above mean sea level
   data_dir: {data_dir}           # everything the station keeps: incoming/, days/, exports/, state
-  partners: []                   # ids of partner stations whose indexes are compared with ours
+  partners: []                   # ids of partner stations whose indexes are compared with ours;
+                                 # one in another bucket: - {{id: "UK0002", bucket: "b", prefix: "p/",
+                                 #   endpoint_url: "https://...", credentials_file: "/etc/stationd/uk0002"}}
 
 cameras:
   - id: {camera}                 # ids stay in quotes: YAML reads 010001 unquoted as the number 4097
@@ -96,6 +98,17 @@ health:                          # conditions that raise an alert (log, status.j
   backlog_window_min: 30
   check_clock: true              # alert when the kernel says the clock is not synchronised (NTP)
   upload_failing_min: 60         # alert when uploads have failed for this long
+
+network:                         # multi-station events (used when station.partners lists partners)
+  mode: solve                    # solve | inputs (publish each event's inputs.json for an external
+                                 # engine, solve nothing) | off (group and copy solutions only)
+  interval_min: 60               # the cycle runs after the night's processing and this often
+  time_tolerance_s: 2.0          # observations overlapping within this may be one meteor
+  lease_s: 600                   # a claim's lease while solving; clocks may differ by lease_margin_s
+  lease_margin_s: 120
+  mc_runs: 0                     # Monte Carlo runs for each solution's uncertainties (0, or >= 2)
+  solve_all: false               # also solve events this station did not see
+  max_index_kib: 8192            # a partner's daily index larger than this is rejected
 
 alerts:                          # alerts are always logged and written to DATA_DIR/status.json
   # email_to: [operator@example.org]

@@ -48,6 +48,7 @@ from stationd.disk.discover import discover_camera, minute_of, take_file
 from stationd.disk.layout import StationLayout
 from stationd.disk.state import Minute
 from stationd.errors import EXIT_FAILURE, EXIT_OK
+from stationd.network_job import NetworkJob
 from stationd.ops.health import HealthMonitor
 from stationd.ops.retention import enforce_retention
 from stationd.ops.sun import is_daytime_for
@@ -120,7 +121,11 @@ def periodic_jobs(config: StationConfig) -> list[PeriodicJob]:
         PeriodicJob("health", 60.0, _health, first_delay_s=10.0),
         PeriodicJob("retry", RETRY_AFTER_S, _retry_failed),
         PeriodicJob("heartbeat", config.storage.heartbeat_s, _heartbeat, first_delay_s=15.0),
-    ]
+    ] + (
+        [PeriodicJob("network", 60.0, NetworkJob(config), first_delay_s=120.0)]
+        if config.network.mode != "off" and (config.station.partners or config.network.solve_all)
+        else []
+    )
 
 
 class Daemon:

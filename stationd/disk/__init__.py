@@ -9,6 +9,8 @@ is ``stationd/__init__.py``.
 - ``exports``: Exports of a day's meteors in the formats of the Global Meteor Network: FTPdetectinfo (12
   columns).
 - ``layout``: The station's on-disk layout (DESIGN 3) and the names of minute files.
+- ``network_state``: Events, revisions and claims of the network in the state store (schema version 5,
+  DESIGN 5 and 6).
 - ``products``: Writing what a scan produced, the same way for a station's minute and a standalone ``stationd
   scan``.
 - ``records``: Meteor records on disk: ``days/<day>/<camera>/meteors/<meteor_id>/meteor.json`` and its

@@ -8,6 +8,8 @@ Tables::
                 timings, error text, result (JSON)
     outbox*     the upload outbox (version 4): its tables are ``sync.outbox.OUTBOX_SCHEMA``, used
                 through :class:`sync.outbox.Outbox` on the same file
+    network_revisions  the network's events, revisions and claims (version 5):
+                ``stationd.disk.network_state.NETWORK_SCHEMA``, used through its ``NetworkLedger``
 
 A stage claims its work in a transaction (``BEGIN IMMEDIATE``), so two processes (the daemon and a manual
 ``stationd reprocess``) never take the same minute. A claim names its owner (host, pid and the process's
@@ -29,9 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from detection.timing import iso_utc
+from stationd.disk.network_state import NETWORK_SCHEMA
 from sync.outbox import OUTBOX_SCHEMA
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS = {
     2: ["ALTER TABLE minutes ADD COLUMN pruned_utc TEXT"],
@@ -41,6 +44,7 @@ _MIGRATIONS = {
         "WHERE stage='detect'"
     ],
     4: list(OUTBOX_SCHEMA),  # the upload outbox
+    5: list(NETWORK_SCHEMA),  # the network's events, revisions and claims
 }
 """Statements that bring a store of version ``v - 1`` to version ``v`` (new stores get the full schema)."""
 
@@ -75,7 +79,7 @@ CREATE TABLE IF NOT EXISTS stage_runs (
     PRIMARY KEY (minute_id, stage)
 );
 CREATE INDEX IF NOT EXISTS stage_runs_status ON stage_runs (stage, status);
-""" + ";\n".join(OUTBOX_SCHEMA)
+""" + ";\n".join(OUTBOX_SCHEMA + NETWORK_SCHEMA)
 
 
 class Status(StrEnum):

@@ -131,9 +131,10 @@ def test_a_store_of_schema_1_is_upgraded_in_place_and_detect_runs_are_renamed(tm
             "candidates": [],
         }
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("4",)
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("5",)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"outbox", "outbox_deps", "outbox_meta", "outbox_days"} <= tables  # version 4: the outbox
+        assert "network_revisions" in tables  # version 5: the network's events, revisions and claims
 
 
 def test_a_read_only_store_never_creates_and_never_writes(tmp_path: Path) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import json
+import math
 import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from calibration.catalog import StarCatalog, hp_to_v, load_hipparcos, parse_hip2, read_bsc5
+from calibration.catalog import StarCatalog, hp_to_v, julian_epoch, load_hipparcos, parse_hip2, read_bsc5
 from calibration.errors import CatalogError
 
 ARCSEC_DEG = 1.0 / 3600.0
@@ -109,3 +111,91 @@ def test_hipparcos_matches_bsc5(shared_data: Path) -> None:
     dmag = hip.mag_v[best[matched]] - bsc.mag_v[matched]
     assert abs(float(np.median(dmag))) < 0.03
     assert np.mean(np.abs(dmag) < 0.1) > 0.9
+
+
+# Hipparcos 2 proper motions (van Leeuwen 2007, I/311, as SIMBAD quotes them), mas/yr: mu_alpha cos delta,
+# mu_delta.
+_PM = {69673: (-1093.39, -2000.06), 87937: (-798.58, 10328.12)}  # Arcturus, Barnard's star
+
+
+@pytest.mark.parametrize("hip", sorted(_PM))
+def test_proper_motion_to_2026_moves_by_pm_times_26_years(hip: int) -> None:
+    cat = load_hipparcos(10.0)
+    (k,) = np.flatnonzero(cat.ids == hip)
+    assert cat.pm_ra_mas_yr is not None and cat.pm_dec_mas_yr is not None
+    assert (cat.pm_ra_mas_yr[k], cat.pm_dec_mas_yr[k]) == pytest.approx(_PM[hip], abs=0.01)
+    later = cat.at_epoch(julian_epoch(2451545.0 + 26 * 365.25))
+    assert later.epoch_yr == 2026.0
+    ra0, dec0, _ = _hip(cat, hip)
+    ra1, dec1, _ = _hip(later, hip)
+    d_east_mas = (ra1 - ra0) * math.cos(math.radians(dec0)) * 3.6e6
+    d_north_mas = (dec1 - dec0) * 3.6e6
+    # Linear on the tangent plane: the great-circle curvature over 4.5 arcmin is below 0.05 arcsec.
+    assert d_east_mas == pytest.approx(_PM[hip][0] * 26, abs=50.0)
+    assert d_north_mas == pytest.approx(_PM[hip][1] * 26, abs=50.0)
+
+
+def test_arcturus_in_2026_against_its_published_j2000_position() -> None:
+    # Arcturus J2000 (SIMBAD, epoch J2000): 14h15m39.672s +19d10m56.67s; 26 years of -1093.39, -2000.06 mas/yr
+    # carry it 28.4" west and 52.0" south.
+    later = load_hipparcos(1.0).at_epoch(2026.0)
+    ra, dec, _ = _hip(later, 69673)
+    ra_j2000, dec_j2000 = (14 + 15 / 60 + 39.672 / 3600) * 15, 19 + 10 / 60 + 56.67 / 3600
+    assert (ra - ra_j2000) * math.cos(math.radians(dec)) * 3600 == pytest.approx(-28.43, abs=0.3)
+    assert (dec - dec_j2000) * 3600 == pytest.approx(-52.00, abs=0.3)
+
+
+def test_at_epoch_is_cached_per_hundredth_of_a_year_and_kept_by_subsets() -> None:
+    cat = load_hipparcos(6.0)
+    a = cat.at_epoch(2026.4412)
+    assert cat.at_epoch(2026.4389) is a and a.epoch_yr == 2026.44
+    assert cat.at_epoch(2026.46) is not a
+    assert cat.at_epoch(2000.001) is cat  # rounds to the catalogue's own epoch
+    sub = cat.brighter_than(3.0)
+    assert sub.pm_ra_mas_yr is not None and len(sub.pm_ra_mas_yr) == len(sub)
+    moved = sub.at_epoch(2026.44)
+    keep = np.isin(a.ids, sub.ids)
+    assert np.array_equal(moved.ra_deg, a.ra_deg[keep]) and np.array_equal(moved.dec_deg, a.dec_deg[keep])
+    back = moved.at_epoch(2000.0)  # and back, to 0.1" (the tangent-plane step is not exactly reversible)
+    assert back.ra_deg == pytest.approx(sub.ra_deg, abs=3e-5) and back.dec_deg == pytest.approx(
+        sub.dec_deg, abs=3e-5
+    )
+
+
+def test_at_epoch_near_the_pole_moves_by_the_total_proper_motion() -> None:
+    # 1 arcsec/yr east at Dec 89.999: the RA changes by tens of degrees, the star by 10 arcsec.
+    cat = StarCatalog(np.array([0.0]), np.array([89.999]), np.array([5.0]), np.array([1]),
+                      np.array([1000.0]), np.array([0.0]))  # fmt: skip
+    moved = cat.at_epoch(2010.0)
+    a, b = np.radians([cat.ra_deg[0], moved.ra_deg[0]]), np.radians([cat.dec_deg[0], moved.dec_deg[0]])
+    cos_sep = math.sin(b[0]) * math.sin(b[1]) + math.cos(b[0]) * math.cos(b[1]) * math.cos(a[1] - a[0])
+    assert math.degrees(math.acos(min(cos_sep, 1.0))) * 3600 == pytest.approx(10.0, rel=1e-3)
+
+
+def test_a_catalogue_without_proper_motions_is_its_own_epoch() -> None:
+    cat = StarCatalog(np.array([1.0]), np.array([2.0]), np.array([3.0]), np.array([4]))
+    assert cat.at_epoch(2030.0) is cat
+    with pytest.raises(ValueError, match="both proper motions"):
+        StarCatalog(np.array([1.0]), np.array([2.0]), np.array([3.0]), np.array([4]), np.array([1.0]))
+
+
+@pytest.mark.realdata
+def test_rms_star_lists_of_2024_hold_gaia_epoch_positions(shared_data: Path) -> None:
+    # RMS's star lists of 2022-2024 carry catalogue positions at J2015.5 (Gaia's epoch), not moved to the
+    # date: the fast Hipparcos stars of UK005U's night (2024.61) sit at our positions of 2015.5.
+    rows = json.loads((shared_data / "rms/UK005U_20240809/platepars_all_recalibrated.json").read_text())
+    stars = np.concatenate([np.asarray(v["star_list"]) for v in rows.values() if v.get("star_list")])
+    cat = load_hipparcos(7.0)
+    assert cat.pm_ra_mas_yr is not None and cat.pm_dec_mas_yr is not None
+    fast = np.flatnonzero(np.hypot(cat.pm_ra_mas_yr, cat.pm_dec_mas_yr) > 300)
+
+    def median_sep_arcsec(c: StarCatalog) -> float:
+        ra, dec = c.ra_deg[fast], c.dec_deg[fast]
+        d_ra = (stars[:, 4, None] - ra[None, :] + 180.0) % 360.0 - 180.0
+        sep = np.hypot(d_ra * np.cos(np.radians(dec[None, :])), stars[:, 5, None] - dec[None, :]) * 3600
+        near = sep.min(axis=1)
+        return float(np.median(near[near < 60]))
+
+    at_gaia, at_j2000 = median_sep_arcsec(cat.at_epoch(2015.5)), median_sep_arcsec(cat)
+    at_date = median_sep_arcsec(cat.at_epoch(julian_epoch(float(np.median(stars[:, 0])))))
+    assert at_gaia < 1.5 < 3.0 < min(at_j2000, at_date)

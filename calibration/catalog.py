@@ -13,7 +13,7 @@ tangent plane, which errs by far less than a milliarcsecond for all but a handfu
 The proper motions stay in the catalogue: :meth:`StarCatalog.at_epoch` carries the J2000 positions to the
 date of an image the same way (the unit vector moved along the tangent-plane motion, then renormalised,
 which holds at the poles too). Over 26 years Barnard's star moves 4.5 arcmin and Arcturus 59 arcsec: a
-tenth of a pixel or more on a 3 arcmin/px camera for a few dozen stars brighter than V 6.5. Parallax
+tenth of a pixel or more on a 3 arcmin/px camera for 85 stars brighter than V 6.5. Parallax
 (< 0.8 arcsec) and radial velocity (the perspective acceleration, < 0.01 arcsec over decades for all but
 Barnard's star) are left out. The position epoch is the Julian epoch of the date (Lieske 1979, A&A 73, 282:
 J = 2000 + (JD - 2451545) / 365.25).

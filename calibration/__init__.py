@@ -7,7 +7,7 @@ Pure science: arrays, dataclasses, paths or file objects in, results out; no clo
 from calibration.astrometry import MeteorSky, SolutionSummary, meteor_sky, solution_summary, star_residuals_px
 from calibration.blind import BlindFit, BlindSettings, BlindSolver
 from calibration.camera import CameraModel, plate_scale_px_per_deg
-from calibration.catalog import StarCatalog, hp_to_v, load_hipparcos, parse_hip2, read_bsc5
+from calibration.catalog import StarCatalog, hp_to_v, julian_epoch, load_hipparcos, parse_hip2, read_bsc5
 from calibration.errors import CalibrationError, CatalogError, PlateparError
 from calibration.fit import FitSettings, PlateFit, PlateFitter, platepar_from_camera
 from calibration.photometry import PhotometrySettings, ZeroPoint, fit_zero_point, zero_point_of_fit
@@ -64,6 +64,7 @@ __all__ = [
     "hp_to_v",
     "judge_pointing",
     "julian_date",
+    "julian_epoch",
     "load_hipparcos",
     "meteor_sky",
     "parse_hip2",

@@ -3,7 +3,9 @@
 :class:`PlateFitter` (settings and catalogue in the constructor, stars, time and guess in the call) returns
 a :class:`PlateFit`: an RMS :class:`~calibration.platepar.Platepar` (``radialN-odd`` distortion, current
 RMS pointing convention) with its matched stars and residuals, or ``solved=False`` and the reason. A wrong
-solution is worse than none, so the verdict is strict; "no solution" is a normal result (STYLE 8).
+solution is worse than none, so the verdict is strict; "no solution" is a normal result (STYLE 8). The
+catalogue is taken at the epoch of the stars' time (:meth:`~calibration.catalog.StarCatalog.at_epoch`,
+cached per 0.01 yr), so the matched RA/Dec are J2000-frame positions of that date, as RMS matches them.
 
 Steps:
 
@@ -44,7 +46,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from calibration import _rms_lens as lens
 from calibration.camera import CameraModel
-from calibration.catalog import StarCatalog
+from calibration.catalog import StarCatalog, julian_epoch
 from calibration.platepar import Platepar, TimeLike, _jd_of
 from calibration.sky import altaz_to_radec, gmst_deg
 
@@ -94,8 +96,9 @@ class FitSettings:
 class PlateFit:
     """The outcome of a fit: a solution when ``solved``, else ``reason`` says why not.
 
-    The ``matched_*`` arrays hold the matched stars (image position, catalogue J2000 position and V);
-    residuals are those of the forward model (pixel -> sky) in pixels of the plate scale and in arcmin.
+    The ``matched_*`` arrays hold the matched stars (image position, catalogue position of the date in the
+    J2000 frame, and V); residuals are those of the forward model (pixel -> sky) in pixels of the plate
+    scale and in arcmin.
     """
 
     solved: bool
@@ -319,8 +322,9 @@ class PlateFitter:
         if len(xd) < self.settings.min_matches:
             return self._no_solution(f"{len(xd)} stars detected, fewer than {self.settings.min_matches}", xd)
         best: PlateFit | None = None
-        for cand in self._candidates(xd, yd, jd, start):
-            fit = self._refine(xd, yd, jd, start, cand)
+        cat = self.catalog.at_epoch(julian_epoch(jd))  # the stars where they are that night
+        for cand in self._candidates(xd, yd, jd, start, cat):
+            fit = self._refine(xd, yd, jd, start, cand, cat)
             if best is None or (fit.solved, fit.n_matched) > (best.solved, best.n_matched):
                 best = fit
             if fit.solved:
@@ -329,17 +333,20 @@ class PlateFitter:
 
     # ---------------------------------------------------------------------------------------- steps
 
-    def _project(self, pp: Platepar, jd: float) -> tuple[FloatArray, FloatArray, NDArray[np.int64]]:
+    @staticmethod
+    def _project(
+        pp: Platepar, jd: float, cat: StarCatalog
+    ) -> tuple[FloatArray, FloatArray, NDArray[np.int64]]:
         """Catalogue stars inside the image (with a 10 % margin) through ``pp``: x, y, catalogue index."""
-        x, y = pp._sky_to_pixel_jd(self.catalog.ra_deg, self.catalog.dec_deg, np.array(jd))
+        x, y = pp._sky_to_pixel_jd(cat.ra_deg, cat.dec_deg, np.array(jd))
         mx, my = 0.1 * pp.x_res_px, 0.1 * pp.y_res_px
         # Stars well outside the field fold back into the image (the projection beyond ~100 deg, and a
         # radial reverse polynomial beyond its turning radius: measured on UK0006 at 20:00:17, a star
         # ~60 deg out landed in a corner and dragged the fit off): keep the field's own cone.
         ra_c, dec_c = pp._pixel_to_sky_jd(pp.x_res_px / 2.0, pp.y_res_px / 2.0, np.array(jd))
-        cos_sep = np.sin(np.radians(self.catalog.dec_deg)) * np.sin(np.radians(dec_c)) + np.cos(
-            np.radians(self.catalog.dec_deg)
-        ) * np.cos(np.radians(dec_c)) * np.cos(np.radians(self.catalog.ra_deg - ra_c))
+        cos_sep = np.sin(np.radians(cat.dec_deg)) * np.sin(np.radians(dec_c)) + np.cos(
+            np.radians(cat.dec_deg)
+        ) * np.cos(np.radians(dec_c)) * np.cos(np.radians(cat.ra_deg - ra_c))
         cone_deg = min(
             90.0, 1.3 * math.hypot(pp.x_res_px / 2.0 + mx, pp.y_res_px / 2.0 + my) / pp.f_scale_px_per_deg
         )
@@ -351,13 +358,13 @@ class PlateFitter:
         return x[idx], y[idx], idx
 
     def _candidates(
-        self, xd: FloatArray, yd: FloatArray, jd: float, start: Platepar
+        self, xd: FloatArray, yd: FloatArray, jd: float, start: Platepar, cat: StarCatalog
     ) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
         """Initial matches (detected index, catalogue index) from the alignment vote, best first."""
         s = self.settings
-        xc, yc, idx = self._project(start, jd)
+        xc, yc, idx = self._project(start, jd, cat)
         n_d = min(s.n_vote_stars, len(xd))
-        order = np.argsort(self.catalog.mag_v[idx], kind="stable")[: 2 * n_d]
+        order = np.argsort(cat.mag_v[idx], kind="stable")[: 2 * n_d]
         xc, yc, idx = xc[order], yc[order], idx[order]
         cx, cy = start.x_res_px / 2.0, start.y_res_px / 2.0
         out = []
@@ -370,11 +377,12 @@ class PlateFitter:
         return out
 
     def _fit(
-        self, pp: Platepar, xd: FloatArray, yd: FloatArray, jd: float, cat: NDArray[np.int64],
+        self, pp: Platepar, xd: FloatArray, yd: FloatArray, jd: float, stars: tuple[FloatArray, FloatArray],
         dist: str | None, fit_centre: bool,
     ) -> tuple[Platepar, FloatArray]:  # fmt: skip
-        """Least squares of the pointing (and distortion terms) on matched stars; residual norms (px)."""
-        ra, dec = self.catalog.ra_deg[cat], self.catalog.dec_deg[cat]
+        """Least squares of the pointing (and distortion terms) on matched stars (their RA, Dec in
+        ``stars``); residual norms (px)."""
+        ra, dec = stars
         scale = pp.f_scale_px_per_deg
         if dist is None:
             base = np.zeros(0)
@@ -408,7 +416,7 @@ class PlateFitter:
 
     def _refine(
         self, xd: FloatArray, yd: FloatArray, jd: float, start: Platepar,
-        cand: tuple[NDArray[np.int64], NDArray[np.int64]],
+        cand: tuple[NDArray[np.int64], NDArray[np.int64]], cat: StarCatalog,
     ) -> PlateFit:  # fmt: skip
         s = self.settings
         i, j = cand
@@ -420,22 +428,22 @@ class PlateFitter:
             start.distortion_type if _own_layout(start) and s.max_distortion != "none" else None
         )
         fit_centre = False
-        pp, _ = self._fit(pp, xd[i], yd[i], jd, j, dist, fit_centre)
+        pp, _ = self._fit(pp, xd[i], yd[i], jd, (cat.ra_deg[j], cat.dec_deg[j]), dist, fit_centre)
         for radius in (*s.radii_px, s.match_radius_px):
-            xc, yc, idx = self._project(pp, jd)
+            xc, yc, idx = self._project(pp, jd, cat)
             i, jj = _mutual_nearest(xd, yd, xc, yc, radius)
             j = idx[jj]
             if len(i) < 6:
                 return self._no_solution(f"only {len(i)} stars matched within {radius:g} px", xd)
             if radius <= 5.0:
                 dist, fit_centre = self._distortion_for(xd[i], yd[i], pp, dist)
-            pp, res = self._fit(pp, xd[i], yd[i], jd, j, dist, fit_centre)
+            pp, res = self._fit(pp, xd[i], yd[i], jd, (cat.ra_deg[j], cat.dec_deg[j]), dist, fit_centre)
             robust = 1.4826 * np.median(np.abs(res - np.median(res)))
             keep = res <= max(np.median(res) + 3.0 * robust, 0.5)
             if np.count_nonzero(~keep) and np.count_nonzero(keep) >= 6:
                 i, j = i[keep], j[keep]
-                pp, res = self._fit(pp, xd[i], yd[i], jd, j, dist, fit_centre)
-        return self._verdict(pp, xd, yd, i, j, res)
+                pp, res = self._fit(pp, xd[i], yd[i], jd, (cat.ra_deg[j], cat.dec_deg[j]), dist, fit_centre)
+        return self._verdict(pp, xd, yd, i, j, res, cat)
 
     def _distortion_for(
         self, x: FloatArray, y: FloatArray, pp: Platepar, current: str | None
@@ -461,7 +469,7 @@ class PlateFitter:
 
     def _verdict(
         self, pp: Platepar, xd: FloatArray, yd: FloatArray, i: NDArray[np.int64], j: NDArray[np.int64],
-        res: FloatArray,
+        res: FloatArray, cat: StarCatalog,
     ) -> PlateFit:  # fmt: skip
         s = self.settings
         n_top = min(s.n_verdict_stars, len(xd))
@@ -500,9 +508,9 @@ class PlateFitter:
             median_residual_arcmin=med / pp.f_scale_px_per_deg * 60.0,
             matched_x_px=xm,
             matched_y_px=ym,
-            matched_ra_deg=self.catalog.ra_deg[j],
-            matched_dec_deg=self.catalog.dec_deg[j],
-            matched_mag_v=self.catalog.mag_v[j],
+            matched_ra_deg=cat.ra_deg[j],
+            matched_dec_deg=cat.dec_deg[j],
+            matched_mag_v=cat.mag_v[j],
         )
 
     @staticmethod

@@ -45,7 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import least_squares
 from scipy.spatial import cKDTree
 
-from calibration.catalog import StarCatalog
+from calibration.catalog import StarCatalog, julian_epoch
 from calibration.fit import _fit_reverse, _own_layout
 from calibration.photometry import PhotometrySettings, ZeroPoint, fit_zero_point
 from calibration.platepar import Platepar, TimeLike, _jd_of
@@ -107,7 +107,8 @@ class Recalibration:
     """The outcome of a recalibration: a solution when ``solved``, else ``reason`` says why not.
 
     ``cloudy`` is True when the gate refused the image (too few or badly spread stars). The ``matched_*``
-    arrays hold the matched stars: image position, summed intensity, catalogue J2000 position and V.
+    arrays hold the matched stars: image position, summed intensity, catalogue position (J2000 frame, moved
+    to the image's date by proper motion) and V.
     """
 
     solved: bool
@@ -195,10 +196,15 @@ class Recalibrator:
         self.settings = settings or RecalibrationSettings()
         self.catalog = catalog.brighter_than(self.settings.max_mag)
 
+    def catalog_at(self, jd: float) -> StarCatalog:
+        """The catalogue at the epoch of ``jd`` (proper motion applied; cached per 0.01 yr)."""
+        return self.catalog.at_epoch(julian_epoch(jd))
+
     def project(self, pp: Platepar, jd: float) -> tuple[FloatArray, FloatArray, IntArray]:
-        """Catalogue stars that ``pp`` puts inside its image at ``jd``: x, y (px) and catalogue index."""
+        """Catalogue stars that ``pp`` puts inside its image at ``jd``: x, y (px) and catalogue index
+        (into :meth:`catalog_at` of ``jd``)."""
         ra_c, dec_c = pp._pixel_to_sky_jd(pp.x_res_px / 2.0, pp.y_res_px / 2.0, np.array(jd))
-        cat = self.catalog
+        cat = self.catalog_at(jd)
         cos_sep = np.sin(np.radians(cat.dec_deg)) * np.sin(np.radians(dec_c)) + np.cos(
             np.radians(cat.dec_deg)
         ) * np.cos(np.radians(dec_c)) * np.cos(np.radians(cat.ra_deg - ra_c))
@@ -236,6 +242,7 @@ class Recalibrator:
         jd_arr = np.full(1, jd)
         i = j = np.zeros(0, np.int64)
         res = np.zeros(0)
+        cat = self.catalog_at(jd)
         for radius in (*s.radii_px, s.match_radius_px):
             xc, yc, idx = self.project(pp, jd)
             i, jj = _mutual_nearest(xd, yd, xc, yc, radius)
@@ -243,15 +250,13 @@ class Recalibrator:
             if len(i) < 6:
                 return Recalibration(False, f"only {len(i)} stars matched within {radius:g} px", False, None,
                                      len(xd), len(i), quadrant_counts=quads)  # fmt: skip
-            ra, dec = self.catalog.ra_deg[j], self.catalog.dec_deg[j]
+            ra, dec = cat.ra_deg[j], cat.dec_deg[j]
             pp, res = _fit_pointing(pp, xd[i], yd[i], jd_arr, ra, dec)
             robust = 1.4826 * np.median(np.abs(res - np.median(res)))
             keep = res <= max(float(np.median(res) + 3.0 * robust), 0.5)
             if np.count_nonzero(~keep) > 0 and np.count_nonzero(keep) >= 6:
                 i, j = i[keep], j[keep]
-                pp, res = _fit_pointing(
-                    pp, xd[i], yd[i], jd_arr, self.catalog.ra_deg[j], self.catalog.dec_deg[j]
-                )
+                pp, res = _fit_pointing(pp, xd[i], yd[i], jd_arr, cat.ra_deg[j], cat.dec_deg[j])
         return self._verdict(pp, xd, yd, inten, sat, i, j, res, jd)
 
     def _verdict(self, pp: Platepar, xd: FloatArray, yd: FloatArray, inten: FloatArray,
@@ -275,8 +280,9 @@ class Recalibrator:
             reasons.append(f"median residual {med:.2f} px above {s.max_median_residual_px} px")
         us = round((jd - 2440587.5) * 86400e6)
         t = np.array([np.datetime64("1970-01-01T00:00:00", "us") + np.timedelta64(us, "us")])
-        use = ~sat[i] & (self.catalog.mag_v[j] <= s.photometry_max_mag)
-        zp = fit_zero_point(pp, xd[i][use], yd[i][use], t, inten[i][use], self.catalog.mag_v[j][use],
+        cat = self.catalog_at(jd)
+        use = ~sat[i] & (cat.mag_v[j] <= s.photometry_max_mag)
+        zp = fit_zero_point(pp, xd[i][use], yd[i][use], t, inten[i][use], cat.mag_v[j][use],
                             s.photometry)  # fmt: skip
         solved = not reasons
         return Recalibration(
@@ -285,8 +291,7 @@ class Recalibrator:
             match_fraction=fraction, quadrant_counts=quads, median_residual_px=med,
             p90_residual_px=float(np.percentile(res, 90)) if len(res) else math.inf, zero_point=zp,
             matched_x_px=xd[i], matched_y_px=yd[i], matched_intensity=inten[i],
-            matched_ra_deg=self.catalog.ra_deg[j], matched_dec_deg=self.catalog.dec_deg[j],
-            matched_mag_v=self.catalog.mag_v[j],
+            matched_ra_deg=cat.ra_deg[j], matched_dec_deg=cat.dec_deg[j], matched_mag_v=cat.mag_v[j],
         )  # fmt: skip
 
 

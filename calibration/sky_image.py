@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from calibration.camera import CameraModel
-from calibration.catalog import StarCatalog, load_hipparcos  # noqa: F401 - load_hipparcos in the example
+from calibration.catalog import StarCatalog, julian_epoch, load_hipparcos  # noqa: F401 - load_hipparcos in the example
 from calibration.fit import _fit_reverse, _radial_platepar, platepar_from_camera
 from calibration.platepar import Platepar, _jd_of
 from calibration.sky import radec_to_altaz
@@ -72,7 +72,8 @@ class SkyImageSettings:
 
 @dataclass(frozen=True)
 class SkyImage:
-    """A rendered frame and its truth: the plate, and the catalogue stars drawn (pixel, J2000 position, V)."""
+    """A rendered frame and its truth: the plate, and the catalogue stars drawn (pixel, position at
+    ``t_utc`` in the J2000 frame, V)."""
 
     image: NDArray[np.uint8]
     platepar: Platepar
@@ -138,7 +139,7 @@ def render_sky_image(
     rng = np.random.default_rng(seed)
     w, h = platepar.x_res_px, platepar.y_res_px
     jd = float(np.asarray(_jd_of(t_utc)))
-    cat = catalog.brighter_than(s.limit_mag)
+    cat = catalog.at_epoch(julian_epoch(jd)).brighter_than(s.limit_mag)  # the stars where they are at t_utc
     _, alt = radec_to_altaz(cat.ra_deg, cat.dec_deg, jd, platepar.lat_deg, platepar.lon_deg)
     up = np.flatnonzero(alt > 2.0)
     # The field's own cone first: far-off stars can fold back into the image through the distortion.

@@ -1,8 +1,10 @@
-"""``stationd calibrate``: a plate solution from FF files and a guess; a station day's meteors calibrated."""
+"""``stationd calibrate``: a plate solution from FF files, minute videos or stack images and a guess (or
+blind); a station day's meteors calibrated."""
 
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,7 @@ import click
 
 from calibration import CameraModel, Platepar, PlateparError, parse_platepar
 from cli.options import config_option, json_option, load, make_table, print_json, stderr, stdout
-from detection import load_mask, read_ff
+from detection import load_mask
 from stationd import (
     EXIT_FAILURE,
     FilePlate,
@@ -46,6 +48,9 @@ _GUESS = ("guess_az", "guess_alt", "guess_rotation", "guess_fov")
               help="Mask image of the camera's size; black is ignored (RMS mask.bmp works).")  # fmt: skip
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the best solution here (RMS platepar_cmn2010.cal format).")  # fmt: skip
+@click.option("--time", "time_text", default=None,
+              help="UTC start of the recording (ISO 8601) for files whose names carry no time "
+                   "(names like 2026_07_12_22_15_06_120_cam1.mp4 do).")  # fmt: skip
 @click.option("--night", "night", default=None,
               help="Instead of FILEs: calibrate the station's meteors of this UTC day with each camera's "
                    "plate (calibration/<camera>/platepar_cmn2010.cal).")  # fmt: skip
@@ -54,15 +59,20 @@ _GUESS = ("guess_az", "guess_alt", "guess_rotation", "guess_fov")
 @json_option
 def calibrate(files: tuple[Path, ...], lat_deg: float | None, lon_deg: float | None,
               elevation_m: float | None, projection: str, start_path: Path | None, convention: str,
-              mask_path: Path | None, out_path: Path | None, night: str | None, camera: str | None,
-              config_path: Path | None, as_json: bool, **guess: float | None) -> None:  # fmt: skip
-    """Fit a plate solution to the stars of FF FILEs from a coarse guess, a starting plate, or blind.
+              mask_path: Path | None, out_path: Path | None, time_text: str | None, night: str | None,
+              camera: str | None, config_path: Path | None, as_json: bool,
+              **guess: float | None) -> None:  # fmt: skip
+    """Fit a plate solution to the stars of FILEs from a coarse guess, a starting plate, or blind.
+
+    FILEs are FF files (their average image), minute videos (the mean of 64 frames about the middle) or
+    stack images (PNG/JPEG, a minute's stack dated at its middle) of one camera; a video or stack is dated
+    by its AllSkyCams name (YYYY_MM_DD_HH_MM_SS_mmm_<camera>.mp4, <stem>_stack.jpg) or by --time.
 
     With no --guess-* and no --platepar the plate is found blind (star patterns against the catalogue; only
     the station's --lat/--lon/--elevation and the file's time are known). Prints per file the verdict:
     matched stars, median and 90th-percentile residuals (px, arcmin), the matches per image quadrant, the
     pointing, scale and distortion. Exits 1 when no file gives a solution (with the reason), 2 for bad
-    arguments. Minute videos or stack images are not read yet. With --night DAY instead of files: the
+    arguments. With --night DAY instead of files: the
     station's meteors of DAY get sky columns from their camera's plate, and the day's FTPdetectinfo is
     remade.
     """
@@ -72,11 +82,12 @@ def calibrate(files: tuple[Path, ...], lat_deg: float | None, lon_deg: float | N
         _calibrate_night(config_path, night, camera, as_json)
         return
     if not files:
-        raise UsageError("give FF files to calibrate (or --night DAY for a station's meteors)")
+        raise UsageError("give files to calibrate (or --night DAY for a station's meteors)")
     site = _site(lat_deg, lon_deg, elevation_m)
-    start = _start(guess, projection, start_path, convention, files)
+    start = _start(guess, projection, start_path, convention)
     mask = load_mask(mask_path) if mask_path is not None else None
-    results = calibrate_files(list(files), start, mask=mask, **site)
+    time_utc = _time(time_text) if time_text is not None else None
+    results = calibrate_files(list(files), start, mask=mask, time_utc=time_utc, **site)
     if as_json:
         print_json([_file_json(r) for r in results])
     else:
@@ -108,8 +119,17 @@ def _site(lat: float | None, lon: float | None, elevation: float | None) -> dict
     return {"lat_deg": lat, "lon_deg": lon, "elevation_m": elevation}
 
 
-def _start(guess: dict[str, float | None], projection: str, start_path: Path | None, convention: str,
-           files: tuple[Path, ...]) -> CameraModel | Platepar | None:  # fmt: skip
+def _time(text: str) -> datetime:
+    """``--time``: an ISO 8601 UTC time (a naive one is taken as UTC)."""
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--time {text!r}: expected an ISO 8601 time such as 2026-07-12T22:15:06Z") from None
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def _start(guess: dict[str, float | None], projection: str, start_path: Path | None,
+           convention: str) -> CameraModel | Platepar | None:  # fmt: skip
     given = [k for k in _GUESS if guess.get(k) is not None]
     if start_path is not None:
         if given:
@@ -123,18 +143,11 @@ def _start(guess: dict[str, float | None], projection: str, start_path: Path | N
     if len(given) < len(_GUESS):
         missing = ", ".join("--" + k.replace("_", "-") for k in _GUESS if k not in given)
         raise UsageError(f"an incomplete guess: missing {missing}")
-    width, height = _image_size(files[0])
-    try:
-        return CameraModel(width, height, guess["guess_az"], guess["guess_alt"], guess["guess_rotation"],  # type: ignore[arg-type]
+    try:  # the size is each file's own (calibrate_files takes the model at the image's size)
+        return CameraModel(1280, 720, guess["guess_az"], guess["guess_alt"], guess["guess_rotation"],  # type: ignore[arg-type]
                            guess["guess_fov"], projection)  # type: ignore[arg-type]  # fmt: skip
     except ValueError as exc:
         raise UsageError(f"a bad guess: {exc}") from None
-
-
-def _image_size(path: Path) -> tuple[int, int]:
-    ff = read_ff(path)
-    h, w = ff.planes.avepixel.shape
-    return int(w), int(h)
 
 
 def _file_json(r: FilePlate) -> dict[str, Any]:

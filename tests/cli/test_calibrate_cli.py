@@ -175,3 +175,142 @@ def test_a_cloudy_ff_gives_no_blind_solution(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["calibrate", str(path), *_SITE])
     assert result.exit_code == 1, result.output
     assert "no solution" in result.stderr
+
+
+# --- minute videos and stack images -------------------------------------------------------------------
+
+_START = "2026-09-14T22:00:05.120Z"
+_VIDEO = "2026_09_14_22_00_05_120_cam1.mp4"  # the AllSkyCams name of a minute starting at _START
+
+
+@pytest.fixture(scope="module")
+def sky_video(tmp_path_factory: pytest.TempPathFactory):
+    """A synthetic 640x360 video of 100 frames (4 s) through a known camera; its folder, camera and truth."""
+    from datetime import UTC, datetime
+
+    from calibration import CameraModel
+    from detection.synth.sky import SkySettings, SkyVideo
+
+    folder = tmp_path_factory.mktemp("video")
+    camera = CameraModel(640, 360, 300.0, 55.0, 8.0, 60.0)
+    start = datetime(2026, 9, 14, 22, 0, 5, 120000, tzinfo=UTC)
+    settings = SkySettings(width_px=640, height_px=360, duration_s=4.0, camera=camera, star_limit_mag=6.5,
+                           lat_deg=51.8831, lon_deg=-1.30616, start_utc=start, seed=4)  # fmt: skip
+    video = SkyVideo(settings)
+    video.write(folder / _VIDEO)
+    return folder, camera, video
+
+
+def _centre_off_deg(doc: dict, camera) -> float:
+    """The fitted image centre's distance from the camera model's (az/alt, degrees)."""
+    az1, alt1, az2, alt2 = np.radians([doc["az_deg"], doc["alt_deg"], camera.az_deg, camera.alt_deg])
+    c = np.sin(alt1) * np.sin(alt2) + np.cos(alt1) * np.cos(alt2) * np.cos(az1 - az2)
+    return float(np.degrees(np.arccos(min(c, 1.0))))
+
+
+def test_a_minute_video_is_read_as_the_mean_of_64_frames_at_their_middle(sky_video) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from stationd.plate_files import read_star_image
+
+    folder, _, video = sky_video
+    star = read_star_image(folder / _VIDEO)
+    # 100 frames: blocks of 32, the run is frames 32..95 (centred within 16 frames of frame 50), exposed
+    # from 32/25 s to 96/25 s after the start: its middle is 2.56 s after 22:00:05.120.
+    assert star.source == "mean of frames 32-95 of 100"
+    assert star.t_utc == datetime(2026, 9, 14, 22, 0, 5, 120000, tzinfo=UTC) + timedelta(seconds=2.56)
+    frames = video.render(32, 96).astype(np.float64)
+    # the encoder (crf 18) keeps the levels to about 1.6 DN per frame: the mean to a small fraction of that
+    assert np.abs(star.image - frames.mean(axis=0)).mean() < 0.5
+
+
+@pytest.mark.parametrize("blind", [False, True])
+def test_a_minute_video_is_calibrated_from_a_guess_and_blind(sky_video, blind: bool, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from calibration import load_hipparcos
+
+    folder, camera, video = sky_video
+    guess = (
+        []
+        if blind
+        else ["--guess-az", "305", "--guess-alt", "50", "--guess-rotation", "3", "--guess-fov", "66"]
+    )
+    out = tmp_path / "plate.cal"
+    result = CliRunner().invoke(
+        cli, ["calibrate", str(folder / _VIDEO), *_SITE, *guess, "--out", str(out), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    (doc,) = json.loads(result.stdout)
+    # measured: 177 of 309 stars matched at 0.16 px median, both ways; the plate puts the catalogue stars
+    # 0.05 px (median) from where the renderer drew them at the run's middle
+    assert doc["solved"] and doc["blind"] is blind and doc["n_matched"] >= 100
+    assert doc["median_residual_px"] < 0.3
+    assert _centre_off_deg(doc, camera) < 0.2  # 2 px at 10.7 px/deg
+    truth = video.truth(stars=True)["stars"]  # drawn at the video's middle (2.0 s; the run's is 2.56 s)
+    cat = load_hipparcos(7.0)
+    k = np.searchsorted(cat.ids, truth["id"])
+    t = datetime(2026, 9, 14, 22, 0, 7, 120000, tzinfo=UTC)
+    x, y = parse_platepar(out.read_bytes()).sky_to_pixel(cat.ra_deg[k], cat.dec_deg[k], t)
+    assert float(np.nanmedian(np.hypot(x - np.array(truth["x_px"]), y - np.array(truth["y_px"])))) < 0.2
+
+
+def test_a_video_named_without_a_time_needs_time(sky_video, tmp_path: Path) -> None:
+    folder, camera, _ = sky_video
+    plain = tmp_path / "sky.mp4"
+    plain.write_bytes((folder / _VIDEO).read_bytes())
+    result = CliRunner().invoke(cli, ["calibrate", str(plain), *_SITE, "--json"])
+    assert result.exit_code == 1 and "no time" in result.stderr and "--time" in result.stderr
+    result = CliRunner().invoke(cli, ["calibrate", str(plain), *_SITE, "--time", _START, "--json"])
+    assert result.exit_code == 0, result.output
+    (doc,) = json.loads(result.stdout)
+    assert doc["solved"] and _centre_off_deg(doc, camera) < 0.2
+    result = CliRunner().invoke(cli, ["calibrate", str(plain), *_SITE, "--time", "yesterday"])
+    assert result.exit_code == 2 and "ISO 8601" in result.stderr
+
+
+def _stack(folder: Path, video, name: str) -> Path:
+    """The max-pixel stack of the video's frames as the scan stage makes it, written as ``name``."""
+    import cv2
+
+    from detection import MaxStack
+
+    stack = MaxStack(360, 640)
+    stack.add_frames(video.render())
+    path = folder / name
+    assert cv2.imwrite(str(path), stack.image)
+    return path
+
+
+def test_a_stack_image_is_calibrated_at_its_minutes_middle(sky_video, tmp_path: Path) -> None:
+    _, camera, video = sky_video
+    # A stack is dated at its minute's middle (start + 30 s): the video's frames are centred on 22:00:07.12,
+    # so the minute this stack stands for starts 30 s before.
+    path = _stack(tmp_path, video, "2026_09_14_21_59_37_120_cam1_stack.jpg")
+    result = CliRunner().invoke(cli, ["calibrate", str(path), *_SITE, "--json"])
+    assert result.exit_code == 0, result.output
+    (doc,) = json.loads(result.stdout)
+    assert doc["solved"] and doc["blind"] and _centre_off_deg(doc, camera) < 0.2
+    png = _stack(tmp_path, video, "stack.png")  # no time in the name: --time is the minute's start
+    guess = ["--guess-az", "295", "--guess-alt", "58", "--guess-rotation", "10", "--guess-fov", "55"]
+    args = ["calibrate", str(png), *_SITE, *guess, "--time", "2026-09-14T21:59:37.12", "--json"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (doc,) = json.loads(result.stdout)
+    assert doc["solved"] and not doc["blind"] and _centre_off_deg(doc, camera) < 0.2
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        (_VIDEO, b"\x00" * 4000, "cannot read"),  # garbage under a minute's name
+        ("2026_09_14_21_59_37_120_cam1_stack.jpg", b"not a jpeg", "not an image"),
+        ("FF_XX0001_20260914_220005_120_0000000.fits", b"SIMPLE  = T", "cannot read"),
+    ],
+)
+def test_a_bad_file_exits_1_with_its_reason(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = CliRunner().invoke(cli, ["calibrate", str(path), *_SITE])
+    assert result.exit_code == 1, result.output
+    assert "no solution" in result.stderr and name in result.stderr and reason in result.stderr

@@ -216,6 +216,12 @@ class StationConfig:
         raw = asdict(self)
         raw.pop("source")
         raw.pop("warnings")
+        # A partner with a store of its own is written back as the mapping it was read from.
+        stores = {
+            p["id"]: {k: v for k, v in p.items() if v is not None}
+            for p in raw["station"].pop("partner_stores")
+        }
+        raw["station"]["partners"] = [stores.get(pid, pid) for pid in raw["station"]["partners"]]
         return _plain(raw)  # type: ignore[no-any-return]
 
 

@@ -65,7 +65,7 @@ def test_daemon_runs_the_real_pipeline_on_waiting_and_arriving_files(tmp_path: P
         while time.monotonic() < deadline:
             assert proc.poll() is None, (tmp_path / "daemon.log").read_text()
             runs = _runs(db) if db.exists() else {}
-            if all(runs.get(n, {}).get("verify", ("", 0))[0] == "done" for n in names):
+            if all(runs.get(n, {}).get("calibrate", ("", 0))[0] == "done" for n in names):
                 break
             time.sleep(0.5)
         else:
@@ -80,7 +80,8 @@ def test_daemon_runs_the_real_pipeline_on_waiting_and_arriving_files(tmp_path: P
     runs = _runs(db)
     assert sorted(runs) == sorted(names) == sorted(minute_name(i) for i in range(4))
     assert all(
-        r == {"scan": ("done", 1), "candidates": ("done", 1), "verify": ("done", 1)} for r in runs.values()
+        r == {stage: ("done", 1) for stage in ("scan", "candidates", "verify", "calibrate")}
+        for r in runs.values()
     ), runs
     meteors = station.data_dir / "days" / "2026-08-12" / "cam1" / "meteors"
     assert len(list(meteors.glob("*/meteor.json"))) == 4  # one per minute

@@ -199,7 +199,7 @@ class MeteorDetector:
         fit = fit_track(cents, ctx.fps, ctx.scale, ctx.sky)
         line, kept = fit.line, fit.kept
         frames = np.array([c.frame for c in kept])
-        whole, sky_lit = _whole_frame(cents, kept, ctx)
+        whole, sky_lit = _whole_frame(cents, kept, ctx, curved=ctx.sky is not None or fit.curved)
         checks = (
             mc.frames_check(len(kept), s.min_frames),
             mc.speed_check(line.speed_deg_s, s.min_speed_deg_s, s.max_speed_deg_s),
@@ -243,13 +243,15 @@ def _length_deg(fit: TrackFit, ctx: _Context) -> float:
     return float(fit.along.max() - fit.along.min()) if fit.along.size else 0.0
 
 
-def _whole_frame(cents: list[FramePoint], kept: list[FramePoint], ctx: _Context) -> tuple[float, bool]:
+def _whole_frame(
+    cents: list[FramePoint], kept: list[FramePoint], ctx: _Context, *, curved: bool
+) -> tuple[float, bool]:
     """The ``whole_frame`` measure around the track (:func:`detection.meteors._fit.whole_frame`).
 
-    A track curved on the image (a great circle through a fish-eye lens) is measured in stretches of at
-    most ``_STRETCH_PX`` along which it is nearly straight; the value is their median.
+    A track curved on the image (a great circle through a fish-eye lens, modelled or not) is measured in
+    stretches of at most ``_STRETCH_PX`` along which it is nearly straight; the value is their median.
     """
-    if ctx.sky is None:
+    if not curved:
         fit, kept = fit_line(cents, ctx.fps, ctx.scale)
         return whole_frame(fit, kept[0].frame, kept[-1].frame, ctx.blocks)
     stretches: list[list[FramePoint]] = [[]]

@@ -40,6 +40,7 @@ import numpy as np
 from detection.meteors import checks as mc
 from detection.meteors._fit import Block, fit_line, star_light, whole_frame
 from detection.meteors.centroids import Corridor, centroids_frames, centroids_planes, frame_range
+from detection.meteors.damage import damaged_frames
 from detection.meteors.lines import LineSearch, LitField, Track, find_tracks, lit_field
 from detection.meteors.record import Detection, FramePoint
 from detection.meteors.settings import MeteorSettings
@@ -136,15 +137,17 @@ class MeteorDetector:
         _validate(fps, scale_px_per_deg, mask, frames.shape[1:])
         search = self._search(fps, scale_px_per_deg)
         blocks: list[Block] = []
+        data: list[np.ndarray] = []  # each block's frames, damaged ones replaced by its mean image
         tracks: list[Track] = []
         for a, b in _block_bounds(n):
-            planes = compress_block(frames[a:b])
+            block_frames, planes = _undamaged(frames[a:b])
             lit = self._lit(planes, mask)
             glow = lit.glow_dn.copy()
             for f in np.flatnonzero(glow):  # the lift measured in the frame itself
-                sub = frames[a + f, ::4, ::4].astype(np.int16) - planes.avepixel[::4, ::4]
+                sub = block_frames[f, ::4, ::4].astype(np.int16) - planes.avepixel[::4, ::4]
                 glow[f] = float(np.median(sub[lit.valid[::4, ::4]]))
             blocks.append(Block(a, b, planes, lit, glow))
+            data.append(block_frames)
             tracks.extend(_shift(t, a) for t in find_tracks(lit.points, b - a, search))
         context = _Context(fps, scale_px_per_deg, n, first_frame, tuple(blocks), sky)
         owned = _owned(blocks)
@@ -152,12 +155,12 @@ class MeteorDetector:
         def measure(tr: Track) -> list[FramePoint]:
             lo, hi = frame_range(tr, n, self.corridor)
             out: list[FramePoint] = []
-            for blk, (own_lo, own_hi) in zip(blocks, owned, strict=True):
+            for blk, block_frames, (own_lo, own_hi) in zip(blocks, data, owned, strict=True):
                 f0, f1 = max(lo, own_lo), min(hi, own_hi)
                 if f0 > f1:
                     continue
                 cents = centroids_frames(
-                    frames[blk.a : blk.b], blk.planes.avepixel, blk.planes.stdpixel, blk.glow, blk.lit.valid,
+                    block_frames, blk.planes.avepixel, blk.planes.stdpixel, blk.glow, blk.lit.valid,
                     _shift(tr, -blk.a), (f0 - blk.a, f1 - blk.a), self.corridor,
                 )  # fmt: skip
                 out.extend(replace(c, frame=c.frame + blk.a) for c in cents)
@@ -284,6 +287,18 @@ def _validate(fps: float, scale: float, mask: np.ndarray | None, shape: tuple[in
     ):
         got = f"{mask.dtype} {mask.shape}" if isinstance(mask, np.ndarray) else type(mask).__name__
         raise ValueError(f"mask: got {got}, expected a bool array of shape {tuple(shape)}")
+
+
+def _undamaged(frames: np.ndarray) -> tuple[np.ndarray, FFPlanes]:
+    """A block's frames with those the codec damaged (:func:`detection.meteors.damage.damaged_frames`)
+    replaced by the mean image of the others, and their FF planes: damaged frames give no points."""
+    planes = compress_block(frames)
+    bad = damaged_frames(frames, planes)
+    if not bad.any() or bad.all():
+        return frames, planes
+    clean = frames.copy()
+    clean[bad] = compress_block(frames[~bad]).avepixel if (~bad).sum() >= 4 else planes.avepixel
+    return clean, compress_block(clean)
 
 
 def _block_bounds(n: int) -> list[tuple[int, int]]:

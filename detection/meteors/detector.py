@@ -124,6 +124,8 @@ class MeteorDetector:
         Lines are found in the FF planes of blocks of at most 256 frames (overlapping by a quarter; a
         track seen in two blocks is merged); centroids and intensities are measured in the frames minus
         the block's ``AVEPIXEL`` (and minus the whole-frame lift in frames where the sky lights up).
+        Frames damaged by the codec (:func:`detection.meteors.damage.damaged_frames`) are left out of
+        both: a meteor is found in the other frames, and has no point in them.
         Arguments as :meth:`detect_planes`; ``first_frame`` is the number of ``frames[0]``.
         """
         if not isinstance(frames, np.ndarray) or frames.dtype != np.uint8 or frames.ndim != 3:

@@ -7,6 +7,8 @@ is ``detection/__init__.py``.
 - ``centroids``: Per-frame centroids of a moving head, in FF planes or in decoded frames, and the line
   through them.
 - ``checks``: The verification checks of a meteor detection, each a :class:`Check` with its value and limit.
+- ``damage``: Frames damaged by the codec: blocks or tearing over a large part of the image, appearing
+  and vanishing at once.
 - ``detector``: Meteor verification: find meteors in FF planes or decoded frames and say how each one fared.
 - ``halo``: A moving head's halo versus a change of the whole image, from the lit pixels around a track.
 - ``lines``: Lit pixels of an FF block and straight tracks through them in (x, y, frame) space.

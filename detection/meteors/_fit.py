@@ -47,10 +47,13 @@ class Fit:
     uy: float
 
 
-def fit_line(cents: list[FramePoint], fps: float, scale: float) -> tuple[Fit, list[FramePoint]]:
-    """Least-squares constant-speed line through the centroids (one pass of outlier rejection)."""
+def fit_line(
+    cents: list[FramePoint], fps: float, scale: float, *, reject: bool = True
+) -> tuple[Fit, list[FramePoint]]:
+    """Least-squares constant-speed line through the centroids (one pass of outlier rejection unless
+    ``reject`` is False)."""
     kept = sorted(cents, key=lambda c: c.frame)
-    for _ in range(2):
+    for _ in range(2 if reject else 1):
         t = np.array([c.frame + 0.5 for c in kept])
         x = np.array([c.x_px for c in kept])
         y = np.array([c.y_px for c in kept])

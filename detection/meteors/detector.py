@@ -40,6 +40,7 @@ import numpy as np
 from detection.meteors import checks as mc
 from detection.meteors._fit import Block, fit_line, star_light, whole_frame
 from detection.meteors.centroids import Corridor, centroids_frames, centroids_planes, frame_range
+from detection.meteors.damage import damaged_frames
 from detection.meteors.lines import LineSearch, LitField, Track, find_tracks, lit_field
 from detection.meteors.record import Detection, FramePoint
 from detection.meteors.settings import MeteorSettings
@@ -123,6 +124,8 @@ class MeteorDetector:
         Lines are found in the FF planes of blocks of at most 256 frames (overlapping by a quarter; a
         track seen in two blocks is merged); centroids and intensities are measured in the frames minus
         the block's ``AVEPIXEL`` (and minus the whole-frame lift in frames where the sky lights up).
+        Frames damaged by the codec (:func:`detection.meteors.damage.damaged_frames`) are left out of
+        both: a meteor is found in the other frames, and has no point in them.
         Arguments as :meth:`detect_planes`; ``first_frame`` is the number of ``frames[0]``.
         """
         if not isinstance(frames, np.ndarray) or frames.dtype != np.uint8 or frames.ndim != 3:
@@ -136,15 +139,17 @@ class MeteorDetector:
         _validate(fps, scale_px_per_deg, mask, frames.shape[1:])
         search = self._search(fps, scale_px_per_deg)
         blocks: list[Block] = []
+        data: list[np.ndarray] = []  # each block's frames, damaged ones replaced by its mean image
         tracks: list[Track] = []
         for a, b in _block_bounds(n):
-            planes = compress_block(frames[a:b])
+            block_frames, planes = _undamaged(frames[a:b])
             lit = self._lit(planes, mask)
             glow = lit.glow_dn.copy()
             for f in np.flatnonzero(glow):  # the lift measured in the frame itself
-                sub = frames[a + f, ::4, ::4].astype(np.int16) - planes.avepixel[::4, ::4]
+                sub = block_frames[f, ::4, ::4].astype(np.int16) - planes.avepixel[::4, ::4]
                 glow[f] = float(np.median(sub[lit.valid[::4, ::4]]))
             blocks.append(Block(a, b, planes, lit, glow))
+            data.append(block_frames)
             tracks.extend(_shift(t, a) for t in find_tracks(lit.points, b - a, search))
         context = _Context(fps, scale_px_per_deg, n, first_frame, tuple(blocks), sky)
         owned = _owned(blocks)
@@ -152,12 +157,12 @@ class MeteorDetector:
         def measure(tr: Track) -> list[FramePoint]:
             lo, hi = frame_range(tr, n, self.corridor)
             out: list[FramePoint] = []
-            for blk, (own_lo, own_hi) in zip(blocks, owned, strict=True):
+            for blk, block_frames, (own_lo, own_hi) in zip(blocks, data, owned, strict=True):
                 f0, f1 = max(lo, own_lo), min(hi, own_hi)
                 if f0 > f1:
                     continue
                 cents = centroids_frames(
-                    frames[blk.a : blk.b], blk.planes.avepixel, blk.planes.stdpixel, blk.glow, blk.lit.valid,
+                    block_frames, blk.planes.avepixel, blk.planes.stdpixel, blk.glow, blk.lit.valid,
                     _shift(tr, -blk.a), (f0 - blk.a, f1 - blk.a), self.corridor,
                 )  # fmt: skip
                 out.extend(replace(c, frame=c.frame + blk.a) for c in cents)
@@ -199,7 +204,7 @@ class MeteorDetector:
         fit = fit_track(cents, ctx.fps, ctx.scale, ctx.sky)
         line, kept = fit.line, fit.kept
         frames = np.array([c.frame for c in kept])
-        whole, sky_lit = _whole_frame(cents, kept, ctx)
+        whole, sky_lit = _whole_frame(cents, kept, ctx, curved=ctx.sky is not None or fit.curved)
         checks = (
             mc.frames_check(len(kept), s.min_frames),
             mc.speed_check(line.speed_deg_s, s.min_speed_deg_s, s.max_speed_deg_s),
@@ -243,13 +248,15 @@ def _length_deg(fit: TrackFit, ctx: _Context) -> float:
     return float(fit.along.max() - fit.along.min()) if fit.along.size else 0.0
 
 
-def _whole_frame(cents: list[FramePoint], kept: list[FramePoint], ctx: _Context) -> tuple[float, bool]:
+def _whole_frame(
+    cents: list[FramePoint], kept: list[FramePoint], ctx: _Context, *, curved: bool
+) -> tuple[float, bool]:
     """The ``whole_frame`` measure around the track (:func:`detection.meteors._fit.whole_frame`).
 
-    A track curved on the image (a great circle through a fish-eye lens) is measured in stretches of at
-    most ``_STRETCH_PX`` along which it is nearly straight; the value is their median.
+    A track curved on the image (a great circle through a fish-eye lens, modelled or not) is measured in
+    stretches of at most ``_STRETCH_PX`` along which it is nearly straight; the value is their median.
     """
-    if ctx.sky is None:
+    if not curved:
         fit, kept = fit_line(cents, ctx.fps, ctx.scale)
         return whole_frame(fit, kept[0].frame, kept[-1].frame, ctx.blocks)
     stretches: list[list[FramePoint]] = [[]]
@@ -282,6 +289,18 @@ def _validate(fps: float, scale: float, mask: np.ndarray | None, shape: tuple[in
     ):
         got = f"{mask.dtype} {mask.shape}" if isinstance(mask, np.ndarray) else type(mask).__name__
         raise ValueError(f"mask: got {got}, expected a bool array of shape {tuple(shape)}")
+
+
+def _undamaged(frames: np.ndarray) -> tuple[np.ndarray, FFPlanes]:
+    """A block's frames with those the codec damaged (:func:`detection.meteors.damage.damaged_frames`)
+    replaced by the mean image of the others, and their FF planes: damaged frames give no points."""
+    planes = compress_block(frames)
+    bad = damaged_frames(frames, planes)
+    if not bad.any() or bad.all():
+        return frames, planes
+    clean = frames.copy()
+    clean[bad] = compress_block(frames[~bad]).avepixel if (~bad).sum() >= 4 else planes.avepixel
+    return clean, compress_block(clean)
 
 
 def _block_bounds(n: int) -> list[tuple[int, int]]:

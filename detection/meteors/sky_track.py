@@ -9,7 +9,9 @@ software for meteor detection", Earth Moon Planets 102: a meteor's motion is a g
 angular rate). Two geometries, one interface:
 
 - :func:`fit_track` with ``sky=None``: the constant-speed pixel line of
-  :func:`detection.meteors._fit.fit_line` (no camera model: the behaviour the detector always had);
+  :func:`detection.meteors._fit.fit_line` (no camera model); a track of at least ``CURVE_MIN_PX`` that
+  bends steadily (a quadratic across its line at most halves the line's residual, turning by at most a
+  radian) is measured across that curve instead, the lens's image of its straight path;
 - :func:`fit_track` with a :class:`SkyProjection`: the great circle through the points' directions (the
   plane through the camera that fits them best, by SVD), the angle along it fitted linearly in time; residuals
   are pixel distances from each centroid to the circle's image, speeds are angular (deg/s) at any place of
@@ -40,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from calibration.camera import CameraModel
-from detection.meteors._fit import fit_line
+from detection.meteors._fit import Fit, fit_line
 from detection.meteors.record import FramePoint, LineFit
 
 __all__ = ["SkyProjection", "TrackFit", "fit_track", "join_pieces", "one_track"]
@@ -102,6 +104,7 @@ class TrackFit:
     speed_along_frame: float
     _model: tuple[float, ...]
     sky: SkyProjection | None
+    curved: bool = False
 
     def position(self, frames: FloatArray) -> tuple[FloatArray, FloatArray]:
         t = np.asarray(frames, np.float64) + 0.5
@@ -136,9 +139,15 @@ def fit_track(
     """
     if sky is None:
         fit, kept = fit_line(list(cents), fps, scale_px_per_deg)
+        curve = _lens_curve(list(cents), fit) if fit.line.length_px >= CURVE_MIN_PX else None
+        curved = curve is not None
+        if curve is not None:
+            kept, residual_px = curve
+            fit, _ = fit_line(kept, fps, scale_px_per_deg, reject=False)
+            fit = replace(fit, line=replace(fit.line, residual_px=residual_px))
         along = np.array([(c.x_px - fit.x0) * fit.ux + (c.y_px - fit.y0) * fit.uy for c in kept])
         return TrackFit(
-            fit.line, kept, along, fit.line.speed_px_frame, (fit.x0, fit.y0, fit.vx, fit.vy), None
+            fit.line, kept, along, fit.line.speed_px_frame, (fit.x0, fit.y0, fit.vx, fit.vy), None, curved
         )
     kept = sorted(cents, key=lambda c: c.frame)
     for _ in range(2):
@@ -148,6 +157,49 @@ def fit_track(
             break
         kept = [c for c, b in zip(kept, bad, strict=True) if not b]
     return _circle_fit(kept, model, cross, fps, sky)
+
+
+def _lens_curve(cents: list[FramePoint], fit: Fit) -> tuple[list[FramePoint], float] | None:
+    """The smooth curve a lens makes of a long straight path, when no camera model is known.
+
+    Without a model the lens is unknown, and a wide-angle or all-sky lens draws a long meteor as a curve
+    (the great circle's image: meteor4.flv, a slow fireball along the rim of a FRIPON all-sky disc, is
+    2.2 px RMS from one line over 100 px and 0.23 px from a parabola). Across the track's line, the
+    centroids' offset is fitted as a quadratic of the position along it (a curve of constant curvature;
+    one pass of outlier rejection). Returns the points kept and the RMS residual across the curve when
+    the curve explains the track's departure from a line (at most half the line's residual) and turns by
+    at most ``_MAX_TURN_RAD`` along the track (a lens does not fold a meteor's path); None otherwise.
+    """
+    kept = sorted(cents, key=lambda c: c.frame)
+    for _ in range(2):
+        dx = np.array([c.x_px for c in kept]) - fit.x0
+        dy = np.array([c.y_px for c in kept]) - fit.y0
+        s, u = dx * fit.ux + dy * fit.uy, -dx * fit.uy + dy * fit.ux
+        mid, half = 0.5 * float(s.max() + s.min()), 0.5 * float(s.max() - s.min())
+        if half < 0.25 * CURVE_MIN_PX or len(kept) < 4:
+            return None
+        z = (s - mid) / half  # in -1..1: a well-conditioned quadratic
+        design = np.stack([np.ones_like(z), z, z * z], axis=1)
+        coef = np.linalg.lstsq(design, u, rcond=None)[0]
+        cross = np.abs(u - design @ coef)
+        bad = cross > max(3.0, 4.0 * float(np.median(cross)))
+        if not bad.any() or len(kept) - int(bad.sum()) < 4:
+            break
+        kept = [c for c, b in zip(kept, bad, strict=True) if not b]
+    residual_px = float(np.sqrt(np.mean(cross**2)))
+    turn_rad = abs(4.0 * float(coef[2])) / max(half, 1e-9)  # slope change 2 c2 z over z = -1..1, per px
+    if residual_px > 0.5 * fit.line.residual_px or turn_rad > _MAX_TURN_RAD or len(kept) < 4:
+        return None
+    return kept, residual_px
+
+
+#: Shortest track (px) fitted with a lens's curve when no camera model is known: shorter ones are nearly
+#: straight on any lens (a great circle along the rim of an all-sky disc of radius 150 px bends 60 px of
+#: track by 3 px at most).
+CURVE_MIN_PX = 60.0
+
+#: A lens bends a meteor's path; it does not fold it: at most this change of direction along a track.
+_MAX_TURN_RAD = 1.0
 
 
 def _circle(kept: list[FramePoint], sky: SkyProjection) -> tuple[tuple[float, ...], FloatArray]:

@@ -8,6 +8,7 @@ from typing import Any, cast
 import click
 from rich.table import Table
 
+from calibration import PointingConvention
 from cli.options import config_option, json_option, load, make_table, print_json, progress_bar, stderr, stdout
 from detection import (
     Backend,
@@ -30,6 +31,7 @@ from stationd import (
     meteor_settings,
     parse_day,
     plural,
+    sky_columns,
 )
 
 
@@ -113,12 +115,17 @@ def export(day: str, config_path: Path | None, as_json: bool) -> None:
 @click.option("--max-speed", "max_speed_deg_s", type=float, default=51.0, show_default=True, help="deg/s")
 @click.option("--all", "show_rejected", is_flag=True, help="Also list detections that failed a check.")
 @click.option("--decoder", type=click.Choice(["auto", "pyav", "opencv"]), default="auto", show_default=True)
+@click.option("--platepar", "platepar", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An RMS plate (.cal): each point gains t_utc, ra_deg, dec_deg (J2000), az_deg, alt_deg "
+              "and mag.")  # fmt: skip
+@click.option("--convention", type=click.Choice(["legacy", "precessed", "precessed+nutation"]), default=None,
+              help="The plate's pointing convention (legacy: RMS plates fitted before 2023-12).")  # fmt: skip
 @json_option
 def detect(
     files: tuple[Path, ...], fov_deg: float, scale_px_per_deg: float | None, projection: str | None,
     centre: str | None, mask_path: Path | None,
     k_std: float | None, j_dn: float | None, min_speed_deg_s: float, max_speed_deg_s: float,
-    show_rejected: bool, decoder: str, as_json: bool,
+    show_rejected: bool, decoder: str, platepar: Path | None, convention: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Detect meteors in FF files (RMS or ours) or videos (any common container and size), without a station.
 
@@ -155,7 +162,10 @@ def detect(
                 continue
             finally:
                 progress.update(task, visible=False)
-            results.append(_file_json(found, show_rejected))
+            data = _file_json(found, show_rejected)
+            if platepar is not None:
+                data = sky_columns(data, platepar, cast(PointingConvention | None, convention))
+            results.append(data)
     if as_json:
         print_json(results)
     else:

@@ -44,7 +44,7 @@ from stationd.stages.results import (
     VerifyStageResult,
 )
 from stationd.stages.settings import candidate_settings, meteor_settings
-from stationd.standalone import scan_file
+from stationd.standalone import scan_file, sky_columns
 from stationd.station import ReprocessReport, RetryReport, Station, existing_station
 from stationd.text import plural
 
@@ -119,6 +119,7 @@ __all__ = [
     "run_demo",
     "run_network",
     "scan_file",
+    "sky_columns",
     "solve_one",
     "sync_now",
     "tail_records",

@@ -7,14 +7,18 @@ The start time comes from an AllSkyCams name when the file has one, otherwise fr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from calibration import PointingConvention
 from detection.errors import VideoError
 from detection.scan.minute import ScanSettings, scan_video
-from detection.timing import VideoTime
+from detection.timing import VideoTime, iso_utc, parse_iso_utc
 from stationd.disk.layout import DEFAULT_PATTERN, compile_pattern, parse_minute_name
 from stationd.disk.products import ProductPaths, write_scan_products
+from stationd.errors import UsageError
+from stationd.stages.calibrate import Observer, calibrate_record, read_plate
 
 
 @dataclass(frozen=True)
@@ -58,3 +62,33 @@ def scan_file(path: Path, out_dir: Path, station: str = "XX0001", decoder: str =
         path, True, None, result.n_frames, result.width, result.height, result.fps, tuple(names),
         result.decode_s + result.compute_s,
     )  # fmt: skip
+
+
+def sky_columns(
+    file_json: dict[str, Any], plate_path: Path, convention: PointingConvention | None = None
+) -> dict[str, Any]:
+    """``stationd detect --platepar``: a file's detections (``stationd detect --json`` form) with each
+    frame's ``t_utc``, RA/Dec (J2000), az/alt (of date) and magnitude from an RMS plate, and each
+    detection's ``calibration`` and ``observer`` blocks (the station: the plate's own site).
+
+    Frame times are the file's start (its name: an FF block's first frame, a minute's first frame) + frame
+    / fps. ``convention`` overrides the plate's pointing convention (``legacy`` for an RMS plate fitted
+    before 2023-12). Raises UsageError when the file's name gives no start time.
+    """
+    plate = read_plate(plate_path, convention)
+    pp = plate.platepar
+    observer = Observer(pp.lat_deg, pp.lon_deg, pp.elevation_m)
+    if not file_json.get("start_utc"):
+        raise UsageError(f"{file_json['path']}: its name gives no start time, which the sky columns need")
+    start, fps = parse_iso_utc(file_json["start_utc"]), float(file_json["fps"])
+    out = {**file_json, "detections": []}
+    for detection in file_json["detections"]:
+        frames = [
+            {**f, "t_utc": iso_utc(start + timedelta(seconds=f["frame"] / fps))} for f in detection["frames"]
+        ]
+        calibrated = calibrate_record({"frames": frames}, plate, observer)
+        out["detections"].append(
+            {**detection, "frames": calibrated["frames"], "calibration": calibrated["calibration"],
+             "observer": calibrated["observer"]}
+        )  # fmt: skip
+    return out

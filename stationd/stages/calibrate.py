@@ -30,6 +30,7 @@ import numpy as np
 from calibration import (
     CalibrationError,
     Platepar,
+    PointingConvention,
     SolutionSummary,
     meteor_sky,
     parse_platepar,
@@ -132,18 +133,20 @@ def _angular_speed_deg_s(record: dict[str, Any], pp: Platepar, t_utc: Any) -> fl
     return round(arc_deg / (frames / float(record["fps"])), 4)
 
 
-def read_plate(path: Path) -> Plate:
+def read_plate(path: Path, convention: PointingConvention | None = None) -> Plate:
     """A ``.cal`` file as a :class:`Plate`: solution id ``<file name>#<first 12 hex of its SHA-256>``, the
-    median residual and count of its star list (RMS rows ``jd, x, y, intensity, ra, dec, mag``)."""
-    return _read_plate(path, path.stat().st_mtime_ns)
+    median residual and count of its star list (RMS rows ``jd, x, y, intensity, ra, dec, mag``).
+    ``convention``: the plate's pointing convention when the file does not name it (``CONVENTION_KEY``) or
+    names another (``legacy`` for an RMS plate fitted before 2023-12)."""
+    return _read_plate(path, path.stat().st_mtime_ns, convention)
 
 
 @cache
-def _read_plate(path: Path, mtime_ns: int) -> Plate:
+def _read_plate(path: Path, mtime_ns: int, given: PointingConvention | None = None) -> Plate:
     """Read again when the file changes (workers live for months)."""
     data = path.read_bytes()
     try:
-        convention = json.loads(data).get(CONVENTION_KEY, "precessed+nutation")
+        convention = given or json.loads(data).get(CONVENTION_KEY, "precessed+nutation")
     except (ValueError, AttributeError):
         convention = "precessed+nutation"  # parse_platepar says what is wrong with the file
     pp = parse_platepar(data, convention=convention, source=str(path))

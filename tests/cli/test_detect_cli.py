@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import jsonschema
@@ -10,7 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
+from detection import read_ftpdetectinfo
 from detection.synth.sky import Meteor, SkySettings, SkyVideo
+from detection.timing import parse_iso_utc
 from stationd.schemas import detection_schema
 from tests.stationd.station_fixtures import DAY, make_station
 
@@ -96,3 +99,38 @@ def test_detect_of_a_truncated_ff_file_prints_one_message_ours(shared_data: Path
     assert "cut short (truncated)" in json.loads(result.stdout)[0]["reason"]
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"cannot search {cut}")
+
+
+@pytest.mark.realdata
+def test_detect_with_a_platepar_gives_each_point_rmss_sky_position(shared_data: Path) -> None:
+    """Issue 12 item 6: ``detect --platepar``. Known answer: the night's FTPdetectinfo (RMS, per-FF
+    recalibrated plates) gives RA/Dec for the same frames; the station's plate (fitted with RMS's legacy
+    pointing convention, data/README.md) must put our centroids within arcminutes of them."""
+    folder = shared_data / UK0006
+    args = ["detect", str(folder / FF_FILES[0]), "--scale", "15.66", "--mask", str(folder / "mask.bmp")]
+    plate = ["--platepar", str(folder / "platepar_cmn2010.cal"), "--convention", "legacy", "--json"]
+    result = CliRunner().invoke(cli, [*args, *plate])
+    assert result.exit_code == 0, result.output
+    (detection,) = json.loads(result.stdout)[0]["detections"]
+    _validate([detection])
+    assert detection["observer"] == {"lat_deg": 51.8831, "lon_deg": -1.30616, "elevation_m": 80.0}
+    assert detection["calibration"]["convention"] == "legacy"
+    assert detection["calibration"]["residual_px"] < 0.2  # its star list: 0.11 px (data/README.md)
+    (info,) = [read_ftpdetectinfo(p) for p in folder.glob("FTPdetectinfo_*.txt")]
+    (rms,) = [d for d in info.detections if d.ff_name == FF_FILES[0]]
+    ours = {f["frame"]: f for f in detection["frames"]}
+    start = parse_iso_utc(json.loads(result.stdout)[0]["start_utc"])
+    assert parse_iso_utc(detection["frames"][0]["t_utc"]) > start
+    seps = []
+    for p in rms.points:
+        f = ours.get(round(p.frame))
+        if f is None or abs(f["frame"] - p.frame) > 0.3 or p.ra_deg is None or p.dec_deg is None:
+            continue
+        dra = (f["ra_deg"] - p.ra_deg + 180.0) % 360.0 - 180.0
+        cos_dec = abs(math.cos(math.radians(p.dec_deg)))
+        seps.append(60.0 * ((dra * cos_dec) ** 2 + (f["dec_deg"] - p.dec_deg) ** 2) ** 0.5)
+    seps.sort()
+    print(f"\n{len(seps)} common frames: median {seps[len(seps) // 2]:.2f} arcmin from RMS's RA/Dec")
+    assert len(seps) >= 10
+    assert seps[len(seps) // 2] < 2.0  # centroids differ by ~0.1-0.5 px (~0.5-2 arcmin at 15.66 px/deg)
+    assert all("mag" in f for f in detection["frames"] if f["intensity"] > 0)

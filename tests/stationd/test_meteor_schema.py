@@ -181,8 +181,13 @@ def test_detection_definition_is_the_station_free_part_of_a_record() -> None:
     with_station = {**_detection_json(_record()), "station": "UK0006"}
     assert not validator.is_valid(with_station)
     with_time = _detection_json(_record())
-    with_time["frames"][0]["t_utc"] = "2022-09-14T19:49:13.567316Z"
+    with_time["frames"][0]["t_utc"] = "2022-09-14T19:49:13.567316Z"  # what --platepar adds
+    assert validator.is_valid(with_time)
+    with_time["frames"][0]["t_utc"] = "19:49"
     assert not validator.is_valid(with_time)
+    with_video = _detection_json(_record())
+    with_video["frames"][0]["video"] = "x.mp4"
+    assert not validator.is_valid(with_video)
 
 
 def test_detector_json_output_validates() -> None:

@@ -171,6 +171,21 @@ def _fit_pointing(pp: Platepar, x: FloatArray, y: FloatArray, jd: FloatArray, ra
     return fitted, np.hypot(sol.fun[:n], sol.fun[n:])
 
 
+def fit_pointing(
+    pp: Platepar, x_px: FloatArray, y_px: FloatArray, jd: FloatArray, ra_deg: FloatArray, dec_deg: FloatArray
+) -> tuple[Platepar, FloatArray]:
+    """Refit only a plate's pointing (field centre and position angle) to matched stars, its scale and
+    distortion kept (RMS's ``fit_only_pointing``); returns the plate and each star's residual (px).
+
+    ``x_px``, ``y_px``: the stars' measured positions; ``jd``: their times (Julian dates, UTC);
+    ``ra_deg``, ``dec_deg``: their catalogue positions (J2000).
+
+    >>> plate, residual_px = fit_pointing(pp, x, y, jd, ra, dec)   # doctest: +SKIP
+    """
+    arrays = (np.asarray(v, dtype=np.float64) for v in (x_px, y_px, jd, ra_deg, dec_deg))
+    return _fit_pointing(pp, *arrays)
+
+
 def _mutual_nearest(xd: FloatArray, yd: FloatArray, xc: FloatArray, yc: FloatArray,
                     radius: float) -> tuple[IntArray, IntArray]:  # fmt: skip
     """One-to-one pairs (detected index, catalogue index), each the other's nearest within ``radius``."""

@@ -54,7 +54,8 @@ class SolutionSummary:
     """What a calibrated meteor record says of its plate solution.
 
     ``residual_px`` / ``residual_arcmin`` are the median residual of the solution's matched stars and
-    ``n_stars`` their number, or None when the solution does not carry them.
+    ``n_stars`` their number, or None when the solution does not carry them; ``mag_lev`` is the plate's
+    photometric zero point and ``mag_scatter`` the scatter of its matched stars about it (mag), when known.
     """
 
     solution_id: str
@@ -62,6 +63,8 @@ class SolutionSummary:
     residual_px: float | None = None
     residual_arcmin: float | None = None
     n_stars: int | None = None
+    mag_lev: float | None = None
+    mag_scatter: float | None = None
 
     def to_json(self) -> dict[str, object]:
         """The record's ``calibration`` block (``stationd.meteor/1``)."""
@@ -71,6 +74,8 @@ class SolutionSummary:
             "residual_px": self.residual_px,
             "residual_arcmin": self.residual_arcmin,
             "n_stars": self.n_stars,
+            **({"mag_lev": self.mag_lev} if self.mag_lev is not None else {}),
+            **({"mag_scatter": self.mag_scatter} if self.mag_scatter is not None else {}),
         }
 
 

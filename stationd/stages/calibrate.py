@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -43,7 +43,7 @@ from stationd.disk.exports import export_day
 from stationd.disk.layout import StationLayout
 from stationd.disk.records import RECORD_NAME, iter_records
 from stationd.publish.meteors import publish_meteors
-from stationd.stages.calibration_history import CalibrationHistory
+from stationd.stages.calibration_history import INFO_KEY, CalibrationHistory
 from stationd.stages.night_refit import refit_night
 from stationd.stages.results import CalibrateStageResult
 
@@ -162,7 +162,17 @@ def _read_plate(path: Path, mtime_ns: int, given: PointingConvention | None = No
         )  # fmt: skip
     else:
         summary = solution_summary(pp, summary_id)
-    return Plate(pp, summary)
+    return Plate(pp, replace(summary, mag_lev=pp.mag_lev, mag_scatter=_zero_point_scatter(data)))
+
+
+def _zero_point_scatter(data: bytes) -> float | None:
+    """The scatter of the zero point our calibrate stage wrote into a solution file (None for RMS's own)."""
+    try:
+        zp = (json.loads(data).get(INFO_KEY) or {}).get("zero_point") or {}
+        scatter = zp.get("scatter_mag")
+    except (ValueError, AttributeError):
+        return None
+    return float(scatter) if isinstance(scatter, int | float) and math.isfinite(scatter) else None
 
 
 def plate_of(path: Path) -> Plate | None:

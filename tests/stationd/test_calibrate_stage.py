@@ -131,6 +131,8 @@ def test_night_calibrated_from_a_guess_5_deg_off(night) -> None:
     for record in records:
         assert record["calibration"]["solution_id"].startswith(entries[0].path.name[:9])  # history/…cal#sha
         assert record["calibration"]["n_stars"] > 50
+        # the magnitudes' zero point and its scatter over the solution's stars (from an FF average)
+        assert record["calibration"]["mag_lev"] > 0 and 0 < record["calibration"]["mag_scatter"] < 0.5
         assert record["observer"] == {"lat_deg": LAT, "lon_deg": LON, "elevation_m": 0.0}
     errors, dmag = _errors(records, light)
     median_arcmin = float(np.median(errors))

@@ -22,7 +22,17 @@ import yaml
 
 from calibration.camera import plate_scale_px_per_deg
 from stationd.config_network import NetworkSection, PartnerStore, read_network, read_partners
-from stationd.config_reader import Reader, choice, emails, flag, integer, number, path_value, url
+from stationd.config_reader import (
+    CREDENTIAL_WORDS,
+    Reader,
+    choice,
+    emails,
+    flag,
+    integer,
+    number,
+    path_value,
+    url,
+)
 from stationd.disk.layout import DEFAULT_PATTERN, compile_pattern
 from stationd.errors import ConfigError, ConfigProblem
 from sync import StoreConfigError, StoreSettings
@@ -37,7 +47,6 @@ DAYTIME_POLICIES = ("skip", "low-priority", "process")
 PROJECTIONS = ("equidistant", "rectilinear")
 STORAGE_BACKENDS = BACKENDS
 #: Keys that look like credentials: refused with their value hidden (a secret must not be echoed back).
-_CREDENTIAL_WORDS = ("secret", "access_key", "password", "token", "credential")
 
 
 @dataclass(frozen=True)
@@ -363,7 +372,7 @@ def _read_processing(r: Reader, raw: Mapping[str, Any]) -> ProcessingSection:
 def _read_storage(r: Reader, raw: Mapping[str, Any]) -> StorageSection:
     s = dict(r.mapping(raw, "storage", ""))
     w = "storage"
-    for key in [k for k in s if any(word in str(k).lower() for word in _CREDENTIAL_WORDS)]:
+    for key in [k for k in s if any(word in str(k).lower() for word in CREDENTIAL_WORDS)]:
         if key != "credentials_file":
             s.pop(key)
             r.problems.append(

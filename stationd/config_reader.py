@@ -15,6 +15,9 @@ from stationd.errors import ConfigProblem
 
 T = TypeVar("T")
 
+CREDENTIAL_WORDS = ("secret", "access_key", "password", "token", "credential")
+"""Key names that hold secrets: their values never appear in a problem."""
+
 
 class Reader:
     """Reads typed values out of nested mappings and collects every problem instead of stopping."""
@@ -81,7 +84,10 @@ class Reader:
         for key in section:
             if key not in known:
                 full = f"{where}.{key}" if where else str(key)
-                self.problems.append(ConfigProblem(full, section[key], f"one of the keys {sorted(known)}"))
+                # an unknown key that names a secret (a partner's access key, say) is never echoed
+                secret = any(word in str(key).lower() for word in CREDENTIAL_WORDS)
+                value = "<hidden>" if secret else section[key]
+                self.problems.append(ConfigProblem(full, value, f"one of the keys {sorted(known)}"))
 
 
 def number(

@@ -36,7 +36,7 @@ from stationd.ops.health import kernel_clock_state
 from stationd.publish.index import build_day_index
 from stationd.publish.meteors import publish_meteors
 from stationd.store_factory import open_store
-from sync import ProbeResult, Store, probe_create_if_absent
+from sync import ProbeResult, StationKeys, Store, probe_create_if_absent
 from sync import open_store as open_sync_store
 from sync.checkout import CheckoutSettings
 from sync.events import Event, GroupingSettings
@@ -133,7 +133,8 @@ def network_cycle(
     if isinstance(probe, ProbeResult):
         result = probe
     elif probe and config.network.mode == "solve":
-        result = probe_create_if_absent(store, "events/probe")
+        # under the station's own prefix: any bucket policy that lets it publish lets it probe there
+        result = probe_create_if_absent(store, StationKeys(config.station.id).root + "probe")
     synced = clock_synchronised if clock_synchronised is not None else kernel_clock_state().synced
     refusal = claim_refusal(result, synced)
     if refusal is not None and config.network.mode == "solve":

@@ -20,7 +20,7 @@ from typing import Any
 from stationd.config import StationConfig
 from stationd.network import NetworkRun, default_days, network_cycle, run_network
 from stationd.store_factory import open_store
-from sync import ProbeResult, SyncError, probe_create_if_absent
+from sync import ProbeResult, StationKeys, SyncError, probe_create_if_absent
 
 __all__ = ["NetworkJob"]
 
@@ -65,7 +65,9 @@ class NetworkJob:
         try:
             store = open_store(self.config)
             if self._probe is None and self.config.network.mode == "solve":
-                self._probe = probe_create_if_absent(store, "events/probe")
+                self._probe = probe_create_if_absent(
+                    store, StationKeys(self.config.station.id).root + "probe"
+                )
                 p = self._probe
                 note = "" if p.ok else " (the station will not claim)"
                 log.info("store probe: %d of %d concurrent creates won%s", p.n_winners, p.n_writers, note)

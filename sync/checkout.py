@@ -200,7 +200,13 @@ class Checkout:
     def solution(self, revision: Revision) -> dict[str, Any] | None:
         """The published solution of a revision (to copy), or None."""
         found = self.store.get(revision.solution_key)
-        return json.loads(found.data) if isinstance(found, StoredObject) else None
+        if not isinstance(found, StoredObject):
+            return None
+        try:
+            solution = json.loads(found.data)
+        except ValueError:
+            return None  # an unreadable solution object is not one to copy
+        return solution if isinstance(solution, dict) else None
 
     def _renewed(self, claim: Claim) -> Claim:
         expires = self.now_utc() + timedelta(seconds=self.settings.lease_s)

@@ -263,6 +263,9 @@ class NetworkCycle:
         except SyncError as exc:
             log.warning("event %s/%s: the store failed (%s); next cycle", event.event_id, event.revision, exc)
             return RevisionOutcome(event, "error", detail=f"store: {exc}")
+        except Exception as exc:  # a partner's malformed record or object must not stop the other events
+            log.exception("event %s/%s: cannot be taken; next cycle", event.event_id, event.revision)
+            return RevisionOutcome(event, "error", detail=f"{type(exc).__name__}: {exc}")
 
     def _take(self, event: Event, revision: Revision) -> RevisionOutcome:
         state = self.checkout.state(revision)
@@ -301,7 +304,7 @@ class NetworkCycle:
         try:
             with self._lease_kept(claim):
                 solution = self.solver(event, records)
-        except (TrajectoryError, ValueError) as exc:
+        except (TrajectoryError, ValueError, KeyError, TypeError) as exc:  # inputs that give no solution
             reason = f"{type(exc).__name__}: {exc}"
             self.checkout.publish_failure(claim, reason)
             return RevisionOutcome(event, "failed", self.station, claim.generation, detail=reason)

@@ -8,6 +8,7 @@ exactly one writer won and the object holds that writer's bytes; the probe objec
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from sync.keys import check_key
 from sync.store import Store, StoredObject
 
 __all__ = ["ProbeResult", "probe_create_if_absent"]
+
+log = logging.getLogger("stationd.sync.probe")
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,10 @@ def probe_create_if_absent(store: Store, key_root: str, *, n_writers: int = 8) -
     try:
         stored = store.get(key)
     finally:
-        store.delete(key)
+        try:
+            store.delete(key)
+        except SyncError as exc:  # a bucket policy may forbid deletes here: the result stands
+            log.warning("probe object %s left in the store: %s", key, exc)
     held = stored.data if isinstance(stored, StoredObject) else None
     return ProbeResult(
         key=key,

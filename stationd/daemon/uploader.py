@@ -94,6 +94,15 @@ class Uploader:
         problems = lower_thread_priority()
         if problems:
             log.debug("uploader priority: %s", "; ".join(problems))
+        while not self._stop.is_set():
+            try:
+                self._serve()
+            except Exception:  # the outbox itself failed (a locked database...): never let the thread die
+                log.exception("uploader failed; starting again in 60 s")
+                self._stop.wait(60.0)
+
+    def _serve(self) -> None:
+        """Open the outbox, take back what a previous run left, and send until told to stop."""
         with open_outbox(self.config, clock=self._clock) as outbox:
             stale = outbox.recover_stale(owner_alive)
             if stale:
@@ -110,8 +119,8 @@ class Uploader:
                     sender.run(should_stop=self._stop.is_set)
                     wait_s = max(wait_s, min(sender.paused_s, 30.0))
                 except (StoreUnavailable, StoreAuthError, StoreConfigError) as exc:
-                    outbox.note_failure(f"{type(exc).__name__}: {exc}")  # the store cannot even be opened
                     log.warning("uploads wait: %s", exc)
+                    outbox.note_failure(f"{type(exc).__name__}: {exc}")  # the store cannot even be opened
                     wait_s = 60.0
                 except Exception:  # never let the thread die: the outbox keeps everything
                     log.exception("uploader round failed")

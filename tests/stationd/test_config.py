@@ -208,3 +208,18 @@ def test_a_data_dir_this_user_cannot_write(tmp_path: Path) -> None:
             assert data_dir_problem(data_dir, this_user=False) is not None  # this user owns it
     finally:
         locked.chmod(0o755)
+
+
+def test_a_secret_under_an_unknown_key_of_any_section_is_never_echoed() -> None:
+    """A partner entry or the network section is where an operator may paste a key: reported, hidden."""
+    raw = {
+        "station": {"id": "GB0001", "latitude_deg": 51.0, "longitude_deg": -1.0, "data_dir": "/tmp/x",
+                    "partners": [{"id": "GB0002", "secret_access_key": "SUPERSECRET123"}]},
+        "network": {"aws_secret_access_key": "SUPERSECRET123"},
+    }  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw)
+    text = str(caught.value)
+    assert "station.partners[0].secret_access_key: got '<hidden>'" in text
+    assert "network.aws_secret_access_key: got '<hidden>'" in text
+    assert "SUPERSECRET" not in text

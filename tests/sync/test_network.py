@@ -237,3 +237,28 @@ def test_the_lease_is_renewed_while_the_solver_runs(tmp_path: Path) -> None:
     assert store.puts[claim_key] >= 3  # created once, then rewritten every 0.1 s by the renewals
     claim = json.loads(store.objects[claim_key].data)
     assert claim["owner"] == "AA0001" and claim["generation"] == 1
+
+
+def test_a_partners_malformed_record_fails_its_event_and_not_the_cycle(tmp_path: Path) -> None:
+    """A partner record with an observer block of other field names (another software, another version):
+    its event ends in a failure record, the other events of the night are still taken."""
+    from trajectory import tracks_from_meteor_record
+
+    store, night = MemoryStore(), _night(2)
+    _publish_night(store, night)
+    first = night["BB0001"][0]
+    bad = {"meteor_id": first.meteor_id, "station": "BB0001", "observer": {"latitude": 1.0},
+           "frames": [{"t_utc": "2026-07-12T01:00:00Z", "ra_deg": 1.0, "dec_deg": 2.0}] * 3}  # fmt: skip
+    key = StationKeys("BB0001").meteor(DAY, first.meteor_id, "meteor.json")
+    store.put_bytes(key, json.dumps(bad).encode(), content_type="application/json")
+
+    def solver(event: Any, records: list[dict[str, Any]]) -> dict[str, Any]:
+        for record in records:
+            if "observer" in record:  # the test's own records are bare; the partner's is read
+                tracks_from_meteor_record(record, "record")
+        return {"schema": "stationd.solution/1", "event_id": event.event_id, "revision": event.revision}
+
+    report = _cycle(store, "AA0001", night, tmp_path, solver).run([DAY])
+    assert sorted(o.state for o in report.outcomes) == ["failed", "solved"]  # before: the cycle aborted
+    details = [o.detail or "" for o in report.outcomes if o.state == "failed"]
+    assert any("KeyError" in d and "lat_deg" in d for d in details), details

@@ -24,7 +24,6 @@ Run: ``.venv/bin/python bench/calibrate.py [--n 5] [--seed 7] [--data DIR]`` (un
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import resource
 import statistics
@@ -49,6 +48,7 @@ from calibration import (  # noqa: E402
     FitSettings,
     PlateFitter,
     StarFinder,
+    camera_of_platepar,
     load_hipparcos,
     parse_recalibrated_platepars,
 )
@@ -83,17 +83,6 @@ def sep_arcmin(a: Any, b: Any, t: Any) -> float:
     return float(np.degrees(np.arccos(np.clip(c, -1, 1))) * 60.0)
 
 
-def camera_of(plate: Any, t_utc: Any) -> CameraModel:
-    """The coarse camera (pointing, rotation, field) that a plate describes at ``t_utc``."""
-    cx, cy = (plate.x_res_px - 1) / 2, (plate.y_res_px - 1) / 2
-    az, alt = (float(v) for v in plate.pixel_to_altaz(cx, cy, t_utc))
-    fov = plate.x_res_px / plate.f_scale_px_per_deg
-    upright = CameraModel(plate.x_res_px, plate.y_res_px, az, alt, 0.0, fov)
-    ux, uy = upright.altaz_to_pixel(*plate.pixel_to_altaz(cx, cy - 30, t_utc))
-    angle = math.degrees(math.atan2(-(float(uy) - cy), float(ux) - cx))
-    return CameraModel(plate.x_res_px, plate.y_res_px, az, alt, 90.0 - angle, fov)
-
-
 def line(name: str, seconds: float, base_s: float, heap_mb: float, extra: str = "") -> None:
     target = TARGETS_S.get(name.split()[0])
     verdict = (
@@ -121,7 +110,7 @@ def run_file(folder: Path, name: str, truth: Any, blind: BlindSolver, args: argp
         extra += f", centre {sep_arcmin(fit.platepar, truth, t):.2f}' from RMS's plate"
     line(f"blind ({'cold' if cold else 'warm'})", secs, base_s, heap, extra)
     fitter = PlateFitter(load_hipparcos(6.0))
-    camera = camera_of(truth, t)
+    camera = camera_of_platepar(truth, t)
     rng = np.random.default_rng(args.seed)
     times, heaps, solved = [], [], 0
     for _ in range(args.n):

@@ -14,12 +14,11 @@ Run: ``.venv/bin/python bench/calibration_fit.py [--n 20] [--seed 42] [--data DI
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import cv2
@@ -28,24 +27,18 @@ import numpy as np
 # bench/detection.py would shadow the ``detection`` package: this folder leaves the import path.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from calibration import CameraModel, Platepar, load_hipparcos, parse_recalibrated_platepars  # noqa: E402
+from calibration import (  # noqa: E402
+    CameraModel,
+    Platepar,
+    camera_of_platepar,
+    load_hipparcos,
+    parse_recalibrated_platepars,
+)
 from calibration.fit import PlateFitter  # noqa: E402
 from calibration.stars import StarFinder  # noqa: E402
 from detection import read_ff  # noqa: E402
 
 FILES = ("FF_UK0006_20220914_194911_205_0079616.fits", "FF_UK0006_20220914_200017_020_0096000.fits")
-
-
-def camera_of(plate: Platepar, t_utc: datetime) -> CameraModel:
-    """The coarse camera (pointing, rotation, field) that a plate describes at ``t_utc``."""
-    cx, cy = (plate.x_res_px - 1) / 2, (plate.y_res_px - 1) / 2
-    az, alt = (float(v) for v in plate.pixel_to_altaz(cx, cy, t_utc))
-    fov = plate.x_res_px / plate.f_scale_px_per_deg
-    upright = CameraModel(plate.x_res_px, plate.y_res_px, az, alt, 0.0, fov)
-    up_az, up_alt = plate.pixel_to_altaz(cx, cy - 30, t_utc)  # where "up" on the image points on the sky
-    ux, uy = upright.altaz_to_pixel(up_az, up_alt)
-    angle = math.degrees(math.atan2(-(float(uy) - cy), float(ux) - cx))
-    return CameraModel(plate.x_res_px, plate.y_res_px, az, alt, 90.0 - angle, fov)
 
 
 def separation_arcmin(ra1: np.ndarray, dec1: np.ndarray, ra2: np.ndarray, dec2: np.ndarray) -> np.ndarray:
@@ -62,7 +55,7 @@ def run_file(folder: Path, name: str, plates: dict[str, Platepar], args: argpars
     stars = StarFinder()(ff.planes.avepixel, mask)
     extract_s = time.perf_counter() - t0
     truth = plates[name]
-    camera = camera_of(truth, t_utc)
+    camera = camera_of_platepar(truth, t_utc)
     fitter = PlateFitter(load_hipparcos(6.0))
     rng = np.random.default_rng(args.seed)
     gx, gy = np.meshgrid(np.linspace(0, truth.x_res_px - 1, 9), np.linspace(0, truth.y_res_px - 1, 5))

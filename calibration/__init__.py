@@ -6,7 +6,7 @@ Pure science: arrays, dataclasses, paths or file objects in, results out; no clo
 
 from calibration.astrometry import MeteorSky, SolutionSummary, meteor_sky, solution_summary, star_residuals_px
 from calibration.blind import BlindFit, BlindSettings, BlindSolver
-from calibration.camera import CameraModel, plate_scale_px_per_deg
+from calibration.camera import CameraModel, camera_of_platepar, plate_scale_px_per_deg
 from calibration.catalog import StarCatalog, hp_to_v, julian_epoch, load_hipparcos, parse_hip2, read_bsc5
 from calibration.errors import CalibrationError, CatalogError, PlateparError
 from calibration.fit import FitSettings, PlateFit, PlateFitter, platepar_from_camera
@@ -60,6 +60,7 @@ __all__ = [
     "StarList",
     "ZeroPoint",
     "altaz_to_radec",
+    "camera_of_platepar",
     "fit_pointing",
     "fit_zero_point",
     "gmst_deg",

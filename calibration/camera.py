@@ -30,11 +30,15 @@ Example::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:  # platepar.py does not import this module; only the annotation needs it
+    from calibration.platepar import Platepar, TimeLike
 
 __all__ = ["CameraModel", "plate_scale_px_per_deg"]
 
@@ -171,3 +175,20 @@ class CameraModel:
         az = np.mod(np.degrees(np.arctan2(east, north)), 360.0)
         alt = np.degrees(np.arcsin(np.clip(zenith, -1.0, 1.0)))
         return np.asarray(az, dtype=np.float64), np.asarray(alt, dtype=np.float64)
+
+
+def camera_of_platepar(platepar: Platepar, t_utc: TimeLike) -> CameraModel:
+    """The coarse camera (pointing of the image centre, rotation, horizontal field) that a plate solution
+    describes at ``t_utc``: what a station's config would hold for that camera (equidistant lens).
+
+    The rotation is read from where the plate puts a point 30 px above the centre (``rotation_deg`` as the
+    config's ``pointing``: the angle of the image's up direction from the sky's). The inverse, a plate from a
+    camera, is :func:`calibration.fit.platepar_from_camera`.
+    """
+    cx, cy = (platepar.x_res_px - 1) / 2, (platepar.y_res_px - 1) / 2
+    az, alt = (float(v) for v in platepar.pixel_to_altaz(cx, cy, t_utc))
+    fov = platepar.x_res_px / platepar.f_scale_px_per_deg
+    upright = CameraModel(platepar.x_res_px, platepar.y_res_px, az, alt, 0.0, fov)
+    ux, uy = upright.altaz_to_pixel(*platepar.pixel_to_altaz(cx, cy - 30, t_utc))
+    up_deg = math.degrees(math.atan2(-(float(uy) - cy), float(ux) - cx))
+    return CameraModel(platepar.x_res_px, platepar.y_res_px, az, alt, 90.0 - up_deg, fov)

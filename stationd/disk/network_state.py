@@ -14,7 +14,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,21 +62,7 @@ class RevisionRow:
 
     def to_json(self) -> dict[str, Any]:
         """Plain data (``stationd events --json``)."""
-        return {
-            "event_id": self.event_id,
-            "revision": self.revision,
-            "day": self.day,
-            "stations": list(self.stations),
-            "observations": list(self.observations),
-            "state": self.state,
-            "owner": self.owner,
-            "generation": self.generation,
-            "detail": self.detail,
-            "solution_key": self.solution_key,
-            "current": self.current,
-            "first_seen_utc": self.first_seen_utc,
-            "updated_utc": self.updated_utc,
-        }
+        return {**asdict(self), "stations": list(self.stations), "observations": list(self.observations)}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ centre within 0.45 arcmin, about 1 s per fit.
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import cv2
 import numpy as np
 import pytest
 
-from calibration import CameraModel, load_hipparcos, parse_recalibrated_platepars
+from calibration import CameraModel, camera_of_platepar, load_hipparcos, parse_recalibrated_platepars
 from calibration.fit import FitSettings, PlateFitter, platepar_from_camera
 from calibration.platepar import Platepar
 from calibration.stars import StarFinder
@@ -115,17 +114,6 @@ _FF = "FF_UK0006_20220914_194911_205_0079616.fits"
 _FF2 = "FF_UK0006_20220914_200017_020_0096000.fits"
 
 
-def _camera_of(pp: Platepar, t: datetime) -> CameraModel:
-    """The coarse camera model (az, alt, rotation, field of view) of a plate: what a config would hold."""
-    cx, cy = (pp.x_res_px - 1) / 2, (pp.y_res_px - 1) / 2
-    az, alt = (float(v) for v in pp.pixel_to_altaz(cx, cy, t))
-    fov = pp.x_res_px / pp.f_scale_px_per_deg
-    cam0 = CameraModel(pp.x_res_px, pp.y_res_px, az, alt, 0.0, fov)
-    ux, uy = cam0.altaz_to_pixel(*pp.pixel_to_altaz(cx, cy - 30, t))
-    up_deg = math.degrees(math.atan2(-(float(uy) - cy), float(ux) - cx))
-    return CameraModel(pp.x_res_px, pp.y_res_px, az, alt, 90.0 - up_deg, fov)
-
-
 @pytest.fixture(scope="module", params=[_FF, _FF2])
 def uk0006(shared_data: Path, request: pytest.FixtureRequest):
     from detection import read_ff
@@ -145,7 +133,7 @@ def uk0006(shared_data: Path, request: pytest.FixtureRequest):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_uk0006_recovered_from_perturbed_pointing(uk0006, fitter: PlateFitter, seed: int):
     truth, t, stars = uk0006
-    cam = _camera_of(truth, t)
+    cam = camera_of_platepar(truth, t)
     d = np.random.default_rng(seed).uniform(-1, 1, 4)
     guess = CameraModel(
         1280, 720, cam.az_deg + 10 * d[0], cam.alt_deg + 10 * d[1], cam.rotation_deg + 10 * d[2],
@@ -165,7 +153,7 @@ def test_uk0006_recovered_from_perturbed_pointing(uk0006, fitter: PlateFitter, s
 @pytest.mark.realdata
 def test_uk0006_far_guess_gives_no_solution(uk0006, fitter: PlateFitter):
     truth, t, stars = uk0006
-    cam = _camera_of(truth, t)
+    cam = camera_of_platepar(truth, t)
     guess = CameraModel(1280, 720, cam.az_deg + 40.0, cam.alt_deg, cam.rotation_deg, cam.fov_h_deg)
     site = {"lat_deg": truth.lat_deg, "lon_deg": truth.lon_deg, "elevation_m": truth.elevation_m}
     fit = fitter(stars.x_px, stars.y_px, t, guess, **site)

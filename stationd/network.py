@@ -180,12 +180,14 @@ def run_network(
     cycle: NetworkCycle | None = None,
     only: Callable[[Event], bool] | None = None,
     publish: bool = True,
+    stop: Callable[[], bool] = lambda: False,
 ) -> NetworkRun:
-    """Run the cycle for ``days`` (default: yesterday and today) and keep its results (module docstring)."""
+    """Run the cycle for ``days`` (default: yesterday and today) and keep its results (module docstring);
+    ``stop`` ends the cycle before its next event revision (the daemon's shutdown)."""
     cycle = cycle if cycle is not None else network_cycle(config)
     now = cycle.now_utc()
     days = sorted(set(days if days is not None else default_days(now)))
-    report = cycle.run(days, only=only)
+    report = cycle.run(days, only=only, stop=stop)
     layout = StationLayout(config.station.data_dir)
     updates = []
     for o in report.outcomes:

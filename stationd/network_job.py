@@ -7,7 +7,9 @@ The scheduler calls the job every minute; it runs the cycle (:func:`stationd.net
   today's (UTC) is pending or running any more, so the night's meteors are all in the index.
 
 The store is probed once, at the job's first run (``sync.probe_create_if_absent``); the clock state is
-read at every run. A cycle that fails on the store is logged and tried again at the next interval.
+read at every run. A cycle that fails on the store is logged and tried again at the next interval. When
+the daemon is asked to stop, the cycle ends before its next event revision, so that a slow partner store
+cannot hold the shutdown past ``daemon.shutdown_timeout_s`` by more than one revision's work.
 """
 
 from __future__ import annotations
@@ -72,7 +74,9 @@ class NetworkJob:
                 note = "" if p.ok else " (the station will not claim)"
                 log.info("store probe: %d of %d concurrent creates won%s", p.n_winners, p.n_writers, note)
             cycle = network_cycle(self.config, store=store, now_utc=self.now_utc, probe=self._probe or False)
-            run = run_network(self.config, cycle=cycle)
+            run = run_network(
+                self.config, cycle=cycle, stop=lambda: bool(getattr(daemon, "stop_requested", False))
+            )
         except SyncError as exc:
             log.warning("network cycle: the store failed (%s); next try in %.0f min", exc,
                         self.config.network.interval_min)  # fmt: skip

@@ -249,10 +249,27 @@ class NetworkCycle:
             events = [e for e in events if self.station in e.stations]
         return events, fetches
 
-    def run(self, days: Iterable[str], only: Callable[[Event], bool] | None = None) -> CycleReport:
-        """Refresh, group, and take each revision as far as this station may (see the module)."""
+    def run(
+        self,
+        days: Iterable[str],
+        only: Callable[[Event], bool] | None = None,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> CycleReport:
+        """Refresh, group, and take each revision as far as this station may (see the module).
+
+        ``stop`` is asked before each revision: once it is true the cycle ends there (a daemon shutting
+        down), and the revisions not taken are left to the next cycle, whose claims find them as they were.
+        """
         events, fetches = self.events(days)
-        outcomes = [self.take(e) for e in events if only is None or only(e)]
+        outcomes = []
+        for event in events:
+            if only is not None and not only(event):
+                continue
+            if stop():
+                log.info("cycle stopped: %d event revisions left for the next cycle",
+                         sum(1 for e in events if only is None or only(e)) - len(outcomes))  # fmt: skip
+                break
+            outcomes.append(self.take(event))
         return CycleReport(tuple(fetches), tuple(outcomes), self.refusal)
 
     def take(self, event: Event) -> RevisionOutcome:

@@ -177,6 +177,11 @@ class Daemon:
             self._stop_at = self._clock()
         self._wake()
 
+    @property
+    def stop_requested(self) -> bool:
+        """Whether a stop was asked (periodic jobs with long work check it between their steps)."""
+        return self._stop_at is not None
+
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         if self._stop_signal is None:
             self._stop_signal = signum

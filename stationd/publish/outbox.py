@@ -47,9 +47,10 @@ def publish_dir(config: StationConfig) -> Path:
 
 
 def store_check(config: StationConfig) -> dict[str, Any]:
-    """Whether the store answers: one ``head`` of the station's status object (no credentials shown)."""
+    """Whether the store answers: one ``head`` of the station's status object, tried once with short
+    timeouts (no credentials shown)."""
     try:
-        store = open_store(config)
+        store = open_store(config, quick=True)
         store.head(StationKeys(config.station.id).status())
     except (StoreUnavailable, StoreAuthError, StoreConfigError) as exc:
         return {"answers": False, "error": f"{type(exc).__name__}: {exc}"}

@@ -258,3 +258,45 @@ def test_a_calibrated_meteor_waits_for_its_plate_solution(cfg: StationConfig) ->
             outbox.mark_done(item.key, item.gen, None)
     cal = f"stations/{S}/calibration/cam1/{sha12}/platepar_cmn2010.cal"
     assert order.index(cal) < order.index(f"stations/{S}/meteors/{D12}/{m}/meteor.json")
+
+
+def test_status_asks_an_unanswering_store_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``stationd status`` waits on a store that accepts connections and never answers for one request's
+    short timeout, not for the sender's retries (five tries of a minute each)."""
+    import socket
+    import threading
+
+    from stationd.publish.outbox import store_check
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.1)
+    accepted: list[socket.socket] = []
+    done = threading.Event()
+
+    def accept() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            accepted.append(conn)  # held open, never answered
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "stationd-test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "stationd-test-secret")
+    cfg = make_config(tmp_path / "d")
+    endpoint = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    storage = dataclasses.replace(cfg.storage, backend="s3", endpoint_url=endpoint, bucket="b")
+    try:
+        check = store_check(dataclasses.replace(cfg, storage=storage))
+    finally:
+        done.set()
+        thread.join()
+        listener.close()
+        for conn in accepted:
+            conn.close()
+    assert check["answers"] is False and "StoreUnavailable" in check["error"]
+    assert len(accepted) == 1

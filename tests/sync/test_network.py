@@ -262,3 +262,16 @@ def test_a_partners_malformed_record_fails_its_event_and_not_the_cycle(tmp_path:
     assert sorted(o.state for o in report.outcomes) == ["failed", "solved"]  # before: the cycle aborted
     details = [o.detail or "" for o in report.outcomes if o.state == "failed"]
     assert any("KeyError" in d and "lat_deg" in d for d in details), details
+
+
+def test_a_stop_ends_the_cycle_before_the_next_revision_and_the_next_cycle_takes_the_rest(
+    tmp_path: Path,
+) -> None:
+    store, night, solver = MemoryStore(), _night(3), CountingSolver()
+    _publish_night(store, night)
+    asked = iter([False, True])
+    first = _cycle(store, "AA0001", night, tmp_path, solver).run([DAY], stop=lambda: next(asked, True))
+    assert first.count("solved") == 1 and len(first.outcomes) == 1
+    second = _cycle(store, "AA0001", night, tmp_path, solver).run([DAY])
+    assert second.count("solved") == 2 and second.count("copied") == 1
+    assert len(solver.calls) == 3 and set(solver.calls.values()) == {1}

@@ -261,7 +261,7 @@ class NetworkCycle:
         down), and the revisions not taken are left to the next cycle, whose claims find them as they were.
         """
         events, fetches = self.events(days)
-        outcomes = []
+        outcomes: list[RevisionOutcome] = []
         for event in events:
             if only is not None and not only(event):
                 continue

@@ -15,7 +15,8 @@ Gaussian plus a constant (position, ``sigma``, peak ``A``). Its brightness is al
 amplitude of a Gaussian of sigma 0.9 px fitted to the box at that position (``amp``); the noise of ``amp``
 is its standard deviation over 84 blank sky sites of the same frame (``x`` 250-284, ``y`` 60-138 px),
 1.8-2.6 DN. ``step`` is the displacement from the previous frame, ``along`` its projection on the track's
-direction over frames 230-258 (unit vector (-0.41, -0.91): up the right rim of the disc).
+direction over frames 230-258 (unit vector (-0.41, -0.91): up the right rim of the disc). The light's shape
+is also measured as its RMS widths along that direction and across it (positive light within 3 px).
 
 Measured (``STATIOND_TEST_DATA=/work/shared/data python -m tests.detection.test_meteor4_head`` prints
 every frame 225-292; "type" is the FLV1 picture type, an I-frame every 12 frames)::
@@ -87,7 +88,7 @@ from scipy.optimize import least_squares
 from detection.video.decode import open_video
 
 _BOX = 6  # half size of the fitted box (px)
-_PSF_SIGMA_PX = 0.9  # the head's Gaussian sigma when bright (frames 225-258 fit 0.8-1.2 px)
+_PSF_SIGMA_PX = 0.9  # the head's Gaussian sigma when bright (frames 225-258 fit 0.79-1.13 px)
 _TRACK_UNIT = np.array([-0.406, -0.914])  # direction of motion over frames 230-258 (x, y)
 _BLANK = [(x, y) for x in range(250, 285, 6) for y in range(60, 139, 6)]  # sky sites off the track
 

@@ -11,6 +11,12 @@ Earth Moon Planets 102).
 - In decoded frames it is ``frame - AVEPIXEL - glow`` (glow: a whole-frame lift, e.g. a fireball's lit
   sky); a frame counts when its corridor's summed signal is significant against the per-pixel noise
   (``STDPIXEL``) of the corridor.
+
+Where the head's core is clipped at the sensor's top (:mod:`detection.meteors.saturation`), its position
+is the centroid of the clipped core's shape (:func:`~detection.meteors.saturation.core_centroid`) rather
+than the intensity-weighted centroid, which weights the flat top and the bloom around it; the intensity
+stays the summed signal (a lower bound of the head's light). Pixels count as saturated from
+:data:`~detection.meteors.saturation.SATURATED_DN` (the clip level less the codec's error).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import numpy as np
 
 from detection.meteors.lines import Track
 from detection.meteors.record import FramePoint
+from detection.meteors.saturation import core_centroid, saturated
 
 
 @dataclass(frozen=True)
@@ -74,9 +81,11 @@ def centroids_planes(
     corridor: Corridor,
     *,
     min_px: int = 2,
+    saturated_cores: bool = True,
 ) -> list[FramePoint]:
     """Centroids of ``track`` in block frames ``frames[0]..frames[1]`` from FF planes: the corridor's
-    pixels that peak in the frame above ``threshold_dn``."""
+    pixels that peak in the frame above ``threshold_dn``; the clipped core's centroid where the head
+    saturates (``saturated_cores``; False: always intensity-weighted)."""
     f_lo, f_hi = frames
     out = []
     for f in range(f_lo, f_hi + 1):
@@ -89,11 +98,15 @@ def centroids_planes(
             continue
         wgt = signal[sel]
         total = float(wgt.sum())
-        sat = int((maxpixel[box][sel] == 255).sum())
-        out.append(
-            FramePoint(f, float(np.dot(wgt, seg.xx[sel]) / total), float(np.dot(wgt, seg.yy[sel]) / total),
-                     total, n, sat)
-        )  # fmt: skip
+        sat = int(saturated(maxpixel[box][sel]).sum())
+        x, y = float(np.dot(wgt, seg.xx[sel]) / total), float(np.dot(wgt, seg.yy[sel]) / total)
+        core = None
+        if saturated_cores and sat:
+            in_frame = valid[box] & (maxframe[box] == f)
+            core = core_centroid(maxpixel[box], seg.inside & in_frame, in_frame, seg.xx, seg.yy)
+        if core is not None:
+            x, y = core[0], core[1]
+        out.append(FramePoint(f, x, y, total, n, sat))
     return out
 
 
@@ -109,13 +122,15 @@ def centroids_frames(
     *,
     pixel_sigma: float = 2.0,
     min_snr: float = 4.0,
+    saturated_cores: bool = True,
 ) -> list[FramePoint]:
     """Centroids of ``track`` in frames ``span[0]..span[1]``, measured in the frames themselves
     (``frames[f]`` is block frame ``f``).
 
     Pixels count when their signal exceeds ``pixel_sigma`` times their noise (``STDPIXEL``, at least
     1 DN); a frame counts when the summed signal of its corridor exceeds ``min_snr`` times the noise of
-    that sum.
+    that sum. Where the head saturates, its position is the clipped core's centroid (``saturated_cores``;
+    False: always intensity-weighted).
     """
     f_lo, f_hi = span
     out = []
@@ -136,8 +151,10 @@ def centroids_frames(
             continue
         wgt = signal[sel]
         total = float(wgt.sum())
-        out.append(
-            FramePoint(f, float(np.dot(wgt, seg.xx[sel]) / total), float(np.dot(wgt, seg.yy[sel]) / total),
-                     total, n, int((pix[sel] == 255).sum()))
-        )  # fmt: skip
+        sat = int(saturated(pix[sel]).sum())
+        x, y = float(np.dot(wgt, seg.xx[sel]) / total), float(np.dot(wgt, seg.yy[sel]) / total)
+        core = core_centroid(pix, region, valid[box], seg.xx, seg.yy) if saturated_cores and sat else None
+        if core is not None:
+            x, y = core[0], core[1]
+        out.append(FramePoint(f, x, y, total, n, sat))
     return out

@@ -41,6 +41,7 @@ from detection.meteors import checks as mc
 from detection.meteors._fit import Block, fit_line, star_light, whole_frame
 from detection.meteors.centroids import Corridor, centroids_frames, centroids_planes, frame_range
 from detection.meteors.damage import damaged_frames
+from detection.meteors.glare import drop_glare
 from detection.meteors.lines import LineSearch, LitField, Track, find_tracks, lit_field
 from detection.meteors.record import Detection, FramePoint
 from detection.meteors.settings import MeteorSettings
@@ -191,13 +192,14 @@ class MeteorDetector:
         )
 
     def _detections(self, pieces: list[list[FramePoint]], ctx: _Context) -> list[Detection]:
-        """Pieces of one track joined, each track checked as a whole; one detection per meteor."""
+        """Pieces of one track joined, each track checked as a whole; one detection per meteor (pieces of
+        a saturated head's glare dropped: :mod:`detection.meteors.glare`)."""
         s = self.settings
         tracks = join_pieces(
             [p for p in pieces if len(p) >= 2], fps=ctx.fps, scale_px_per_deg=ctx.scale, sky=ctx.sky,
             max_residual_px=s.max_residual_px, max_gap_frames=s.join_gap_frames,
         )  # fmt: skip
-        return _dedupe([self._detection(t, ctx) for t in tracks])
+        return drop_glare(_dedupe([self._detection(t, ctx) for t in tracks]))
 
     def _detection(self, cents: list[FramePoint], ctx: _Context) -> Detection:
         s = self.settings

@@ -32,6 +32,7 @@ class Block:
     planes: FFPlanes
     lit: LitField
     glow: np.ndarray
+    sky_lift_dn: np.ndarray | None = None  # each frame's lift (:mod:`detection.meteors.sky_lift`)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from detection.meteors.glare import drop_glare
 from detection.meteors.lines import LineSearch, LitField, Track, find_tracks, lit_field
 from detection.meteors.record import Detection, FramePoint
 from detection.meteors.settings import MeteorSettings
+from detection.meteors.sky_lift import frame_lift_dn, track_lights_sky
 from detection.meteors.sky_track import SkyProjection, TrackFit, fit_track, join_pieces
 from detection.scan.ff import MAX_FRAMES, FFPlanes, compress_block
 
@@ -149,7 +150,8 @@ class MeteorDetector:
             for f in np.flatnonzero(glow):  # the lift measured in the frame itself
                 sub = block_frames[f, ::4, ::4].astype(np.int16) - planes.avepixel[::4, ::4]
                 glow[f] = float(np.median(sub[lit.valid[::4, ::4]]))
-            blocks.append(Block(a, b, planes, lit, glow))
+            lift = frame_lift_dn(block_frames, planes.avepixel, lit.valid)
+            blocks.append(Block(a, b, planes, lit, glow, lift))
             data.append(block_frames)
             tracks.extend(_shift(t, a) for t in find_tracks(lit.points, b - a, search))
         context = _Context(fps, scale_px_per_deg, n, first_frame, tuple(blocks), sky)
@@ -229,6 +231,7 @@ class MeteorDetector:
             or max(p.intensity for p in points) >= s.fireball_peak_dn
             or _length_deg(fit, ctx) >= s.fireball_length_deg
             or sky_lit
+            or track_lights_sky([c.frame for c in kept], ctx.blocks)
         )
         return Detection(points, shifted, checks, fireball=passed and bright)
 

@@ -26,7 +26,8 @@ class FramePoint:
     shape (:mod:`detection.meteors.saturation`). In a :class:`Detection` ``frame`` is in the caller's
     numbering (``first_frame`` + index in the block or frames given); :mod:`detection.meteors.centroids`
     measures it within the block it reads. ``n_px`` pixels contributed, ``saturated_px`` of them at the
-    sensor's top (``saturation.SATURATED_DN``, 250 DN: 255 less a codec's error on a clipped plateau).
+    sensor's top (in decoded frames from ``saturation.SATURATED_DN``, 250 DN: 255 less a codec's error on
+    a clipped plateau; in FF planes at 255).
     """
 
     frame: int

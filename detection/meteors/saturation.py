@@ -7,8 +7,11 @@ A fireball's head is brighter than an 8-bit camera records: its core is clipped 
   plateau with an error of a few DN: in the real fireball of ``meteor5.flv`` (``../shared/data/video``,
   frame 96) the core reads 249-255 with 255 in about half its pixels, and the clipped cores of the
   saturated fireballs of ``bench/detection.py`` (H.264 at 1.5 Mbit/s) decode as 250-255. Counting only
-  pixels at exactly 255 misses about half a clipped core; :data:`SATURATED_DN` (250) counts them.
-  In an uncompressed FF file the pixels at 250-254 around a clipped core are a thin rim of it.
+  pixels at exactly 255 misses about half a clipped core; :data:`SATURATED_DN` (250) counts them in
+  decoded frames. An RMS FF file holds the maxima of the camera's raw frames, where 250-254 is light
+  below the clip: there the top is :data:`SENSOR_TOP_DN` (on the real FF files of
+  ``../shared/data/rms/UK0006_20220914``, counting from 250 made two meteors of magnitude 0.1 and 0.3
+  fireballs by their saturated pixels).
 - **Where the head is.** Inside the clipped core every pixel reads the same: the image's shape there
   says nothing, and an intensity-weighted centroid of a corridor weights that flat top as if it were the
   head's light profile, with the bloom and the halo around it. The clipped core, though, has a shape: the
@@ -35,9 +38,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["MIN_CORE_PX", "SATURATED_DN", "core_centroid", "saturated"]
+__all__ = ["MIN_CORE_PX", "SATURATED_DN", "SENSOR_TOP_DN", "core_centroid", "saturated"]
 
-#: The sensor's top (255) less the codec's error on a clipped plateau (see the module docstring).
+#: The sensor's top in 8-bit data that no lossy codec touched (RMS's FF files).
+SENSOR_TOP_DN = 255
+#: The sensor's top less a codec's error on a clipped plateau, in decoded frames (see the module).
 SATURATED_DN = 250
 #: Fewest clipped pixels that make a saturated core (a core has an outline; one or two pixels at the top
 #: are a star's peak, a codec spike or a head just reaching the clip level).
@@ -47,9 +52,10 @@ _EIGHT = np.ones((3, 3), bool)
 _RIM_PX = 2  # the outline is sought this far around the clipped pixels
 
 
-def saturated(pixels: np.ndarray) -> np.ndarray:
-    """Where ``pixels`` (DN, 8-bit scale) are at the sensor's top (:data:`SATURATED_DN` or above)."""
-    return np.asarray(pixels >= SATURATED_DN)
+def saturated(pixels: np.ndarray, top_dn: int = SATURATED_DN) -> np.ndarray:
+    """Where ``pixels`` (DN, 8-bit scale) are at the sensor's top: ``top_dn`` or above (decoded video:
+    :data:`SATURATED_DN`; FF files of raw frames: :data:`SENSOR_TOP_DN`)."""
+    return np.asarray(pixels >= top_dn)
 
 
 def core_centroid(

@@ -11,8 +11,8 @@ one frame; a lift spread over several frames, each pixel peaking in any of them,
 0.02 % of the pixels peaking in each).
 
 :func:`frame_lift_dn` measures the lift of every frame (the median over valid pixels of the frame minus
-``AVEPIXEL``, on a grid of every fourth pixel); :func:`lights_sky` says whether a track's frames lift the
-sky: by at least :data:`MIN_LIFT_DN` in :data:`MIN_LIFT_FRAMES` of them, and by more than
+``AVEPIXEL``, on a regular grid of about 4,096 pixels); :func:`lights_sky` says whether a track's frames
+lift the sky: by at least :data:`MIN_LIFT_DN` in :data:`MIN_LIFT_FRAMES` of them, and by more than
 :data:`LIFT_OVER_REST` times the typical (median) size of the lift in the block's frames away from the
 track: a gain step or a cloud lifts (or darkens) the frames that are not the meteor's as much; a flash
 lifts one or two frames; another fireball in the block lifts a minority of them.
@@ -20,6 +20,7 @@ lifts one or two frames; another fireball in the block lifts a minority of them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -39,11 +40,14 @@ MIN_LIFT_FRAMES = 3
 LIFT_OVER_REST = 2.0
 #: Frames on each side of the track that are neither the track's nor away from it (the glow's tails).
 _MARGIN_FRAMES = 5
-_GRID = 4
+#: Pixels sampled per frame, on a regular grid: the median of 4,096 pixels of noise sigma 2.5 DN is
+#: known to 0.05 DN.
+_SAMPLE_PX = 4096
 
 
 def frame_lift_dn(frames: np.ndarray, avepixel: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """The median over ``valid`` pixels of each frame minus ``avepixel`` (DN), on every fourth pixel.
+    """The median over ``valid`` pixels of each frame minus ``avepixel`` (DN), on a regular grid of
+    about ``_SAMPLE_PX`` pixels.
 
     Parameters
     ----------
@@ -53,11 +57,13 @@ def frame_lift_dn(frames: np.ndarray, avepixel: np.ndarray, valid: np.ndarray) -
     valid : bool ndarray (H, W)
         The pixels that take part (not masked, not stars).
     """
-    sub = valid[::_GRID, ::_GRID]
+    step = max(1, math.ceil(math.sqrt(valid.size / _SAMPLE_PX)))
+    sub = valid[::step, ::step]
     if not sub.any():
         return np.zeros(frames.shape[0])
-    ave = avepixel[::_GRID, ::_GRID][sub].astype(np.int16)
-    return np.array([float(np.median(f[::_GRID, ::_GRID][sub].astype(np.int16) - ave)) for f in frames])
+    ave = np.round(avepixel[::step, ::step][sub]).astype(np.int16)
+    diff = frames[:, ::step, ::step][:, sub].astype(np.int16) - ave
+    return np.asarray(np.median(diff, axis=1), dtype=np.float64)
 
 
 def lights_sky(lift_dn: np.ndarray, track_frames: Sequence[int]) -> bool:

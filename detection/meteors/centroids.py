@@ -83,17 +83,16 @@ def centroids_planes(
     corridor: Corridor,
     *,
     min_px: int = 2,
-    saturated_cores: bool = False,
 ) -> list[FramePoint]:
     """Centroids of ``track`` in block frames ``frames[0]..frames[1]`` from FF planes: the corridor's
     pixels that peak in the frame above ``threshold_dn``, intensity-weighted.
 
-    ``saturated_cores`` (off by default) takes the clipped core's centroid where the head saturates. In
-    FF planes a pixel belongs to the one frame of its maximum, and a pixel clipped in several frames (the
-    overlapping trails of consecutive frames) to the first of them, so a frame's clipped pixels are not
-    its core's shape: on the real FF files of ``../shared/data/rms/UK0006_20220914`` (meteors of
-    magnitude 0.1 and 0.3, saturated in their brightest frames) it moved 7 of 21 centroids of one meteor
-    more than 1.5 px from RMS's.
+    Saturated heads too: in FF planes a pixel belongs to the one frame of its maximum, and a pixel
+    clipped in several frames (the overlapping trails of consecutive frames) to the first of them, so a
+    frame's clipped pixels are not its core's shape. Centroids from them (pixels from 250 DN up,
+    :func:`detection.meteors.saturation.core_centroid`) moved 7 of 21 centroids of a meteor of the real
+    FF files of ``../shared/data/rms/UK0006_20220914`` (magnitude 0.1, saturated in its brightest
+    frames) more than 1.5 px from RMS's.
     """
     f_lo, f_hi = frames
     out = []
@@ -109,12 +108,6 @@ def centroids_planes(
         total = float(wgt.sum())
         sat = int(saturated(maxpixel[box][sel], SENSOR_TOP_DN).sum())
         x, y = float(np.dot(wgt, seg.xx[sel]) / total), float(np.dot(wgt, seg.yy[sel]) / total)
-        core = None
-        if saturated_cores and sat:
-            in_frame = valid[box] & (maxframe[box] == f)
-            core = core_centroid(maxpixel[box], seg.inside & in_frame, in_frame, seg.xx, seg.yy)
-        if core is not None:
-            x, y = core[0], core[1]
         out.append(FramePoint(f, x, y, total, n, sat))
     return out
 

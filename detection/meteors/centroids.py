@@ -90,9 +90,9 @@ def centroids_planes(
     Saturated heads too: in FF planes a pixel belongs to the one frame of its maximum, and a pixel
     clipped in several frames (the overlapping trails of consecutive frames) to the first of them, so a
     frame's clipped pixels are not its core's shape. Centroids from them (pixels from 250 DN up,
-    :func:`detection.meteors.saturation.core_centroid`) moved 7 of 21 centroids of a meteor of the real
-    FF files of ``../shared/data/rms/UK0006_20220914`` (magnitude 0.1, saturated in its brightest
-    frames) more than 1.5 px from RMS's.
+    :func:`detection.meteors.saturation.core_centroid`) moved 7 of 21 centroids of one of the two
+    meteors of the real FF files of ``../shared/data/rms/UK0006_20220914`` (magnitudes 0.1 and 0.3 at
+    their peaks, saturated in their brightest frames) more than 1.5 px from RMS's.
     """
     f_lo, f_hi = frames
     out = []

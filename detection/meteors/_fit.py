@@ -32,6 +32,7 @@ class Block:
     planes: FFPlanes
     lit: LitField
     glow: np.ndarray
+    sky_lift_dn: np.ndarray | None = None  # each frame's lift (:mod:`detection.meteors.sky_lift`)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ def whole_frame(fit: Fit, f_lo: int, f_hi: int, blocks: tuple[Block, ...]) -> tu
         f = pts.f + blk.a
         sel = (f >= lo) & (f <= hi)
         dx, dy = pts.x[sel] - fit.x0, pts.y[sel] - fit.y0
-        counts.add(dx * fit.ux + dy * fit.uy, -dx * fit.uy + dy * fit.ux, pts.w[sel], span)
+        level = blk.planes.maxpixel[pts.y[sel].astype(np.intp), pts.x[sel].astype(np.intp)]
+        counts.add(dx * fit.ux + dy * fit.uy, -dx * fit.uy + dy * fit.ux, pts.w[sel], span, level)
         if counts.area_band == 0:
             counts.areas(blk.lit.valid, fit.x0, fit.y0, fit.ux, fit.uy, span)
         sky_lit |= bool(np.any(blk.lit.glow_dn[lo - blk.a : hi - blk.a + 1] > 0))

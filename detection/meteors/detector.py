@@ -41,9 +41,11 @@ from detection.meteors import checks as mc
 from detection.meteors._fit import Block, fit_line, star_light, whole_frame
 from detection.meteors.centroids import Corridor, centroids_frames, centroids_planes, frame_range
 from detection.meteors.damage import damaged_frames
+from detection.meteors.glare import drop_glare
 from detection.meteors.lines import LineSearch, LitField, Track, find_tracks, lit_field
 from detection.meteors.record import Detection, FramePoint
 from detection.meteors.settings import MeteorSettings
+from detection.meteors.sky_lift import frame_lift_dn, track_lights_sky
 from detection.meteors.sky_track import SkyProjection, TrackFit, fit_track, join_pieces
 from detection.scan.ff import MAX_FRAMES, FFPlanes, compress_block
 
@@ -148,7 +150,8 @@ class MeteorDetector:
             for f in np.flatnonzero(glow):  # the lift measured in the frame itself
                 sub = block_frames[f, ::4, ::4].astype(np.int16) - planes.avepixel[::4, ::4]
                 glow[f] = float(np.median(sub[lit.valid[::4, ::4]]))
-            blocks.append(Block(a, b, planes, lit, glow))
+            lift = frame_lift_dn(block_frames, planes.avepixel, lit.valid)
+            blocks.append(Block(a, b, planes, lit, glow, lift))
             data.append(block_frames)
             tracks.extend(_shift(t, a) for t in find_tracks(lit.points, b - a, search))
         context = _Context(fps, scale_px_per_deg, n, first_frame, tuple(blocks), sky)
@@ -191,13 +194,14 @@ class MeteorDetector:
         )
 
     def _detections(self, pieces: list[list[FramePoint]], ctx: _Context) -> list[Detection]:
-        """Pieces of one track joined, each track checked as a whole; one detection per meteor."""
+        """Pieces of one track joined, each track checked as a whole; one detection per meteor (pieces of
+        a saturated head's glare dropped: :mod:`detection.meteors.glare`)."""
         s = self.settings
         tracks = join_pieces(
             [p for p in pieces if len(p) >= 2], fps=ctx.fps, scale_px_per_deg=ctx.scale, sky=ctx.sky,
             max_residual_px=s.max_residual_px, max_gap_frames=s.join_gap_frames,
         )  # fmt: skip
-        return _dedupe([self._detection(t, ctx) for t in tracks])
+        return drop_glare(_dedupe([self._detection(t, ctx) for t in tracks]))
 
     def _detection(self, cents: list[FramePoint], ctx: _Context) -> Detection:
         s = self.settings
@@ -227,6 +231,7 @@ class MeteorDetector:
             or max(p.intensity for p in points) >= s.fireball_peak_dn
             or _length_deg(fit, ctx) >= s.fireball_length_deg
             or sky_lit
+            or track_lights_sky([c.frame for c in kept], ctx.blocks)
         )
         return Detection(points, shifted, checks, fireball=passed and bright)
 

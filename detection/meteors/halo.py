@@ -10,9 +10,10 @@ a halo is centred on the head and thins out away from it, and lies on both sides
 :func:`uniform_around` keeps, of the lit pixels beside the track, the part a uniform change explains: the
 density of lit pixels far from the track (``FAR_PX`` and more, in the track's frames) times the area beside
 it. The rest is a halo, and does not count, when it is a clear excess (``HALO_EXCESS`` times the uniform
-part) and balanced across the track (at least ``HALO_BALANCE`` of it on its smaller side). Otherwise every
-lit pixel beside the track counts, as before. A flash keeps its full value (it is as dense far away); a
-cloud or lit ground on one side of a track is not balanced.
+part), balanced across the track (at least ``HALO_BALANCE`` of it on its smaller side) and the head
+dominates it (``HEAD_OVER_HALO``, or a head clipped at the sensor's top with nothing clipped beside it).
+Otherwise every lit pixel beside the track counts, as before. A flash keeps its full value (it is as
+dense far away); a cloud or lit ground on one side of a track is not balanced.
 
 Measured on the real FRIPON clips of ``../shared/data/video`` (issue 11): the density of lit pixels in the
 track's frames, by distance from the head in each pixel's frame, falls from 420-440 per 1000 px at 12-25 px
@@ -30,6 +31,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from detection.meteors.saturation import MIN_CORE_PX, saturated
+
 __all__ = ["AROUND_PX", "FAR_PX", "NEAR_PX", "AroundCounts", "uniform_around"]
 
 #: Lit pixels within this distance across the track (px) are on it.
@@ -42,7 +45,7 @@ FAR_PX = 100.0
 HALO_EXCESS = 2.0
 #: A head is this many times brighter than its halo (median excess over the threshold of the lit pixels
 #: on the track and beside it): pieces of a sky glow or of codec damage are as bright as what surrounds
-#: them.
+#: them. A head clipped at the sensor's top dominates without it (see :func:`uniform_around`).
 HEAD_OVER_HALO = 3.0
 #: The smaller side's share of the pixels beside the track that a halo has at least.
 HALO_BALANCE = 0.25
@@ -64,6 +67,8 @@ class AroundCounts:
     n_left: int = 0
     n_right: int = 0
     n_far: int = 0
+    n_sat_on: int = 0
+    n_sat_around: int = 0
     area_band: int = 0
     area_far: int = 0
     w_on: list[np.ndarray] = field(default_factory=list)
@@ -74,9 +79,15 @@ class AroundCounts:
         return self.n_left + self.n_right
 
     def add(
-        self, along: np.ndarray, cross: np.ndarray, excess_dn: np.ndarray, span: tuple[float, float]
+        self,
+        along: np.ndarray,
+        cross: np.ndarray,
+        excess_dn: np.ndarray,
+        span: tuple[float, float],
+        level_dn: np.ndarray | None = None,
     ) -> None:
-        """Count lit points (of the track's frames) by where they lie relative to the track."""
+        """Count lit points (of the track's frames) by where they lie relative to the track; ``level_dn``
+        (their values, e.g. ``MAXPIXEL``) counts those at the sensor's top."""
         beside = (along >= span[0] - NEAR_PX) & (along <= span[1] + NEAR_PX)
         across = np.abs(cross)
         on = beside & (across <= NEAR_PX)
@@ -87,6 +98,10 @@ class AroundCounts:
         self.n_left += int(np.sum(ring & (cross < 0)))
         self.n_right += int(np.sum(ring & (cross > 0)))
         self.n_far += int(np.sum(_from_segment(along, across, span) > FAR_PX))
+        if level_dn is not None:
+            top = saturated(level_dn)
+            self.n_sat_on += int(np.sum(top & on))
+            self.n_sat_around += int(np.sum(top & ring))
 
     def areas(
         self, valid: np.ndarray, x0: float, y0: float, ux: float, uy: float, span: tuple[float, float]
@@ -116,7 +131,20 @@ def uniform_around(counts: AroundCounts) -> float:
     balanced = min(counts.n_left, counts.n_right) >= HALO_BALANCE * n
     head_dn = float(np.median(np.concatenate(counts.w_on))) if counts.n_on else 0.0
     halo_dn = float(np.median(np.concatenate(counts.w_around)))
-    dominant = head_dn >= HEAD_OVER_HALO * max(halo_dn, 1.0)
+    dominant = head_dn >= HEAD_OVER_HALO * max(halo_dn, 1.0) or _clipped_head(counts)
     if n > HALO_EXCESS * uniform and balanced and dominant:
         return float(uniform)
     return float(n)
+
+
+def _clipped_head(counts: AroundCounts) -> bool:
+    """The head is clipped at the sensor's top on the track and nothing beside it is.
+
+    A saturated head's brightness is unknown (clipped), and its halo fills the band on the track (a halo
+    of sigma 6-20 px against the band's 12 px), so the median of the lit pixels on the track is the
+    halo's and the head does not show in it (bench/detection.py, saturated-04 of seed 1: 42 DN on the
+    track against 15 DN beside it, its core at 255). A halo is a few percent of its head and never reaches
+    the clip level; codec damage (``meteor1.avi``) and pieces of a sky glow are as bright beside a track
+    as on it, so where they saturate they saturate beside it too.
+    """
+    return counts.n_sat_on >= MIN_CORE_PX and counts.n_sat_around <= HALO_BALANCE * counts.n_sat_on

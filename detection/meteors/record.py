@@ -20,11 +20,14 @@ __all__ = ["Detection", "FramePoint", "LineFit"]
 
 @dataclass(frozen=True)
 class FramePoint:
-    """The meteor in one frame: intensity-weighted centroid (px) and summed background-subtracted DN.
+    """The meteor in one frame: its centroid (px) and summed background-subtracted DN.
 
-    In a :class:`Detection` ``frame`` is in the caller's numbering (``first_frame`` + index in the block
-    or frames given); :mod:`detection.meteors.centroids` measures it within the block it reads.
-    ``n_px`` pixels contributed, ``saturated_px`` of them at 255.
+    The centroid is intensity-weighted, or where the head is clipped the centroid of its clipped core's
+    shape (:mod:`detection.meteors.saturation`). In a :class:`Detection` ``frame`` is in the caller's
+    numbering (``first_frame`` + index in the block or frames given); :mod:`detection.meteors.centroids`
+    measures it within the block it reads. ``n_px`` pixels contributed, ``saturated_px`` of them at the
+    sensor's top (in decoded frames from ``saturation.SATURATED_DN``, 250 DN: 255 less a codec's error on
+    a clipped plateau; in FF planes at 255).
     """
 
     frame: int

@@ -61,3 +61,33 @@ def test_a_halo_as_bright_as_its_head_or_on_one_side_counts_in_full() -> None:
     x, y, w = _halo(rng, 600, 8.0)
     one_side = _counts(*_join(_track(rng, 400, 60.0), (x, Y0 + np.abs(y - Y0), w)))
     assert uniform_around(one_side) == one_side.n_around
+
+
+def _counts_at(x: np.ndarray, y: np.ndarray, excess_dn: np.ndarray, level_dn: np.ndarray) -> AroundCounts:
+    counts = AroundCounts()
+    counts.add(x - X0, y - Y0, excess_dn, SPAN, level_dn)
+    counts.areas(VALID, X0, Y0, 1.0, 0.0, SPAN)
+    return counts
+
+
+def test_a_clipped_head_dominates_a_halo_that_fills_the_band_on_the_track() -> None:
+    # A saturated head (its core at 255) inside a wide halo: most lit points on the track are the halo's,
+    # as bright as those beside it, so the median rule does not see the head; its clipped core does.
+    rng = np.random.default_rng(4)
+    head = _track(rng, 60, 200.0)
+    inner = (rng.uniform(X0, X0 + 100.0, 900), Y0 + rng.uniform(-12.0, 12.0, 900), np.full(900, 30.0))
+    halo = _halo(rng, 700, 15.0)
+    x, y, w = _join(head, inner, halo)
+    level = np.where(w >= 200.0, 255.0, 60.0 + w)
+    counts = _counts_at(x, y, w, level)
+    assert uniform_around(counts) < 0.2 * counts.n_around
+    no_core = _counts_at(x, y, w, np.minimum(level, 249.0))  # the same light, nothing at the sensor's top
+    assert uniform_around(no_core) == no_core.n_around
+
+
+def test_clipped_pixels_beside_the_track_as_on_it_make_no_halo() -> None:
+    # Codec damage saturates blocks on and beside whatever track its noise makes.
+    rng = np.random.default_rng(5)
+    x, y, w = _join(_track(rng, 400, 30.0), _halo(rng, 600, 28.0))
+    counts = _counts_at(x, y, w, np.full(x.size, 255.0))
+    assert uniform_around(counts) == counts.n_around

@@ -44,7 +44,7 @@ from detection.meteors.damage import damaged_frames
 from detection.meteors.lines import LineSearch, LitField, Track, find_tracks, lit_field
 from detection.meteors.record import Detection, FramePoint
 from detection.meteors.settings import MeteorSettings
-from detection.meteors.sky_track import SkyProjection, TrackFit, fit_track, join_pieces
+from detection.meteors.sky_track import SkyProjection, fit_track, join_pieces
 from detection.scan.ff import MAX_FRAMES, FFPlanes, compress_block
 
 __all__ = ["MeteorDetector"]
@@ -204,7 +204,7 @@ class MeteorDetector:
         fit = fit_track(cents, ctx.fps, ctx.scale, ctx.sky)
         line, kept = fit.line, fit.kept
         frames = np.array([c.frame for c in kept])
-        whole, sky_lit = _whole_frame(cents, kept, ctx, curved=ctx.sky is not None or fit.curved)
+        whole, sky_lit = _whole_frame(cents, kept, ctx, curved=fit.curved)
         checks = (
             mc.frames_check(len(kept), s.min_frames),
             mc.speed_check(line.speed_deg_s, s.min_speed_deg_s, s.max_speed_deg_s),
@@ -225,7 +225,7 @@ class MeteorDetector:
         bright = (
             sum(p.saturated_px for p in points) >= s.fireball_saturated_px
             or max(p.intensity for p in points) >= s.fireball_peak_dn
-            or _length_deg(fit, ctx) >= s.fireball_length_deg
+            or fit.length_deg >= s.fireball_length_deg
             or sky_lit
         )
         return Detection(points, shifted, checks, fireball=passed and bright)
@@ -239,13 +239,6 @@ class _Context:
     first_frame: int
     blocks: tuple[Block, ...]
     sky: SkyProjection | None = None
-
-
-def _length_deg(fit: TrackFit, ctx: _Context) -> float:
-    """The track's angular length: along the great circle, or the pixel length at the plate scale."""
-    if ctx.sky is None:
-        return fit.line.length_px / ctx.scale
-    return float(fit.along.max() - fit.along.min()) if fit.along.size else 0.0
 
 
 def _whole_frame(

@@ -87,9 +87,10 @@ class MeteorDetector:
         first_frame : int
             Number of the block's first frame in the caller's numbering.
         sky : SkyProjection, optional
-            The camera's projection: tracks are fitted as great circles on the sky (speeds in deg/s from
-            the angles, straightness across the circle's image), so a long meteor that a fish-eye lens
-            curves is one track. None: straight pixel lines at ``scale_px_per_deg``.
+            The camera's projection: a track is fitted as a great circle on the sky where that fits clearly
+            better than its track on the image (:func:`detection.meteors.sky_track.fit_track`), so a long
+            meteor that a fish-eye lens curves is one track; speeds and lengths are angles through the
+            model either way. None: pixel lines (or a lens's steady curve) at ``scale_px_per_deg``.
 
         Pieces of one track that the line finder found apart (straight stretches of a curve, a gap) are
         joined (:func:`detection.meteors.sky_track.join_pieces`) and checked again as a whole.

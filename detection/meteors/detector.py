@@ -46,7 +46,7 @@ from detection.meteors.lines import LineSearch, LitField, Track, find_tracks, li
 from detection.meteors.record import Detection, FramePoint
 from detection.meteors.settings import MeteorSettings
 from detection.meteors.sky_lift import frame_lift_dn, track_lights_sky
-from detection.meteors.sky_track import SkyProjection, TrackFit, fit_track, join_pieces
+from detection.meteors.sky_track import SkyProjection, fit_track, join_pieces
 from detection.scan.ff import MAX_FRAMES, FFPlanes, compress_block
 
 __all__ = ["MeteorDetector"]
@@ -89,9 +89,10 @@ class MeteorDetector:
         first_frame : int
             Number of the block's first frame in the caller's numbering.
         sky : SkyProjection, optional
-            The camera's projection: tracks are fitted as great circles on the sky (speeds in deg/s from
-            the angles, straightness across the circle's image), so a long meteor that a fish-eye lens
-            curves is one track. None: straight pixel lines at ``scale_px_per_deg``.
+            The camera's projection: a track is fitted as a great circle on the sky where that fits clearly
+            better than its track on the image (:func:`detection.meteors.sky_track.fit_track`), so a long
+            meteor that a fish-eye lens curves is one track; speeds and lengths are angles through the
+            model either way. None: pixel lines (or a lens's steady curve) at ``scale_px_per_deg``.
 
         Pieces of one track that the line finder found apart (straight stretches of a curve, a gap) are
         joined (:func:`detection.meteors.sky_track.join_pieces`) and checked again as a whole.
@@ -208,7 +209,7 @@ class MeteorDetector:
         fit = fit_track(cents, ctx.fps, ctx.scale, ctx.sky)
         line, kept = fit.line, fit.kept
         frames = np.array([c.frame for c in kept])
-        whole, sky_lit = _whole_frame(cents, kept, ctx, curved=ctx.sky is not None or fit.curved)
+        whole, sky_lit = _whole_frame(cents, kept, ctx, curved=fit.curved)
         checks = (
             mc.frames_check(len(kept), s.min_frames),
             mc.speed_check(line.speed_deg_s, s.min_speed_deg_s, s.max_speed_deg_s),
@@ -229,7 +230,7 @@ class MeteorDetector:
         bright = (
             sum(p.saturated_px for p in points) >= s.fireball_saturated_px
             or max(p.intensity for p in points) >= s.fireball_peak_dn
-            or _length_deg(fit, ctx) >= s.fireball_length_deg
+            or fit.length_deg >= s.fireball_length_deg
             or sky_lit
             or track_lights_sky([c.frame for c in kept], ctx.blocks)
         )
@@ -244,13 +245,6 @@ class _Context:
     first_frame: int
     blocks: tuple[Block, ...]
     sky: SkyProjection | None = None
-
-
-def _length_deg(fit: TrackFit, ctx: _Context) -> float:
-    """The track's angular length: along the great circle, or the pixel length at the plate scale."""
-    if ctx.sky is None:
-        return fit.line.length_px / ctx.scale
-    return float(fit.along.max() - fit.along.min()) if fit.along.size else 0.0
 
 
 def _whole_frame(

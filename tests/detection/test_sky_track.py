@@ -9,6 +9,7 @@ the lens's, and the injected angular speed is known.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from cli.main import cli
 from detection.meteors._fit import fit_line
 from detection.meteors.detector import MeteorDetector
 from detection.meteors.record import FramePoint
-from detection.meteors.sky_track import SkyProjection, fit_track, join_pieces
+from detection.meteors.sky_track import SkyProjection, _circle, fit_track, join_pieces
 from detection.meteors.verify import MinuteVerifier, VerifySettings, plan_windows
 from detection.meteors.video_detect import detect_file
 from tests.detection._videos import write_clip
@@ -130,6 +131,88 @@ def test_pieces_of_a_great_circle_join_only_with_the_model() -> None:
         [p.frame for p in points if p.frame not in range(85, 92)]
     ]
     assert len(join_pieces(pieces, fps=FPS, scale_px_per_deg=ALLSKY.scale_px_per_deg)) >= 2
+
+
+# A meteor camera's 88-degree lens given to the model as equidistant (the synthetic sky's default camera),
+# while the lens draws great circles straight (rectilinear): a coarse model's projection is not the lens's.
+WIDE_EQUIDISTANT = CameraModel(640, 360, 240.0, 40.0, 0.0, 88.0)
+
+
+def test_a_track_straight_on_the_image_keeps_its_line_when_the_model_bends_it() -> None:
+    # 600 px along the top of the image in 40 frames: the equidistant model's great circle through these
+    # points misses them by 9 px RMS (it would fail straightness); the image line fits them to their noise.
+    jitter = np.random.default_rng(5).normal(0.0, 0.3, 40)  # centroids' noise
+    line = _line(range(40), 20.0, 20.0, 15.0, 0.0)
+    points = [replace(p, y_px=p.y_px + dy) for p, dy in zip(line, jitter, strict=True)]
+    sky = SkyProjection(WIDE_EQUIDISTANT)
+    on_model = fit_track(points, FPS, WIDE_EQUIDISTANT.scale_px_per_deg, sky)
+    assert not on_model.curved and on_model.line.residual_px < 0.4
+    # Its speed and length are still angles through the model: the angle between the end directions.
+    v = sky.unit_vectors(np.array([20.0, 605.0]), np.array([20.0, 20.0]))
+    end_to_end_deg = float(np.degrees(np.arccos(v[0] @ v[1])))
+    assert on_model.length_deg == pytest.approx(end_to_end_deg, rel=0.02)
+    assert on_model.line.speed_deg_s == pytest.approx(end_to_end_deg / 39 * FPS, rel=0.02)
+    # Without the model: the same line, its speed at the plate scale of the centre.
+    plain = fit_track(points, FPS, WIDE_EQUIDISTANT.scale_px_per_deg)
+    assert plain.line.speed_deg_s == pytest.approx(15.0 * FPS / WIDE_EQUIDISTANT.scale_px_per_deg)
+
+
+def test_a_meteor_straight_on_the_image_passes_through_a_model_that_would_bend_it() -> None:
+    # The detector end to end: 300 px along the top of a 320 x 180 image of an 88-degree lens given as
+    # equidistant (the model's great circle misses the head's path by 4.7 px RMS; straightness <= 2 px).
+    camera = CameraModel(320, 180, 240.0, 40.0, 0.0, 88.0)
+    rng = np.random.default_rng(4)
+    frames = rng.normal(20.0, 2.0, (100, 180, 320))
+    yy, xx = np.mgrid[0:180, 0:320]
+    for f in range(15, 76):  # 5 px/frame: 34 deg/s
+        x = 10.0 + 5.0 * (f - 15)
+        frames[f] += 90.0 * np.exp(-((xx - x) ** 2 + (yy - 8.0) ** 2) / (2 * 1.3**2))
+    data = np.clip(frames, 0, 255).astype(np.uint8)
+    found = MeteorDetector().detect_frames(
+        data, fps=FPS, scale_px_per_deg=camera.scale_px_per_deg, sky=SkyProjection(camera)
+    )
+    assert [(d.passed, d.line.frame_begin, d.line.frame_end) for d in found] == [(True, 15, 75)]
+    assert found[0].line.residual_px < 1.0
+
+
+def test_a_great_circle_is_fitted_as_one_where_the_model_is_the_lens() -> None:
+    heads, arc_deg = great_circle_points(0, 99)
+    fit = fit_track(_points(heads), FPS, ALLSKY.scale_px_per_deg, SkyProjection(ALLSKY))
+    assert fit.curved and fit.sky is not None and fit.line.residual_px < 0.01
+    assert fit.length_deg == pytest.approx(arc_deg, rel=1e-6)
+
+
+def test_where_both_geometries_fit_to_the_noise_the_track_stays_straight() -> None:
+    # 16 frames of a great circle (50 px on the image) with 0.5 px of centroid noise: the circle's residual
+    # is below the line's (0.48 and 0.52 px), but not by a quarter: the image line is kept.
+    heads, _ = great_circle_points(0, 15, start=(60.0, 50.0), end=(120.0, 55.0))
+    noise = np.random.default_rng(1).normal(0.0, 0.5, (16, 2))
+    points = _points([(f, x + dx, y + dy) for (f, x, y), (dx, dy) in zip(heads, noise, strict=True)])
+    sky = SkyProjection(ALLSKY)
+    fit = fit_track(points, FPS, ALLSKY.scale_px_per_deg, sky)
+    plain = fit_track(points, FPS, ALLSKY.scale_px_per_deg)
+    assert fit.sky is None and not fit.curved
+    assert fit.line.residual_px == plain.line.residual_px
+    circle_px = float(np.sqrt(np.mean(_circle(points, sky)[1] ** 2)))  # the great circle's RMS residual
+    assert 0.9 * plain.line.residual_px < circle_px < plain.line.residual_px
+
+
+def test_pieces_join_when_one_is_fitted_on_the_image_and_the_other_on_the_sky() -> None:
+    # Speeds compare as angles whatever geometry each piece is fitted in (px and deg per frame differ by
+    # the plate scale, 7.3 px/deg here). Near the image centre: a great circle at 20 deg/s through the
+    # model (frames 25-60), and before it a straight pixel chord of the same motion (frames 0-20).
+    sky = SkyProjection(WIDE_EQUIDISTANT)
+    p, q = _unit(230.0, 35.0), _unit(250.0, 45.0)
+    e2 = (q - (q @ p) * p) / np.linalg.norm(q - (q @ p) * p)
+    th = np.radians(0.8) * np.arange(61)
+    x, y = sky.pixels(np.cos(th)[:, None] * p + np.sin(th)[:, None] * e2)
+    arc = _points([(f, float(x[f]), float(y[f])) for f in range(25, 61)])
+    chord = _points([(f, float(x[0] + (x[20] - x[0]) * f / 20), float(y[0] + (y[20] - y[0]) * f / 20))
+                     for f in range(21)])  # fmt: skip
+    assert fit_track(chord, FPS, WIDE_EQUIDISTANT.scale_px_per_deg, sky).sky is None
+    assert fit_track(arc, FPS, WIDE_EQUIDISTANT.scale_px_per_deg, sky).sky is not None
+    joined = join_pieces([chord, arc], fps=FPS, scale_px_per_deg=WIDE_EQUIDISTANT.scale_px_per_deg, sky=sky)
+    assert len(joined) == 1
 
 
 def _line(frames: range, x0: float, y0: float, vx: float, vy: float) -> list[FramePoint]:

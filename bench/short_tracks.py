@@ -13,7 +13,8 @@ Prints, for both: meteors found, how many of them by a detection of at most 5 po
 applies to), and the other passed detections (false positives in the clips); then each meteor found
 without the evidence and lost with it, with its short checks.
 
-Run: ``.venv/bin/python bench/short_tracks.py [--n 80] [--seed 7]`` (about 5 minutes on a busy core).
+Run: ``.venv/bin/python bench/short_tracks.py [--n 80] [--seed 7] [--only 3,17]`` (about 3 minutes per 80
+meteors on a busy core; ``--only`` reruns those meteors).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=80, help="meteors (one per clip)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", help="run only these meteors (comma-separated indices, e.g. 3,17)")
     args = parser.parse_args()
     configs = {"with the short evidence": MeteorSettings(), "without": MeteorSettings(short_max_frames=0)}
     found = {k: 0 for k in configs}
@@ -64,7 +66,8 @@ def main() -> None:
     others = {k: 0 for k in configs}
     lost = []
     with tempfile.TemporaryDirectory() as tmp:
-        for i in range(args.n):
+        wanted = [int(k) for k in args.only.split(",")] if args.only else range(args.n)
+        for i in wanted:
             s = SkySettings(width_px=640, height_px=360, fps=25.0, duration_s=4.0, seed=args.seed * 1000 + i)
             rng = np.random.default_rng([args.seed, i])
             m = random_meteor(rng, s, duration_s=(0.15, 0.2), peak_snr=(4.0, 30.0), t_range_s=(1.5, 2.0))
@@ -84,7 +87,12 @@ def main() -> None:
                 by_short[name] += bool(on) and max(len(d.frames) for d in on) <= 5
                 others[name] += sum(d.passed for d in dets) - len(on)
             if hits["without"] and not hits["with the short evidence"]:
-                lost.append((i, m, obj))
+                kept = {tuple(p.frame for p in d.frames) for d in hits["without"]}
+                again = MeteorDetector().detect_frames(
+                    frames, fps=s.fps, scale_px_per_deg=s.cam.scale_px_per_deg
+                )
+                why = [r for d in again if tuple(p.frame for p in d.frames) in kept for r in d.reasons]
+                lost.append((i, m, obj, why))
     print(f"$ {' '.join(sys.argv)}")
     print(f"{args.n} short meteors (0.15-0.2 s, peak SNR 4-30, 3-45 deg/s), H.264 1.5 Mbit/s, "
           f"seed {args.seed}")  # fmt: skip
@@ -92,9 +100,9 @@ def main() -> None:
         print(f"  {name:24s} found {found[name]:3d}/{args.n}, of which by a track of <= 5 points "
               f"{by_short[name]:3d}; other passed detections {others[name]}")  # fmt: skip
     print(f"  lost by the short evidence: {len(lost)}")
-    for i, m, obj in lost:
+    for i, m, obj, why in lost:
         print(f"    #{i}: frames {obj['first_frame']}-{obj['last_frame']}, peak SNR {m.peak_snr:.1f}, "
-              f"{m.light_curve}")  # fmt: skip
+              f"{m.light_curve}: {'; '.join(why)}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -362,6 +362,10 @@ def _report_new_groups(
     shorter = sum(_frames(d) < 4 for d in fps)
     if shorter:
         print(f"    < 4 frames   {shorter:4d}")
+    every = [d for items in false_by_group.values() for _, d in items]
+    few = sum(len(d["frames"]) <= 5 for d in every)
+    print(f"  false positives of every clip (meteor clips too) by points: <= 5 points (short tracks, "
+          f"whatever their span) {few}, more {len(every) - few}")  # fmt: skip
 
 
 def _report_new_misses(outcomes: list[Outcome]) -> None:

@@ -8,6 +8,8 @@ check of a long track and is rejected by the evidence a short one needs; a genui
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,7 @@ from detection.meteors.record import Detection
 from detection.meteors.settings import MeteorSettings
 from detection.meteors.short_track import key_frames
 from detection.scan.ff import compress_block
+from detection.synth.sky import SkySettings, SkyVideo
 
 SHORT = ("short_snr", "short_light_curve", "short_ff", "short_key_frame", "short_site")
 WITHOUT = MeteorSettings(short_max_frames=0)  # the checks of a long track only
@@ -149,3 +152,23 @@ def test_settings_name_the_bad_short_field() -> None:
         MeteorSettings(short_max_site_light=1.5)
     with pytest.raises(ValueError, match="short_key_frame_ratio"):
         MeteorSettings(short_key_frame_ratio=1.0)
+
+
+def test_key_frames_of_an_h264_encode_are_found_from_the_pixels(tmp_path: Path) -> None:
+    # x264 (as SkyVideo.write, 1.5 Mbit/s) puts a key frame every 250 frames; the decoder flags them.
+    av = pytest.importorskip("av")
+    settings = SkySettings(width_px=320, height_px=180, fps=25.0, duration_s=12.0, seed=3)
+    path = tmp_path / "sky.mp4"
+    SkyVideo(settings).write(path, bit_rate=400_000)
+    with av.open(str(path)) as container:
+        decoded = [(f.key_frame, f.to_ndarray(format="gray")) for f in container.decode(video=0)]
+    flagged = [k for k, (key, _) in enumerate(decoded) if key]
+    assert flagged[:2] == [0, 250]
+    found: list[int] = []
+    for a in range(0, len(decoded) - 255, 128):
+        data = np.array([frame for _, frame in decoded[a : a + 256]])
+        planes = compress_block(data)
+        lit = lit_field(planes, k_std=2.0, j_dn=4.0, mask=None, static_ave_dn=60.0, flash_fraction=0.02)
+        keys = key_frames(data, Block(a, a + 256, planes, lit, lit.glow_dn), 1.5)
+        found += [a + int(f) for f in np.flatnonzero(keys)]
+    assert sorted(set(found)) == flagged

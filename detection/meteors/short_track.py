@@ -190,7 +190,15 @@ def _in_box(
 ) -> tuple[float, float, bool]:
     """The point's SNR and noise (DN) summed over its streak box, and whether the FF planes see it there:
     in the frame itself when given (``frame - AVEPIXEL - lift``), else in ``MAXPIXEL - AVEPIXEL`` where
-    ``MAXFRAME`` is the point's frame."""
+    ``MAXFRAME`` is the point's frame.
+
+    Why a fixed box and not the centroid's own pixels: those are the pixels above ``2 * STDPIXEL``, so a
+    point of noise always looks significant in them; summed over the head's streak the noise of a chain
+    of lit pixels stays near the corridor's threshold (``short_snr`` of the short false positives of
+    bench/detection.py 2.5-6.8, of real short meteors 9.8 and more). Why the FF planes: the line finder
+    found the track in them, but the centroids are measured in the frames, 6 frames beyond it too; a
+    point no lit pixel's maximum backs is a sum of the frames' noise (codec noise is correlated).
+    """
     f = p.frame - blk.a
     planes = blk.planes
     box, inside = _streak_box(p, ux, uy, half_along, planes.avepixel.shape)

@@ -65,17 +65,21 @@ class MeteorSettings:
         :mod:`detection.meteors.short_track` (issue 11: every false positive left was a 4-frame track).
     short_min_snr : float
         At least ``min_frames - 1`` points whose light, summed over the head's streak in their own frame,
-        reaches this many times the noise of that sum (``short_snr``).
+        reaches this many times the noise of that sum (``short_snr``; measured in bench/detection.py,
+        seeds 1 and 2: short false positives 2.5-6.8, short detections of real meteors 9.8 and more).
     short_dip_sigma : float
         A point dips in the light curve when it lies below both neighbours by more than this many times
         its noise (``short_light_curve``: ``min_frames`` points in successive frames without a dip).
     short_key_frame_ratio, short_max_key_light : float
         A frame is a codec key frame when it departs from the mean image by this many times the block's
-        median departure; at most ``short_max_key_light`` of the track's light in key frames.
+        median departure; at most ``short_max_key_light`` of the track's light in key frames (a 4-5
+        frame meteor puts at most one point, a quarter to a half of its light, in one; the key-frame
+        blip of seed 1's false positive held 71 %).
     short_site_std_ratio, short_max_site_light : float
         A point is on a flickering site when ``STDPIXEL`` near it is this many times that of its
         surroundings (at least 2 DN), or on a star site (``star_ave_dn``); at most
-        ``short_max_site_light`` of the track's light on sites (``short_site``).
+        ``short_max_site_light`` of the track's light on sites (``short_site``: a short meteor that
+        crosses a star puts one point of 4-5 on it; a chain of noise lined up with a spike, most).
     """
 
     k_std: float = 2.0

@@ -73,6 +73,7 @@ class Outcome:
     why: str  # for misses: the stage and the reasons of the nearest detection
     group: str = ""
     pieces: int = 0  # distinct passed detections on the meteor (more than one: split)
+    longest_frames: int = 0  # frames (first to last) of the longest passed detection on it
 
     @property
     def target(self) -> bool:
@@ -103,7 +104,10 @@ def evaluate(r: ClipResult) -> tuple[list[Outcome], list[dict[str, Any]]]:
         for i in hits:
             if not any(same_object(passed[i], q) for q in pieces):
                 pieces.append(passed[i])
-        outcomes.append(Outcome(r.name, m, bool(hits), in_window, flagged, errors, why, r.group, len(pieces)))
+        longest = max((_frames(passed[i]) for i in hits), default=0)
+        outcomes.append(
+            Outcome(r.name, m, bool(hits), in_window, flagged, errors, why, r.group, len(pieces), longest)
+        )
     false: list[dict[str, Any]] = []
     for i, d in enumerate(passed):
         if i not in used and not any(same_object(d, f) for f in false):
@@ -201,6 +205,7 @@ def _report_meteors(meteors: list[Outcome], results: list[ClipResult]) -> list[O
     print(
         f"  values stage: a window over the meteor      {_pct(sum(o.in_window for o in target), len(target))}"
     )
+    _report_short_meteors(meteors)
     errors = [e for o in meteors if o.found for e in o.errors_px]
     if errors:
         print(f"  centroid error: median {statistics.median(errors):.3f} px, 90th percentile "
@@ -209,6 +214,19 @@ def _report_meteors(meteors: list[Outcome], results: list[ClipResult]) -> list[O
     flagged = sum(o.flagged_fireball for o in meteors if o.found)
     print(f"  ordinary meteors flagged as fireballs: {flagged}")
     return target
+
+
+def _report_short_meteors(meteors: list[Outcome]) -> None:
+    """Recall of the meteors a short track (4-5 frames) stands for: those lighting 4-5 frames at SNR >= 3
+    (whatever their peak SNR), and how many found meteors rest on a track of 4-5 frames alone (issue 11:
+    short tracks need more evidence; these are what that evidence could lose)."""
+    short = [o for o in meteors if 4 <= o.meteor["frames_snr3"] <= 5]
+    lasting = [o for o in meteors if o.meteor["last"] - o.meteor["first"] + 1 <= 5]
+    n_short, n_lasting = sum(o.found for o in short), sum(o.found for o in lasting)
+    print(f"  short meteors: lighting 4-5 frames at SNR >= 3: found {_pct(n_short, len(short))}; "
+          f"lasting 4-5 frames: found {_pct(n_lasting, len(lasting))}")  # fmt: skip
+    only = [o for o in meteors if o.found and 0 < o.longest_frames <= 5]
+    print(f"    found meteors whose longest detection has 4-5 frames: {len(only)}")
 
 
 def _report_speed(results: list[ClipResult]) -> None:
@@ -344,6 +362,10 @@ def _report_new_groups(
     shorter = sum(_frames(d) < 4 for d in fps)
     if shorter:
         print(f"    < 4 frames   {shorter:4d}")
+    every = [d for items in false_by_group.values() for _, d in items]
+    few = sum(len(d["frames"]) <= 5 for d in every)
+    print(f"  false positives of every clip (meteor clips too) by points: <= 5 points (short tracks, "
+          f"whatever their span) {few}, more {len(every) - few}")  # fmt: skip
 
 
 def _report_new_misses(outcomes: list[Outcome]) -> None:

@@ -16,6 +16,8 @@ is ``detection/__init__.py``.
   JSON form.
 - ``settings``: Settings of meteor verification: one frozen :class:`MeteorSettings`, validated where it
   is made.
+- ``short_track``: Evidence a short track needs: a 4- or 5-frame track passes only when what it is made
+  of is a meteor's.
 - ``sky_track``: A meteor's track as the camera sees it: a straight line on the image, or a great circle on
   the sky; pieces of one track joined.
 - ``track_image``: The picture of a meteor: a stack of its frames with the detected track marked, as a JPEG.

@@ -45,6 +45,7 @@ from detection.meteors.glare import drop_glare
 from detection.meteors.lines import LineSearch, LitField, Track, find_tracks, lit_field
 from detection.meteors.record import Detection, FramePoint
 from detection.meteors.settings import MeteorSettings
+from detection.meteors.short_track import short_track_checks
 from detection.meteors.sky_lift import frame_lift_dn, track_lights_sky
 from detection.meteors.sky_track import SkyProjection, fit_track, join_pieces
 from detection.scan.ff import MAX_FRAMES, FFPlanes, compress_block
@@ -155,7 +156,7 @@ class MeteorDetector:
             blocks.append(Block(a, b, planes, lit, glow, lift))
             data.append(block_frames)
             tracks.extend(_shift(t, a) for t in find_tracks(lit.points, b - a, search))
-        context = _Context(fps, scale_px_per_deg, n, first_frame, tuple(blocks), sky)
+        context = _Context(fps, scale_px_per_deg, n, first_frame, tuple(blocks), sky, tuple(data))
         owned = _owned(blocks)
 
         def measure(tr: Track) -> list[FramePoint]:
@@ -210,7 +211,7 @@ class MeteorDetector:
         line, kept = fit.line, fit.kept
         frames = np.array([c.frame for c in kept])
         whole, sky_lit = _whole_frame(cents, kept, ctx, curved=fit.curved)
-        checks = (
+        checks: tuple[mc.Check, ...] = (
             mc.frames_check(len(kept), s.min_frames),
             mc.speed_check(line.speed_deg_s, s.min_speed_deg_s, s.max_speed_deg_s),
             mc.straightness_check(line.residual_px, s.max_residual_px),
@@ -222,6 +223,7 @@ class MeteorDetector:
             mc.stationary_check(line.length_px, s.min_motion_px),
             mc.star_check(star_light(kept, ctx.blocks, s.star_ave_dn), s.max_star_light),
         )  # fmt: skip
+        checks += short_track_checks(kept, line, ctx.blocks, ctx.data or (None,) * len(ctx.blocks), s)
         points = tuple(replace(c, frame=c.frame + ctx.first_frame) for c in kept)
         shifted = replace(
             line, frame_begin=line.frame_begin + ctx.first_frame, frame_end=line.frame_end + ctx.first_frame
@@ -245,6 +247,7 @@ class _Context:
     first_frame: int
     blocks: tuple[Block, ...]
     sky: SkyProjection | None = None
+    data: tuple[np.ndarray, ...] = ()  # each block's frames (decoded frames; empty for FF planes)
 
 
 def _whole_frame(

@@ -60,6 +60,26 @@ class MeteorSettings:
     join_gap_frames : int
         Most frames without a point between two pieces of one track that are joined into one
         (:func:`detection.meteors.sky_track.join_pieces`: a flare's glare, a damaged frame).
+    short_max_frames : int
+        A track of at most this many points is short and must show the evidence of
+        :mod:`detection.meteors.short_track` (issue 11: every false positive left was a 4-frame track).
+    short_min_snr : float
+        At least ``min_frames - 1`` points whose light, summed over the head's streak in their own frame,
+        reaches this many times the noise of that sum (``short_snr``; measured in bench/detection.py,
+        seeds 1 and 2: short false positives 2.5-6.8, short detections of real meteors 9.8 and more).
+    short_dip_sigma : float
+        A point dips in the light curve when it lies below both neighbours by more than this many times
+        its noise (``short_light_curve``: ``min_frames`` points in successive frames without a dip).
+    short_key_frame_ratio, short_max_key_light : float
+        A frame is a codec key frame when it departs from the mean image by this many times the block's
+        median departure; at most ``short_max_key_light`` of the track's light in key frames (a 4-5
+        frame meteor puts at most one point, a quarter to a half of its light, in one; the key-frame
+        blip of seed 1's false positive held 71 %).
+    short_site_std_ratio, short_max_site_light : float
+        A point is on a flickering site when ``STDPIXEL`` near it is this many times that of its
+        surroundings (at least 2 DN), or on a star site (``star_ave_dn``); at most
+        ``short_max_site_light`` of the track's light on sites (``short_site``: a short meteor that
+        crosses a star puts one point of 4-5 on it; a chain of noise lined up with a spike, most).
     """
 
     k_std: float = 2.0
@@ -85,6 +105,13 @@ class MeteorSettings:
     fireball_saturated_px: int = 100
     fireball_length_deg: float = 60.0
     join_gap_frames: int = 12
+    short_max_frames: int = 5
+    short_min_snr: float = 7.0
+    short_dip_sigma: float = 3.0
+    short_key_frame_ratio: float = 1.5
+    short_max_key_light: float = 0.5
+    short_site_std_ratio: float = 3.0
+    short_max_site_light: float = 0.34
 
     def __post_init__(self) -> None:
         def need(ok: bool, name: str, expected: str) -> None:
@@ -123,3 +150,11 @@ class MeteorSettings:
         need(self.fireball_length_deg > 0, "fireball_length_deg", "> 0 deg")
         need(isinstance(self.join_gap_frames, int) and self.join_gap_frames >= 0, "join_gap_frames",
              "an integer >= 0")  # fmt: skip
+        need(isinstance(self.short_max_frames, int) and self.short_max_frames >= 0, "short_max_frames",
+             "an integer >= 0")  # fmt: skip
+        need(self.short_min_snr >= 0, "short_min_snr", ">= 0")
+        need(self.short_dip_sigma >= 0, "short_dip_sigma", ">= 0")
+        need(self.short_key_frame_ratio > 1, "short_key_frame_ratio", "> 1")
+        need(0 <= self.short_max_key_light <= 1, "short_max_key_light", "in [0, 1]")
+        need(self.short_site_std_ratio > 1, "short_site_std_ratio", "> 1")
+        need(0 <= self.short_max_site_light <= 1, "short_max_site_light", "in [0, 1]")

@@ -111,7 +111,7 @@ class RunConfig:
     bit_rate: int | None
     keep: bool  # keep the clips in workdir and reuse those already there (same name, seed, bit rate)
     verify: bool  # False: values stage only
-    sky_model: bool = False  # give the verifier the camera's model (tracks as great circles), as the station
+    sky_model: bool = True  # give the verifier the camera's model (tracks as great circles), as the station
 
 
 def run_clip(clip: Clip, cfg: RunConfig) -> ClipResult:
@@ -298,8 +298,10 @@ def main() -> None:
     parser.add_argument("--videos", help="keep the encoded clips in this folder and reuse them")
     parser.add_argument(
         "--sky-model",
-        action="store_true",
-        help="verify with the camera's model (great circles), as the station's verify stage does",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="verify with the camera's model (a track is the better of its image fit and its great circle;"
+        " speeds in deg through the model), as the station's verify stage does (processing.sky_tracks)",
     )
     parser.add_argument("--groups", help="run only these groups, comma-separated (e.g. curved,damage)")
     args = parser.parse_args()

@@ -53,7 +53,8 @@ processing:
   # k_std: 2.0                   # verification: a pixel is lit when max - mean > k_std * std + j_dn
   # j_dn: 4.0                    #   (unset: the detector defaults, shown here)
   clip_margin_s: 1.0             # video kept before and after a meteor in its clip
-  sky_tracks: false              # true: tracks as great circles through the pointing below (all-sky lenses)
+  sky_tracks: true               # tracks through the camera model below (great circles where they fit
+                                 #   better than image lines); false: image lines only
 
 storage:
   backend: local                 # local (a directory) | s3 (any S3-compatible service)

@@ -39,6 +39,7 @@ import numpy as np
 
 from detection.meteors import checks as mc
 from detection.meteors._fit import Block, fit_line, star_light, whole_frame
+from detection.meteors.background import event_background, event_block
 from detection.meteors.centroids import Corridor, centroids_frames, centroids_planes, frame_range
 from detection.meteors.damage import damaged_frames
 from detection.meteors.lines import LineSearch, LitField, Track, find_tracks, lit_field
@@ -118,6 +119,7 @@ class MeteorDetector:
         mask: np.ndarray | None = None,
         first_frame: int = 0,
         sky: SkyProjection | None = None,
+        event_clip: bool = False,
     ) -> list[Detection]:
         """Detections in decoded frames ((n, H, W) uint8, any n >= 4), passed and rejected.
 
@@ -127,6 +129,9 @@ class MeteorDetector:
         Frames damaged by the codec (:func:`detection.meteors.damage.damaged_frames`) are left out of
         both: a meteor is found in the other frames, and has no point in them.
         Arguments as :meth:`detect_planes`; ``first_frame`` is the number of ``frames[0]``.
+        ``event_clip``: the frames are a whole short event clip, and every block's ``AVEPIXEL`` and
+        ``STDPIXEL`` are the sky before the event when the clip holds enough of it
+        (:mod:`detection.meteors.background`).
         """
         if not isinstance(frames, np.ndarray) or frames.dtype != np.uint8 or frames.ndim != 3:
             got = (
@@ -141,8 +146,12 @@ class MeteorDetector:
         blocks: list[Block] = []
         data: list[np.ndarray] = []  # each block's frames, damaged ones replaced by its mean image
         tracks: list[Track] = []
+        sky_before = event_background(frames) if event_clip else None
         for a, b in _block_bounds(n):
-            block_frames, planes = _undamaged(frames[a:b])
+            if sky_before is not None and sky_before.pre_event_frames:
+                block_frames, planes = event_block(frames[a:b], sky_before, a)
+            else:
+                block_frames, planes = _undamaged(frames[a:b])
             lit = self._lit(planes, mask)
             glow = lit.glow_dn.copy()
             for f in np.flatnonzero(glow):  # the lift measured in the frame itself

@@ -148,12 +148,12 @@ def onset_frame(
     level, scatter = _median_mad(cells[usable] if usable.sum() >= 4 else cells)
     scatter = np.maximum(scatter, 0.5)
     peak = np.zeros(n, np.float32)
-    for f in np.flatnonzero(usable):
-        peak[f] = float(((cells[f] - level) / scatter).max())
+    for k in np.flatnonzero(usable):
+        peak[k] = float(((cells[k] - level) / scatter).max())
     risen = peak > max(z_event, 2.0 * float(np.median(peak[usable])))
     run: list[int] = []
-    for f in np.flatnonzero(usable):
-        run = [*run, int(f)] if risen[f] else []
+    for k in np.flatnonzero(usable):
+        run = [*run, int(k)] if risen[k] else []
         if len(run) >= min_run:
             return run[0]
     return None
@@ -220,4 +220,5 @@ def _floored(sigma: np.ndarray, window_px: int) -> np.ndarray:
     """The noise map raised to its local median (``window_px`` square; see the module docstring)."""
     scaled = np.clip(np.round(sigma * 8.0), 0, 255).astype(np.uint8)  # 1/8 DN steps for the 8-bit median
     local = cv2.medianBlur(scaled, window_px).astype(np.float32) / 8.0
-    return np.maximum(sigma, local).astype(np.float32)
+    floored: np.ndarray = np.maximum(sigma, local).astype(np.float32)
+    return floored

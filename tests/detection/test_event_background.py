@@ -3,6 +3,8 @@ event (detection.meteors.background), so that a fireball's sky glow does not inf
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from detection.meteors.background import event_background, event_block, onset_fr
 from detection.meteors.detector import MeteorDetector
 from detection.scan.ff import compress_block
 from detection.synth.sky import CodecDamage, Meteor, SkySettings, SkyVideo
+from detection.video.window import read_window
 
 FPS, SCALE = 25.0, 10.0
 START = 40  # the event below starts at 1.6 s
@@ -87,3 +90,35 @@ def test_a_fireball_in_a_short_clip_is_one_detection_flagged() -> None:
     (meteor,) = [d for d in found if d.passed]
     assert meteor.fireball
     assert abs(meteor.line.frame_begin - START) <= 3 and abs(meteor.line.frame_end - (START + 24)) <= 3
+
+
+def test_a_short_clips_fireball_is_not_a_whole_frame_change_against_the_sky_before_it(tmp_path: Path) -> None:
+    # bench/detection.py's event-04 (seed 1): a 2-s clip, a saturated fireball with a terminal flare over
+    # its last 8 frames, H.264 at a camera's bit rate. On the clip's block statistics its glow is part of
+    # the noise and the track fails whole_frame (0.626 > 0.6); on the sky before it, it is one fireball.
+    settings = SkySettings(width_px=640, height_px=360, duration_s=2.051, seed=13304)
+    meteor = Meteor(1.45, 0.301, 157.8, 151.0, 170.4, 173.2, peak_snr=191.2, psf_sigma_px=1.509,
+                    light_curve="terminal-flare", sky_glow=0.0364, halo=0.1164,
+                    halo_sigma_px=15.9)  # fmt: skip
+    path = tmp_path / "event.mp4"
+    SkyVideo(settings, [meteor]).write(path, bit_rate=1_500_000)
+    frames = read_window(path, 0, 999).frames
+    scale = settings.cam.scale_px_per_deg
+    detector = MeteorDetector()
+    plain = detector.detect_frames(frames, fps=FPS, scale_px_per_deg=scale)
+    assert not any(d.passed for d in plain)
+    found = detector.detect_frames(frames, fps=FPS, scale_px_per_deg=scale, event_clip=True)
+    (meteor_found,) = [d for d in found if d.passed]
+    assert meteor_found.fireball and 36 <= meteor_found.line.frame_begin <= 40
+
+
+def test_a_gain_step_in_an_event_clip_is_taken_out_as_a_lift_and_gives_nothing() -> None:
+    frames = _clip()
+    frames[50:] = np.clip(frames[50:].astype(np.int16) + 12, 0, 255).astype(np.uint8)  # a gain step
+    bg = event_background(frames)
+    assert bg.onset == 50
+    _, _, lift = event_block(frames, bg, 0)
+    assert np.flatnonzero(lift).tolist() == list(range(50, frames.shape[0]))
+    assert set(lift[50:].tolist()) <= {11.0, 12.0}  # whole DN, rounded down
+    found = MeteorDetector().detect_frames(frames, fps=FPS, scale_px_per_deg=SCALE, event_clip=True)
+    assert not any(d.passed for d in found)

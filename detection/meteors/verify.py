@@ -49,9 +49,15 @@ class VerifySettings:
     max_windows: int = 12  # per video: a rainy or noisy minute can list hundreds of candidates
     edge_frames: int = 2
     persist_s: float = 6.0  # in view that long, it is no meteor (fireballs of more than 6 s are rare)
-    # A video of at most this many frames (12.8 s at 25 fps; 0: none) is an event clip, verified whole on
-    # the sky before its event (issue 11: event clips of 2-12 s, as FreeTure or UFOCapture write them).
+    # A video of at most this many frames (12.8 s at 25 fps; 0: none), and fitting in one window, is an
+    # event clip, verified whole on the sky before its event (issue 11: event clips of 2-12 s, as FreeTure
+    # or UFOCapture write them).
     event_clip_frames: int = 320
+
+    @property
+    def whole_clip_frames(self) -> int:
+        """The longest video verified whole as an event clip (0: none)."""
+        return min(self.event_clip_frames, self.max_window_frames)
 
     def __post_init__(self) -> None:
         for name in ("candidate_margin_frames", "widespread_margin_frames", "max_widespread_windows",
@@ -62,10 +68,8 @@ class VerifySettings:
             raise ValueError(
                 f"VerifySettings.min_window_frames={self.min_window_frames!r}: expected 16..max_window_frames"
             )
-        if not 0 <= self.event_clip_frames <= self.max_window_frames:
-            raise ValueError(
-                f"VerifySettings.event_clip_frames={self.event_clip_frames!r}: expected 0..max_window_frames"
-            )
+        if self.event_clip_frames < 0:
+            raise ValueError(f"VerifySettings.event_clip_frames={self.event_clip_frames!r}: expected >= 0")
         if self.max_windows < 1:
             raise ValueError(f"VerifySettings.max_windows={self.max_windows!r}: expected >= 1")
         if not self.persist_s > 0:
@@ -118,7 +122,7 @@ def plan_windows(
     [(90, 210), (375, 445)]
     """
     s = settings or VerifySettings()
-    if 0 < n_frames <= s.event_clip_frames:
+    if 0 < n_frames <= s.whole_clip_frames:
         # An event clip (a camera's clip around its event): verified whole, on the sky before its event
         # (MeteorDetector.detect_frames(event_clip=True)), whatever the values stage found in it.
         return [VerifyWindow(0, n_frames - 1, ("event clip",))]
@@ -226,7 +230,7 @@ class _Run:
 
     def detect(self, w: Window) -> list[Detection]:
         # The whole of an event clip (plan_windows): its background is the sky before its event.
-        whole = w.first_frame == 0 and w.n_frames == self.n_frames <= self.v.settings.event_clip_frames
+        whole = w.first_frame == 0 and w.n_frames == self.n_frames <= self.v.settings.whole_clip_frames
         return self.v.detector.detect_frames(
             w.frames, fps=self.result.fps, scale_px_per_deg=self.v.scale_px_per_deg, mask=self.v.mask,
             first_frame=w.first_frame, sky=self.v.sky, event_clip=whole,

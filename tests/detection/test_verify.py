@@ -31,8 +31,9 @@ def test_an_event_clip_is_verified_whole_whatever_its_candidates() -> None:
         assert (w.first, w.last, w.sources) == (0, 199, ("event clip",))
     assert plan_windows([], [], n_frames=321) == []
     assert plan_windows([], [], n_frames=200, settings=VerifySettings(event_clip_frames=0)) == []
+    assert len(plan_windows([], [], n_frames=200, settings=VerifySettings(max_window_frames=100))) == 0
     with pytest.raises(ValueError, match="event_clip_frames"):
-        VerifySettings(event_clip_frames=400)
+        VerifySettings(event_clip_frames=-1)
 
 
 def test_long_windows_are_cut_into_overlapping_pieces() -> None:

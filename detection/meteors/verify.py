@@ -49,10 +49,11 @@ class VerifySettings:
     max_windows: int = 12  # per video: a rainy or noisy minute can list hundreds of candidates
     edge_frames: int = 2
     persist_s: float = 6.0  # in view that long, it is no meteor (fireballs of more than 6 s are rare)
-    # A video of at most this many frames (12.8 s at 25 fps; 0: none), and fitting in one window, is an
-    # event clip, verified whole on the sky before its event (issue 11: event clips of 2-12 s, as FreeTure
-    # or UFOCapture write them).
-    event_clip_frames: int = 320
+    # A video of at most this many frames, and fitting in one window, is an event clip, verified whole on
+    # the sky before its event (issue 11: event clips of 2-12 s, as FreeTure or UFOCapture write them; 320
+    # frames are 12.8 s at 25 fps). 0, the default: none; a station's own minutes are not event clips (a
+    # whole 10-s test minute measured a faint meteor's ends 1 frame shorter than its candidate's window).
+    event_clip_frames: int = 0
 
     @property
     def whole_clip_frames(self) -> int:

@@ -18,20 +18,21 @@ def test_windows_join_candidates_and_short_runs_of_whole_image_change() -> None:
     windows = plan_windows(candidates, runs, n_frames=1500)
     assert [(w.first, w.last) for w in windows] == [(90, 210), (375, 445)]
     assert windows[0].sources == ("candidate 0", "candidate 1")
-    minute = VerifySettings(event_clip_frames=0)
-    assert plan_windows([(0, 5)], [], n_frames=10, settings=minute)[0].last == 9
+    assert plan_windows([(0, 5)], [], n_frames=10)[0].last == 9
     assert plan_windows([], [], n_frames=1500) == []
 
 
 def test_an_event_clip_is_verified_whole_whatever_its_candidates() -> None:
     # A camera's clip around its event (at most 320 frames, 12.8 s at 25 fps): one window of all of it,
     # on the sky before its event (detection.meteors.background), also when values detection found nothing.
+    clips = VerifySettings(event_clip_frames=320)
     for candidates in ([], [(60, 80)]):
-        (w,) = plan_windows(candidates, [], n_frames=200)
+        (w,) = plan_windows(candidates, [], n_frames=200, settings=clips)
         assert (w.first, w.last, w.sources) == (0, 199, ("event clip",))
-    assert plan_windows([], [], n_frames=321) == []
-    assert plan_windows([], [], n_frames=200, settings=VerifySettings(event_clip_frames=0)) == []
-    assert len(plan_windows([], [], n_frames=200, settings=VerifySettings(max_window_frames=100))) == 0
+    assert plan_windows([], [], n_frames=321, settings=clips) == []
+    assert plan_windows([], [], n_frames=200) == []  # off by default: a station's minutes
+    short = VerifySettings(event_clip_frames=320, max_window_frames=100)
+    assert plan_windows([], [], n_frames=200, settings=short) == []
     with pytest.raises(ValueError, match="event_clip_frames"):
         VerifySettings(event_clip_frames=-1)
 
@@ -57,10 +58,8 @@ def test_a_plane_cut_by_its_window_is_rejected_and_a_meteor_kept(tmp_path: Path)
     meteor = Meteor(6.0, 1.0, 40.0, 150.0, 200.0, 100.0, peak_snr=15.0)
     path = tmp_path / "m.mp4"
     SkyVideo(sky, [plane, meteor]).write(path)
-    # A 10-s video but not an event clip: its windows are cut as in a minute.
-    settings = VerifySettings(event_clip_frames=0)
-    verify = MinuteVerifier(MeteorDetector(), scale_px_per_deg=320 / 88, settings=settings)
-    windows = plan_windows([(60, 110), (150, 175)], [], n_frames=250, settings=settings)
+    verify = MinuteVerifier(MeteorDetector(), scale_px_per_deg=320 / 88)
+    windows = plan_windows([(60, 110), (150, 175)], [], n_frames=250)
     result = verify(path, windows, fps=25.0, n_frames=250)
     assert [round(m.detection.frames[0].frame / 25) for m in result.meteors] == [6]
     assert any("persists" in reason for r in result.rejections for reason in r.reasons), result.rejections

@@ -30,29 +30,31 @@ at a camera's bit rate moves by 0 or 1 DN between frames, so the MAD of most pix
 noise from the MAD, below the noise's second moment, let the MPEG-4 noise of meteor1.avi
 (``../shared/data/video``) pass as the meteor's first frames (it began 6 frames early).
 
-:func:`event_block` builds a block's FF planes on that background (:func:`with_background`: its
-``AVEPIXEL`` and ``STDPIXEL``) from frames whose whole-image lift (:func:`sky_lift`: a fireball's sky
-glow, a gain step) is taken out and kept as the frames' glow, so that line finding, centroids and checks
-measure the event's head against the sky before it
-(:meth:`detection.meteors.detector.MeteorDetector.detect_frames` with ``event_clip=True``; the verifier
-verifies a video of at most ``VerifySettings.event_clip_frames`` frames whole with it).
+:func:`event_block` builds a block's FF planes on that background (:func:`with_background`: its ``AVEPIXEL``
+and ``STDPIXEL``) from frames whose whole-image lift (:func:`sky_lift`: a fireball's sky glow, a gain step)
+is taken out and kept as the frames' glow, so that line finding, centroids and checks measure the event's
+head against the sky before it (:meth:`detection.meteors.detector.MeteorDetector.detect_frames` with
+``event_clip=True``: what :func:`detection.meteors.video_detect.detect_file` does for a video within one
+block, and the verifier for a video of at most ``VerifySettings.event_clip_frames`` frames, which it
+verifies whole; that setting is 0 by default, since a station's own minutes are not event clips).
 
-Measured on the event clips of ``bench/detection.py`` (30 per seed, each verified whole on this
-background; ``--groups event,damage,gain``): seed 1 27/30 found, each by exactly one detection, fireballs
-flagged 10/10 (26/30 with the clips' block statistics: a 51-frame clip's fireball, rejected as a
-whole-frame change when its glow was in the noise, passes); seed 2 28/30, 10/10 (28/30 before). Without
-taking out the lift (:func:`sky_lift`) seed 2 fell to 24/30: against the clean sky a fireball's glow is
-lit everywhere in every glowing frame, and each pixel's maximum falls in a different frame of the glow,
-so the detector's per-frame flash compensation does not see it. The misses of both seeds (peak SNR
-3.1-4.0) peak below the detector's fixed ``j_dn`` of 4 DN over a sky noise of about 1 DN: no background
-finds them. On the real clips of ``../shared/data/video``: meteor1.avi (181 frames) has 11 frames before
-its codec damage (frames 12-27, a run too long for :func:`detection.meteors.damage.damaged_frames`) and
-keeps its block statistics; meteor4.flv and meteor5.flv (293 and 295 frames) are longer than a block and
-:func:`detection.meteors.video_detect.detect_file` does not treat them as event clips. (Tried: the whole
-of meteor4.flv on its 178 frames before the flare gives one fireball, frames 29-255, inside the README's
+Measured on the event clips of ``bench/detection.py`` (30 per seed, each verified whole on this background;
+``--groups event,damage,gain --event-clips 320``): seed 1 27/30 found, each by exactly one detection,
+fireballs flagged 10/10 (26/30 with the clips' block statistics: a 51-frame clip's fireball, rejected as a
+whole-frame change when its glow was in the noise, passes); seed 2 28/30, 10/10 (28/30 before; one clip,
+event-07, gives a second detection 8-12 px beside a fireball's track, a false positive, where event-17 gave
+one before). Without taking out the lift (:func:`sky_lift`) seed 2 fell to 24/30: against the clean sky a
+fireball's glow is lit everywhere in every glowing frame, and each pixel's maximum falls in a different
+frame of the glow, so the detector's per-frame flash compensation does not see it. The misses of both seeds
+(peak SNR 3.1-4.0) peak below the detector's fixed ``j_dn`` of 4 DN over a sky noise of about 1 DN: no
+background finds them. On the real clips of ``../shared/data/video``: meteor1.avi (181 frames) has 11 frames
+before its codec damage (frames 12-27, a run too long for :func:`detection.meteors.damage.damaged_frames`)
+and keeps its block statistics; meteor4.flv and meteor5.flv (293 and 295 frames) are longer than a block and
+:func:`detection.meteors.video_detect.detect_file` does not treat them as event clips. (Tried: the whole of
+meteor4.flv on its 178 frames before the flare gives one fireball, frames 29-255, inside the README's
 tolerance; meteor5.flv on its 18 frames before the fireball ends at frame 90 instead of ~119, its sky-lit
-end rejected as pieces of a whole-frame change: that glow is uneven over the landscape, and a median
-lift does not take it out.)
+end rejected as pieces of a whole-frame change: that glow is uneven over the landscape, and a median lift
+does not take it out.)
 
 Example
 -------

@@ -56,11 +56,12 @@ The clips are drawn in ``bench/_detection_scenes.py``, scored and reported in ``
 Targets (issue 4): recall >= 95 % for peak SNR >= 5 and >= 6 frames, at most 1 false positive per 10
 hours of negative video in total, median centroid error <= 0.5 px.
 
-Run: ``.venv/bin/python bench/detection.py [--quick] [--seed N] [--workers N] [--bit-rate BPS] [--clip
-NAME] [--groups G1,G2] [--videos DIR] [--save JSON] [--values-only]`` (``--groups curved,damage`` runs only
-those groups) (full: about 20 min on 2 cores, most of it rendering;
-``--quick``: under 2 min; ``--videos`` keeps the encoded clips, about 1 GB, and reuses them in later
-runs: then a full run takes about 6 min).
+Run: ``.venv/bin/python bench/detection.py [--quick] [--seed N] [--workers N] [--bit-rate BPS] [--clip NAME]
+[--groups G1,G2] [--videos DIR] [--save JSON] [--values-only] [--event-clips FRAMES]`` (``--groups
+curved,damage`` runs only those groups; ``--event-clips 320`` verifies videos of at most 320 frames whole on
+the sky before their event, :mod:`detection.meteors.background`) (full: about 20 min on 2 cores, most of it
+rendering; ``--quick``: under 2 min; ``--videos`` keeps the encoded clips, about 1 GB, and reuses them in
+later runs: then a full run takes about 6 min).
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ class RunConfig:
     keep: bool  # keep the clips in workdir and reuse those already there (same name, seed, bit rate)
     verify: bool  # False: values stage only
     sky_model: bool = True  # give the verifier the camera's model (tracks as great circles), as the station
+    # VerifySettings.event_clip_frames: videos of at most that many frames verified whole as event clips
+    event_clip_frames: int = 0
 
 
 def run_clip(clip: Clip, cfg: RunConfig) -> ClipResult:
@@ -157,11 +160,12 @@ def _pipeline(
     t["values_s"] = time.perf_counter() - t0
     candidates = [(c.frame_start, c.frame_end) for c in result.candidates]
     runs = frame_runs(result.widespread_frames)
-    windows = plan_windows(candidates, runs, scan.n_frames)[: VerifySettings().max_windows]
+    settings = VerifySettings(event_clip_frames=cfg.event_clip_frames)
+    windows = plan_windows(candidates, runs, scan.n_frames, settings)[: settings.max_windows]
     detections: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     if windows and cfg.verify:
-        detections, rejected, blocks = verify(path, windows, s, scan.n_frames, t, cfg.sky_model)
+        detections, rejected, blocks = verify(path, windows, s, scan.n_frames, t, cfg.sky_model, settings)
         t["decode_only_s"], t["decode_only_cpu_s"] = decode_only(path, blocks)
     return ClipResult(
         name=clip.name, group=clip.group, n_frames=scan.n_frames, duration_s=s.duration_s,
@@ -221,12 +225,13 @@ def verify(
     n_frames: int,
     t: dict[str, float],
     sky_model: bool = False,
+    settings: VerifySettings | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[int, int]]]:
     """Verify the windows; returns the meteors' and the other detections' JSON records (with ``passed``
     and ``reasons``) and the frame blocks the detector was given."""
     detector = TimedDetector()
     sky = SkyProjection(s.cam) if sky_model else None
-    verifier = MinuteVerifier(detector, scale_px_per_deg=s.cam.scale_px_per_deg, sky=sky)
+    verifier = MinuteVerifier(detector, scale_px_per_deg=s.cam.scale_px_per_deg, sky=sky, settings=settings)
     t0 = time.perf_counter()
     result = verifier(path, windows, s.fps, n_frames)
     t["verify_s"] = time.perf_counter() - t0
@@ -303,6 +308,14 @@ def main() -> None:
         help="verify with the camera's model (a track is the better of its image fit and its great circle;"
         " speeds in deg through the model), as the station's verify stage does (processing.sky_tracks)",
     )
+    parser.add_argument(
+        "--event-clips",
+        type=int,
+        default=0,
+        metavar="FRAMES",
+        help="verify videos of at most FRAMES frames whole, on the sky before their event "
+        "(VerifySettings.event_clip_frames; e.g. 320)",
+    )
     parser.add_argument("--groups", help="run only these groups, comma-separated (e.g. curved,damage)")
     args = parser.parse_args()
     print("$ " + shlex.join([os.path.relpath(sys.executable), *sys.argv]))
@@ -324,7 +337,12 @@ def main() -> None:
         workdir = args.videos or tmp
         Path(workdir).mkdir(parents=True, exist_ok=True)
         cfg = RunConfig(
-            workdir, args.bit_rate or None, bool(args.videos), not args.values_only, args.sky_model
+            workdir,
+            args.bit_rate or None,
+            bool(args.videos),
+            not args.values_only,
+            args.sky_model,
+            args.event_clips,
         )
         print("verify not run (--values-only)" if args.values_only else f"detector: {MeteorSettings()}")
         s = clips[0].settings

@@ -39,6 +39,7 @@ import numpy as np
 
 from detection.meteors import checks as mc
 from detection.meteors._fit import Block, fit_line, star_light, whole_frame
+from detection.meteors.background import event_background, event_block
 from detection.meteors.centroids import Corridor, centroids_frames, centroids_planes, frame_range
 from detection.meteors.damage import damaged_frames
 from detection.meteors.glare import drop_glare
@@ -122,6 +123,7 @@ class MeteorDetector:
         mask: np.ndarray | None = None,
         first_frame: int = 0,
         sky: SkyProjection | None = None,
+        event_clip: bool = False,
     ) -> list[Detection]:
         """Detections in decoded frames ((n, H, W) uint8, any n >= 4), passed and rejected.
 
@@ -131,6 +133,9 @@ class MeteorDetector:
         Frames damaged by the codec (:func:`detection.meteors.damage.damaged_frames`) are left out of
         both: a meteor is found in the other frames, and has no point in them.
         Arguments as :meth:`detect_planes`; ``first_frame`` is the number of ``frames[0]``.
+        ``event_clip``: the frames are a whole short event clip, and every block's ``AVEPIXEL`` and
+        ``STDPIXEL`` are the sky before the event when the clip holds enough of it
+        (:mod:`detection.meteors.background`).
         """
         if not isinstance(frames, np.ndarray) or frames.dtype != np.uint8 or frames.ndim != 3:
             got = (
@@ -145,9 +150,16 @@ class MeteorDetector:
         blocks: list[Block] = []
         data: list[np.ndarray] = []  # each block's frames, damaged ones replaced by its mean image
         tracks: list[Track] = []
+        sky_before = event_background(frames) if event_clip else None
         for a, b in _block_bounds(n):
-            block_frames, planes = _undamaged(frames[a:b])
+            lift = None
+            if sky_before is not None and sky_before.pre_event_frames:
+                block_frames, planes, lift = event_block(frames[a:b], sky_before, a)
+            else:
+                block_frames, planes = _undamaged(frames[a:b])
             lit = self._lit(planes, mask)
+            if lift is not None:  # the sky's lift, taken out of the planes: the frames' glow (sky lit)
+                lit = replace(lit, glow_dn=np.maximum(lit.glow_dn, lift))
             glow = lit.glow_dn.copy()
             for f in np.flatnonzero(glow):  # the lift measured in the frame itself
                 sub = block_frames[f, ::4, ::4].astype(np.int16) - planes.avepixel[::4, ::4]

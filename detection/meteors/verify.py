@@ -49,6 +49,16 @@ class VerifySettings:
     max_windows: int = 12  # per video: a rainy or noisy minute can list hundreds of candidates
     edge_frames: int = 2
     persist_s: float = 6.0  # in view that long, it is no meteor (fireballs of more than 6 s are rare)
+    # A video of at most this many frames, and fitting in one window, is an event clip, verified whole on
+    # the sky before its event (issue 11: event clips of 2-12 s, as FreeTure or UFOCapture write them; 320
+    # frames are 12.8 s at 25 fps). 0, the default: none; a station's own minutes are not event clips (a
+    # whole 10-s test minute measured a faint meteor's ends 1 frame shorter than its candidate's window).
+    event_clip_frames: int = 0
+
+    @property
+    def whole_clip_frames(self) -> int:
+        """The longest video verified whole as an event clip (0: none)."""
+        return min(self.event_clip_frames, self.max_window_frames)
 
     def __post_init__(self) -> None:
         for name in ("candidate_margin_frames", "widespread_margin_frames", "max_widespread_windows",
@@ -59,6 +69,8 @@ class VerifySettings:
             raise ValueError(
                 f"VerifySettings.min_window_frames={self.min_window_frames!r}: expected 16..max_window_frames"
             )
+        if self.event_clip_frames < 0:
+            raise ValueError(f"VerifySettings.event_clip_frames={self.event_clip_frames!r}: expected >= 0")
         if self.max_windows < 1:
             raise ValueError(f"VerifySettings.max_windows={self.max_windows!r}: expected >= 1")
         if not self.persist_s > 0:
@@ -111,6 +123,10 @@ def plan_windows(
     [(90, 210), (375, 445)]
     """
     s = settings or VerifySettings()
+    if 0 < n_frames <= s.whole_clip_frames:
+        # An event clip (a camera's clip around its event): verified whole, on the sky before its event
+        # (MeteorDetector.detect_frames(event_clip=True)), whatever the values stage found in it.
+        return [VerifyWindow(0, n_frames - 1, ("event clip",))]
     asked: list[VerifyWindow] = []
     for i, (first, last) in enumerate(candidates):
         asked.append(_padded(first, last, s.candidate_margin_frames, s, f"candidate {i}"))
@@ -219,9 +235,11 @@ class _Run:
         return w
 
     def detect(self, w: Window) -> list[Detection]:
+        # The whole of an event clip (plan_windows): its background is the sky before its event.
+        whole = w.first_frame == 0 and w.n_frames == self.n_frames <= self.v.settings.whole_clip_frames
         return self.v.detector.detect_frames(
             w.frames, fps=self.result.fps, scale_px_per_deg=self.v.scale_px_per_deg, mask=self.v.mask,
-            first_frame=w.first_frame, sky=self.v.sky,
+            first_frame=w.first_frame, sky=self.v.sky, event_clip=whole,
         )  # fmt: skip
 
     def verify(self, window: VerifyWindow) -> None:

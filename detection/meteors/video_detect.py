@@ -10,7 +10,9 @@ station, configuration or state), as ``stationd detect FILE...`` does:
   block_frames - overlap_frames``); each block goes to
   :meth:`~detection.meteors.detector.MeteorDetector.detect_frames` with its first frame number. Memory stays
   at one
-  block of frames (plus what the detector uses), whatever the length of the video.
+  block of frames (plus what the detector uses), whatever the length of the video. A video shorter than
+  a block is an event clip: its one block is detected on the sky before its event
+  (``detect_frames(..., event_clip=True)``, :mod:`detection.meteors.background`).
 
 A meteor shorter than the overlap lies whole in at least one block; the blocks on either side may see a
 piece of it, cut at their edge. Detections of different blocks that overlap in time and lie on the same
@@ -281,7 +283,8 @@ class _VideoStreamer:
         start, n = 0, reader.read_into(buf)
         while n:
             if n >= _MIN_FRAMES:
-                found = detect(buf[:n], start)
+                # A video within one block is an event clip: detected on the sky before its event.
+                found = detect(buf[:n], start, event_clip=start == 0 and n < self.block)
                 pieces += [_Piece(d, start, start + n - 1) for d in found]
             if on_progress is not None:
                 on_progress(start + n, total)
@@ -341,10 +344,10 @@ class _Detect:
     mask: np.ndarray | None
     sky: SkyProjection | None
 
-    def __call__(self, frames: np.ndarray, first_frame: int) -> list[Detection]:
+    def __call__(self, frames: np.ndarray, first_frame: int, *, event_clip: bool = False) -> list[Detection]:
         return self.detector.detect_frames(
             frames, fps=self.fps, scale_px_per_deg=self.scale, mask=self.mask, first_frame=first_frame,
-            sky=self.sky,
+            sky=self.sky, event_clip=event_clip,
         )  # fmt: skip
 
     def continues(self, a: Detection, b: Detection) -> bool:

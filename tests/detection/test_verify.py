@@ -22,6 +22,21 @@ def test_windows_join_candidates_and_short_runs_of_whole_image_change() -> None:
     assert plan_windows([], [], n_frames=1500) == []
 
 
+def test_an_event_clip_is_verified_whole_whatever_its_candidates() -> None:
+    # A camera's clip around its event (at most 320 frames, 12.8 s at 25 fps): one window of all of it,
+    # on the sky before its event (detection.meteors.background), also when values detection found nothing.
+    clips = VerifySettings(event_clip_frames=320)
+    for candidates in ([], [(60, 80)]):
+        (w,) = plan_windows(candidates, [], n_frames=200, settings=clips)
+        assert (w.first, w.last, w.sources) == (0, 199, ("event clip",))
+    assert plan_windows([], [], n_frames=321, settings=clips) == []
+    assert plan_windows([], [], n_frames=200) == []  # off by default: a station's minutes
+    short = VerifySettings(event_clip_frames=320, max_window_frames=100)
+    assert plan_windows([], [], n_frames=200, settings=short) == []
+    with pytest.raises(ValueError, match="event_clip_frames"):
+        VerifySettings(event_clip_frames=-1)
+
+
 def test_long_windows_are_cut_into_overlapping_pieces() -> None:
     settings = VerifySettings(max_window_frames=320)
     pieces = plan_windows([(10, 1000)], [], n_frames=1500, settings=settings)

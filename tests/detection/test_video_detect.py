@@ -35,6 +35,7 @@ class FakeDetector:
     def __init__(self) -> None:
         self.calls: list[tuple[int, int]] = []
         self.planes_calls: list[dict[str, object]] = []
+        self.event_clips: list[bool] = []  # per call: was it detected as an event clip?
         self.settings = MeteorSettings()
 
     def detect_frames(
@@ -46,8 +47,10 @@ class FakeDetector:
         mask: np.ndarray | None = None,
         first_frame: int = 0,
         sky: SkyProjection | None = None,
+        event_clip: bool = False,
     ) -> list[Detection]:
         self.calls.append((first_frame, frames.shape[0]))
+        self.event_clips.append(event_clip)
         runs: list[list[FramePoint]] = []
         previous = False
         for i, frame in enumerate(frames):
@@ -125,6 +128,14 @@ def test_blocks_overlap_and_cover_the_video(tmp_path: Path) -> None:
     # step 48: blocks 0..63, 48..111, 96..149 (the last one shorter)
     assert detector.calls == [(0, 64), (48, 64), (96, 54)]
     assert progress == [(64, 150), (112, 150), (150, 150)]
+    assert detector.event_clips == [False, False, False]  # longer than a block: not an event clip
+
+
+def test_a_video_within_one_block_is_an_event_clip(tmp_path: Path) -> None:
+    path = write_mjpeg(tmp_path, moving_dot(40, 5, 30))
+    detector = FakeDetector()
+    detect_file(path, detector)  # type: ignore[arg-type]
+    assert detector.calls == [(0, 40)] and detector.event_clips == [True]
 
 
 def test_a_video_ending_on_a_block_edge(tmp_path: Path) -> None:

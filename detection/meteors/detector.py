@@ -45,7 +45,7 @@ from detection.meteors.glare import drop_glare
 from detection.meteors.lines import LineSearch, LitField, Track, find_tracks, lit_field
 from detection.meteors.record import Detection, FramePoint
 from detection.meteors.settings import MeteorSettings
-from detection.meteors.sky_lift import frame_lift_dn, track_lights_sky
+from detection.meteors.sky_lift import frame_lift_dn, head_lift_dn
 from detection.meteors.sky_track import SkyProjection, TrackFit, fit_track, join_pieces
 from detection.scan.ff import MAX_FRAMES, FFPlanes, compress_block
 
@@ -208,7 +208,8 @@ class MeteorDetector:
         fit = fit_track(cents, ctx.fps, ctx.scale, ctx.sky)
         line, kept = fit.line, fit.kept
         frames = np.array([c.frame for c in kept])
-        whole, sky_lit = _whole_frame(cents, kept, ctx, curved=ctx.sky is not None or fit.curved)
+        lift = head_lift_dn(kept, ctx.blocks)  # the sky glow the head explains (sky_lift)
+        whole, sky_lit = _whole_frame(cents, kept, ctx, lift, curved=ctx.sky is not None or fit.curved)
         checks = (
             mc.frames_check(len(kept), s.min_frames),
             mc.speed_check(line.speed_deg_s, s.min_speed_deg_s, s.max_speed_deg_s),
@@ -230,8 +231,7 @@ class MeteorDetector:
             sum(p.saturated_px for p in points) >= s.fireball_saturated_px
             or max(p.intensity for p in points) >= s.fireball_peak_dn
             or _length_deg(fit, ctx) >= s.fireball_length_deg
-            or sky_lit
-            or track_lights_sky([c.frame for c in kept], ctx.blocks)
+            or _glows(sky_lit, lift, ctx.blocks)
         )
         return Detection(points, shifted, checks, fireball=passed and bright)
 
@@ -253,17 +253,29 @@ def _length_deg(fit: TrackFit, ctx: _Context) -> float:
     return float(fit.along.max() - fit.along.min()) if fit.along.size else 0.0
 
 
+def _glows(sky_lit: bool, lift: dict[int, float], blocks: tuple[Block, ...]) -> bool:
+    """Whether the track lights the sky: its head's light lifts the whole image with it
+    (:func:`detection.meteors.sky_lift.head_lift_dn`, ``lift``) in decoded frames, where each frame's
+    lift is measured; a flash or a gain step in the track's frames lifts the sky too but does not
+    follow its head. In FF planes (no per-frame lift) a whole-frame lift taken out in one of the track's
+    frames (``sky_lit``) is all there is to go by."""
+    if any(b.sky_lift_dn is not None for b in blocks):
+        return bool(lift)
+    return sky_lit
+
+
 def _whole_frame(
-    cents: list[FramePoint], kept: list[FramePoint], ctx: _Context, *, curved: bool
+    cents: list[FramePoint], kept: list[FramePoint], ctx: _Context, lift: dict[int, float], *, curved: bool
 ) -> tuple[float, bool]:
     """The ``whole_frame`` measure around the track (:func:`detection.meteors._fit.whole_frame`).
 
     A track curved on the image (a great circle through a fish-eye lens, modelled or not) is measured in
     stretches of at most ``_STRETCH_PX`` along which it is nearly straight; the value is their median.
+    ``lift``: the sky glow the track's head explains, taken out (:func:`detection.meteors._fit.whole_frame`).
     """
     if not curved:
         fit, kept = fit_line(cents, ctx.fps, ctx.scale)
-        return whole_frame(fit, kept[0].frame, kept[-1].frame, ctx.blocks)
+        return whole_frame(fit, kept[0].frame, kept[-1].frame, ctx.blocks, lift)
     stretches: list[list[FramePoint]] = [[]]
     for c in kept:
         run = stretches[-1]
@@ -275,7 +287,7 @@ def _whole_frame(
     values, lit = [], False
     for run in stretches:
         fit, _ = fit_line(run, ctx.fps, ctx.scale)
-        value, sky_lit = whole_frame(fit, run[0].frame, run[-1].frame, ctx.blocks)
+        value, sky_lit = whole_frame(fit, run[0].frame, run[-1].frame, ctx.blocks, lift)
         values.append(value)
         lit |= sky_lit
     return float(np.median(values)), lit

@@ -16,6 +16,15 @@ lift the sky: by at least :data:`MIN_LIFT_DN` in :data:`MIN_LIFT_FRAMES` of them
 :data:`LIFT_OVER_REST` times the typical (median) size of the lift in the block's frames away from the
 track: a gain step or a cloud lifts (or darkens) the frames that are not the meteor's as much; a flash
 lifts one or two frames; another fireball in the block lifts a minority of them.
+
+A lift the track's head explains is its sky glow, not a change of the whole image, and is taken out of the
+whole-frame measure (:func:`head_lift_dn`, used by :func:`detection.meteors._fit.whole_frame`): the glow is
+the head's light scattered in the air and the optics, so it grows and fades with the head's light. The lift
+must light the sky in the track's frames (:func:`lights_sky`) and follow the head's measured intensity
+(its own light, the lift in its pixels taken out), a Pearson correlation of at least
+:data:`MIN_FOLLOW_R` over the track's frames. A lift that no head follows (a flash, a gain step, a cloud)
+keeps counting; so does one beside a track whose head is no brighter than the lift (the tracks noise makes
+in a glow: :func:`detection.meteors.halo.lift_explains`).
 """
 
 from __future__ import annotations
@@ -26,9 +35,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from detection.meteors._fit import Block
+from detection.meteors.record import FramePoint
 
 __all__ = [
-    "LIFT_OVER_REST", "MIN_LIFT_DN", "MIN_LIFT_FRAMES", "frame_lift_dn", "lights_sky", "track_lights_sky",
+    "LIFT_OVER_REST", "MIN_FOLLOW_R", "MIN_LIFT_DN", "MIN_LIFT_FRAMES", "follows_head", "frame_lift_dn",
+    "head_lift_dn", "lights_sky", "track_lights_sky",
 ]  # fmt: skip
 
 #: The smallest lift that counts (DN): a median over thousands of pixels of an 8-bit image moves by a
@@ -38,6 +49,12 @@ MIN_LIFT_DN = 2.0
 MIN_LIFT_FRAMES = 3
 #: The track's largest lift over the median size of the lift of the frames away from it.
 LIFT_OVER_REST = 2.0
+#: The least correlation of the lift with the head's light over the track's frames. A glow proportional
+#: to the head's light correlates near 1; the lift is measured to about 0.5 DN (a median of integers)
+#: and a lift of a few DN over 3+ frames keeps its correlation above 0.8 (the synthetic fireballs of
+#: tests/detection/test_sky_lift.py: 0.93-0.99). A flash of a few frames over a meteor's smooth light
+#: curve, or a gain step within its frames, correlates far less.
+MIN_FOLLOW_R = 0.7
 #: Frames on each side of the track that are neither the track's nor away from it (the glow's tails).
 _MARGIN_FRAMES = 5
 #: Pixels sampled per frame, on a regular grid: the median of 4,096 pixels of noise sigma 2.5 DN is
@@ -91,3 +108,42 @@ def track_lights_sky(frames: Sequence[int], blocks: Sequence[Block]) -> bool:
         if lights_sky(blk.sky_lift_dn, own):
             return True
     return False
+
+
+def follows_head(lift_dn: np.ndarray, track_frames: Sequence[int], head_dn: Sequence[float]) -> bool:
+    """Whether the lift lights the sky in ``track_frames`` (:func:`lights_sky`) and grows and fades with
+    ``head_dn``, the head's light in those frames (a Pearson correlation of at least :data:`MIN_FOLLOW_R`).
+    """
+    frames = np.asarray(track_frames, dtype=np.intp)
+    head = np.asarray(head_dn, dtype=np.float64)
+    ok = (frames >= 0) & (frames < lift_dn.size)
+    frames, head = frames[ok], head[ok]
+    if frames.size < MIN_LIFT_FRAMES or not lights_sky(lift_dn, frames.tolist()):
+        return False
+    lift = lift_dn[frames]
+    if float(np.std(lift)) == 0.0 or float(np.std(head)) == 0.0:
+        return False
+    return float(np.corrcoef(lift, head)[0, 1]) >= MIN_FOLLOW_R
+
+
+def head_lift_dn(cents: Sequence[FramePoint], blocks: Sequence[Block]) -> dict[int, float]:
+    """The lift (DN, >= 0) of each of the track's frames where its block's lift follows the head
+    (:func:`follows_head`), by frame (numbered as the blocks' ``a..b-1``); empty where none does.
+
+    The head's light in a frame is its summed intensity less the lift over its pixels (the lift the
+    centroids did not already take out as ``Block.glow``), so the lift is not correlated with itself.
+    """
+    out: dict[int, float] = {}
+    for blk in blocks:
+        if blk.sky_lift_dn is None:
+            continue
+        own = [c for c in cents if blk.a <= c.frame < blk.b]
+        frames = [c.frame - blk.a for c in own]
+        head = [
+            c.intensity - max(float(blk.sky_lift_dn[f]) - float(blk.glow[f]), 0.0) * c.n_px
+            for c, f in zip(own, frames, strict=True)
+        ]
+        if follows_head(blk.sky_lift_dn, frames, head):
+            for f in frames:
+                out.setdefault(f + blk.a, max(float(blk.sky_lift_dn[f]), 0.0))
+    return out

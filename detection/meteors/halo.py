@@ -15,6 +15,11 @@ dominates it (``HEAD_OVER_HALO``, or a head clipped at the sensor's top with not
 Otherwise every lit pixel beside the track counts, as before. A flash keeps its full value (it is as
 dense far away); a cloud or lit ground on one side of a track is not balanced.
 
+A fireball's sky glow lifts every pixel of its frames a little; where the lift follows the head's light
+(:func:`detection.meteors.sky_lift.head_lift_dn`) it is taken out of the lit pixels before they are counted
+(:func:`detection.meteors._fit.whole_frame`), provided the head outshines it (:func:`head_over_lift`): a
+track that noise makes in the lifted frames is no brighter than the lift and keeps its full count.
+
 Measured on the real FRIPON clips of ``../shared/data/video`` (issue 11): the density of lit pixels in the
 track's frames, by distance from the head in each pixel's frame, falls from 420-440 per 1000 px at 12-25 px
 to 36-70 beyond 100 px for the flaring meteor of ``meteor1.avi`` and the fireball of ``meteor5.flv``; noise

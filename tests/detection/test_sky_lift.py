@@ -124,6 +124,13 @@ def test_a_gain_step_alone_gives_nothing() -> None:
         assert _ordinary([step])[0] == []
 
 
+def test_the_sky_brightening_and_fading_without_a_head_gives_nothing() -> None:
+    # A glow with no head (the gain up by 30 % and back over 0.5 s each, 1 s apart): whatever tracks its
+    # noise makes are no brighter than the lift and the lift is not taken out around them.
+    passed, _ = _ordinary([GainStep(1.0, 1.3, ramp_s=0.5), GainStep(1.6, 1 / 1.3, ramp_s=0.5)])
+    assert passed == []
+
+
 def test_frame_lift_resolves_a_fraction_of_a_dn() -> None:
     # A codec-flattened dark sky (noise sigma 0.6 DN, rounded): a plain median moves in whole DN.
     rng = np.random.default_rng(2)

@@ -11,11 +11,12 @@ right, y down), times in frames; frame ``f`` is exposed during ``[f, f + 1)``, s
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from detection.meteors.halo import AroundCounts, uniform_around
+from detection.meteors.halo import AroundCounts, head_over_lift, uniform_around
 from detection.meteors.lines import LitField
 from detection.meteors.record import FramePoint, LineFit
 from detection.scan.ff import FFPlanes
@@ -83,11 +84,19 @@ def fit_line(
     return Fit(line, float(x0), float(y0), float(vx), float(vy), ux, uy), kept
 
 
-def whole_frame(fit: Fit, f_lo: int, f_hi: int, blocks: tuple[Block, ...]) -> tuple[float, bool]:
+def whole_frame(
+    fit: Fit, f_lo: int, f_hi: int, blocks: tuple[Block, ...], head_lift: Mapping[int, float] | None = None
+) -> tuple[float, bool]:
     """Lit pixels around the track (``halo.NEAR_PX`` to ``halo.AROUND_PX`` away) per lit pixel on it, in the
     track's frames, less a halo centred on the head (:func:`detection.meteors.halo.uniform_around`); and
-    whether the sky lit up (a whole-frame lift was taken out) in one of them."""
-    counts = AroundCounts()
+    whether the sky lit up (a whole-frame lift was taken out) in one of them.
+
+    ``head_lift``: the lift of the sky (DN, by frame) that the track's head explains, its sky glow
+    (:func:`detection.meteors.sky_lift.head_lift_dn`); where the head outshines it
+    (:func:`detection.meteors.halo.head_over_lift`) it is taken out of every lit pixel of its frame first
+    (a pixel counts when it exceeds its threshold by more than the lift).
+    """
+    counts, lifted = AroundCounts(), AroundCounts()
     sky_lit = False
     speed = math.hypot(fit.vx, fit.vy)
     span = (speed * f_lo, speed * (f_hi + 1))
@@ -100,10 +109,18 @@ def whole_frame(fit: Fit, f_lo: int, f_hi: int, blocks: tuple[Block, ...]) -> tu
         sel = (f >= lo) & (f <= hi)
         dx, dy = pts.x[sel] - fit.x0, pts.y[sel] - fit.y0
         level = blk.planes.maxpixel[pts.y[sel].astype(np.intp), pts.x[sel].astype(np.intp)]
-        counts.add(dx * fit.ux + dy * fit.uy, -dx * fit.uy + dy * fit.ux, pts.w[sel], span, level)
+        along, cross, w = dx * fit.ux + dy * fit.uy, -dx * fit.uy + dy * fit.ux, pts.w[sel]
+        counts.add(along, cross, w, span, level)
+        if head_lift:
+            keep = w > np.array([head_lift.get(int(g), 0.0) for g in f[sel]])
+            lifted.add(along[keep], cross[keep], w[keep], span, level[keep])
         if counts.area_band == 0:
             counts.areas(blk.lit.valid, fit.x0, fit.y0, fit.ux, fit.uy, span)
         sky_lit |= bool(np.any(blk.lit.glow_dn[lo - blk.a : hi - blk.a + 1] > 0))
+    lift_dn = max((v for g, v in (head_lift or {}).items() if f_lo <= g <= f_hi), default=0.0)
+    if lift_dn > 0 and head_over_lift(lifted, lift_dn):
+        lifted.area_band, lifted.area_far = counts.area_band, counts.area_far
+        counts = lifted
     return uniform_around(counts) / max(counts.n_on, 1), sky_lit
 
 

@@ -47,7 +47,7 @@ from detection.meteors.lines import LineSearch, LitField, Track, find_tracks, li
 from detection.meteors.record import Detection, FramePoint
 from detection.meteors.settings import MeteorSettings
 from detection.meteors.short_track import short_track_checks
-from detection.meteors.sky_lift import frame_lift_dn, track_lights_sky
+from detection.meteors.sky_lift import frame_lift_dn, head_lift_dn
 from detection.meteors.sky_track import SkyProjection, fit_track, join_pieces
 from detection.scan.ff import MAX_FRAMES, FFPlanes, compress_block
 
@@ -222,7 +222,8 @@ class MeteorDetector:
         fit = fit_track(cents, ctx.fps, ctx.scale, ctx.sky)
         line, kept = fit.line, fit.kept
         frames = np.array([c.frame for c in kept])
-        whole, sky_lit = _whole_frame(cents, kept, ctx, curved=fit.curved)
+        lift = head_lift_dn(kept, ctx.blocks)  # the sky glow the head explains (sky_lift)
+        whole, sky_lit = _whole_frame(cents, kept, ctx, lift, curved=fit.curved)
         checks: tuple[mc.Check, ...] = (
             mc.frames_check(len(kept), s.min_frames),
             mc.speed_check(line.speed_deg_s, s.min_speed_deg_s, s.max_speed_deg_s),
@@ -245,8 +246,7 @@ class MeteorDetector:
             sum(p.saturated_px for p in points) >= s.fireball_saturated_px
             or max(p.intensity for p in points) >= s.fireball_peak_dn
             or fit.length_deg >= s.fireball_length_deg
-            or sky_lit
-            or track_lights_sky([c.frame for c in kept], ctx.blocks)
+            or _glows(sky_lit, lift, ctx.blocks)
         )
         return Detection(points, shifted, checks, fireball=passed and bright)
 
@@ -262,17 +262,29 @@ class _Context:
     data: tuple[np.ndarray, ...] = ()  # each block's frames (decoded frames; empty for FF planes)
 
 
+def _glows(sky_lit: bool, lift: dict[int, float], blocks: tuple[Block, ...]) -> bool:
+    """Whether the track lights the sky: its head's light lifts the whole image with it
+    (:func:`detection.meteors.sky_lift.head_lift_dn`, ``lift``) in decoded frames, where each frame's
+    lift is measured; a flash or a gain step in the track's frames lifts the sky too but does not
+    follow its head. In FF planes (no per-frame lift) a whole-frame lift taken out in one of the track's
+    frames (``sky_lit``) is all there is to go by."""
+    if any(b.sky_lift_dn is not None for b in blocks):
+        return bool(lift)
+    return sky_lit
+
+
 def _whole_frame(
-    cents: list[FramePoint], kept: list[FramePoint], ctx: _Context, *, curved: bool
+    cents: list[FramePoint], kept: list[FramePoint], ctx: _Context, lift: dict[int, float], *, curved: bool
 ) -> tuple[float, bool]:
     """The ``whole_frame`` measure around the track (:func:`detection.meteors._fit.whole_frame`).
 
     A track curved on the image (a great circle through a fish-eye lens, modelled or not) is measured in
     stretches of at most ``_STRETCH_PX`` along which it is nearly straight; the value is their median.
+    ``lift``: the sky glow the track's head explains, taken out (:func:`detection.meteors._fit.whole_frame`).
     """
     if not curved:
         fit, kept = fit_line(cents, ctx.fps, ctx.scale)
-        return whole_frame(fit, kept[0].frame, kept[-1].frame, ctx.blocks)
+        return whole_frame(fit, kept[0].frame, kept[-1].frame, ctx.blocks, lift)
     stretches: list[list[FramePoint]] = [[]]
     for c in kept:
         run = stretches[-1]
@@ -284,7 +296,7 @@ def _whole_frame(
     values, lit = [], False
     for run in stretches:
         fit, _ = fit_line(run, ctx.fps, ctx.scale)
-        value, sky_lit = whole_frame(fit, run[0].frame, run[-1].frame, ctx.blocks)
+        value, sky_lit = whole_frame(fit, run[0].frame, run[-1].frame, ctx.blocks, lift)
         values.append(value)
         lit |= sky_lit
     return float(np.median(values)), lit

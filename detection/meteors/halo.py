@@ -15,6 +15,11 @@ dominates it (``HEAD_OVER_HALO``, or a head clipped at the sensor's top with not
 Otherwise every lit pixel beside the track counts, as before. A flash keeps its full value (it is as
 dense far away); a cloud or lit ground on one side of a track is not balanced.
 
+A fireball's sky glow lifts every pixel of its frames a little; where the lift follows the head's light
+(:func:`detection.meteors.sky_lift.head_lift_dn`) it is taken out of the lit pixels before they are counted
+(:func:`detection.meteors._fit.whole_frame`), provided the head outshines it (:func:`head_over_lift`): a
+track that noise makes in the lifted frames is no brighter than the lift and keeps its full count.
+
 Measured on the real FRIPON clips of ``../shared/data/video`` (issue 11): the density of lit pixels in the
 track's frames, by distance from the head in each pixel's frame, falls from 420-440 per 1000 px at 12-25 px
 to 36-70 beyond 100 px for the flaring meteor of ``meteor1.avi`` and the fireball of ``meteor5.flv``; noise
@@ -33,7 +38,9 @@ import numpy as np
 
 from detection.meteors.saturation import MIN_CORE_PX, saturated
 
-__all__ = ["AROUND_PX", "FAR_PX", "NEAR_PX", "AroundCounts", "uniform_around"]
+__all__ = [
+    "AROUND_PX", "FAR_PX", "HEAD_OVER_LIFT", "NEAR_PX", "AroundCounts", "head_over_lift", "uniform_around",
+]  # fmt: skip
 
 #: Lit pixels within this distance across the track (px) are on it.
 NEAR_PX = 12.0
@@ -47,6 +54,14 @@ HALO_EXCESS = 2.0
 #: on the track and beside it): pieces of a sky glow or of codec damage are as bright as what surrounds
 #: them. A head clipped at the sensor's top dominates without it (see :func:`uniform_around`).
 HEAD_OVER_HALO = 3.0
+#: A head is this many times brighter than the sky's lift (median excess over the threshold of the lit
+#: pixels on the track that the lift does not explain, against the largest lift of its frames) for the
+#: lift to be taken out around it (:func:`head_over_lift`): as :data:`HEAD_OVER_HALO`, pieces of a lit
+#: sky are as bright as the lift.
+HEAD_OVER_LIFT = 3.0
+#: Fewest lit pixels on a track that make a head (the fewest a line is found from,
+#: ``MeteorSettings.min_line_points``).
+MIN_HEAD_PX = 6
 #: The smaller side's share of the pixels beside the track that a halo has at least.
 HALO_BALANCE = 0.25
 #: Fewest valid pixels far from the track for a density (px); fewer: no halo is recognised.
@@ -135,6 +150,24 @@ def uniform_around(counts: AroundCounts) -> float:
     if n > HALO_EXCESS * uniform and balanced and dominant:
         return float(uniform)
     return float(n)
+
+
+def head_over_lift(lifted: AroundCounts, lift_dn: float) -> bool:
+    """Whether a head on the track outshines a lift of the sky of ``lift_dn`` (DN), from ``lifted``: the
+    counts of the lit pixels that exceed their threshold by more than the lift. At least
+    :data:`MIN_HEAD_PX` of them lie on the track, and their median excess is :data:`HEAD_OVER_LIFT` times
+    the lift, or the head is clipped (:func:`_clipped_head`).
+
+    A fireball's sky glow is a few percent of its head's light (``meteor5.flv``: a lift of 2-7 DN, 50 DN
+    median excess on its track; a synthetic fireball of peak SNR 40 lifting the sky by 5 DN: 28 DN, 317
+    px); a track that noise makes in the lifted frames is the lift and a few DN of noise (2-4 px left
+    on it, 6-6.5 DN). Only beside the first is the lift taken out of the whole-frame measure
+    (:func:`detection.meteors.sky_lift.head_lift_dn`).
+    """
+    if lifted.n_on < MIN_HEAD_PX:
+        return False
+    head_dn = float(np.median(np.concatenate(lifted.w_on)))
+    return head_dn >= HEAD_OVER_LIFT * max(lift_dn, 1.0) or _clipped_head(lifted)
 
 
 def _clipped_head(counts: AroundCounts) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from detection.meteors.halo import AroundCounts, uniform_around
+from detection.meteors.halo import AroundCounts, head_over_lift, uniform_around
 
 SPAN = (0.0, 100.0)  # the head's range along the track (px)
 VALID = np.ones((480, 640), bool)
@@ -91,3 +91,11 @@ def test_clipped_pixels_beside_the_track_as_on_it_make_no_halo() -> None:
     x, y, w = _join(_track(rng, 400, 30.0), _halo(rng, 600, 28.0))
     counts = _counts_at(x, y, w, np.full(x.size, 255.0))
     assert uniform_around(counts) == counts.n_around
+
+
+def test_a_head_outshines_a_lift_that_noise_on_a_track_does_not() -> None:
+    rng = np.random.default_rng(4)
+    lift_dn = 5.0  # counts of the pixels that exceed their threshold by more than the lift
+    assert head_over_lift(_counts(*_track(rng, 300, 28.0)), lift_dn)  # a fireball's head
+    assert not head_over_lift(_counts(*_track(rng, 300, 9.0)), lift_dn)  # as bright as the lift
+    assert not head_over_lift(_counts(*_track(rng, 4, 60.0)), lift_dn)  # a few speckles are no head

@@ -329,6 +329,10 @@ def _report_new_groups(
             damaged = [o for o in inside if any(r.name == o.clip and r.damaged_frames for r in results)]
             n_found = sum(o.found for o in damaged)
             print(f"      of which in clips with codec damage: found {_pct(n_found, len(damaged))}")
+            target = [o for o in inside if o.target]
+            print(f"      of which peak SNR >= 5 and >= 6 frames (the target subset): found "
+                  f"{_pct(sum(o.found for o in target), len(target))}, exactly one "
+                  f"{_pct(sum(o.found and o.pieces == 1 for o in target), len(target))}")  # fmt: skip
         if group == "curved":
             long = [o for o in inside if o.meteor.get("arc_deg", 0.0) >= 90.0]
             print(f"      arcs >= 90 deg: found {_pct(sum(o.found for o in long), len(long))}, exactly one "

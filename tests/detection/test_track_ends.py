@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from detection.meteors.detector import MeteorDetector
 from detection.meteors.record import FramePoint
 from detection.meteors.settings import MeteorSettings
 from detection.meteors.track_ends import EndFollower, Footage
+from detection.meteors.video_detect import detect_file
 
 _N, _H, _W = 160, 72, 96
 _NOISE_DN = 2.0
@@ -116,3 +118,21 @@ def test_detector_wiring_is_opt_in(on: bool) -> None:
         assert abs(first - above[0]) <= 3 and abs(last - above[-1]) <= 3, (first, last, above[0], above[-1])
     else:
         assert first - above[0] > 3 or above[-1] - last > 3, (first, last)
+
+
+@pytest.mark.realdata
+def test_meteor4_followed_over_the_heads_measured_flight(shared_data: Path) -> None:
+    """meteor4.flv: the head measured from frame 0 at (297.8, 148.5) to frame 285 at 7 sigma or more
+    (tests/detection/test_meteor4_head.py). The follower takes the track from 26-267 to 1-283; the whole
+    clip's track then fails the satellite check (it lasts over 0.9 of the clip): one reason it is opt-in."""
+    path = shared_data / "video" / "meteor4.flv"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    settings = MeteorSettings(follow_track_ends=True)
+    found = detect_file(path, MeteorDetector(settings)).detections
+    track = max(found, key=lambda d: len(d.frames))
+    ends = {p.frame: (p.x_px, p.y_px) for p in track.frames}
+    assert min(ends) <= 2 and max(ends) >= 280, (min(ends), max(ends))
+    assert math.hypot(ends[280][0] - 285.81, ends[280][1] - 36.42) <= 1.0
+    assert math.hypot(ends[2][0] - 297.9, ends[2][1] - 148.0) <= 1.0
+    assert [c.name for c in track.checks if not c.passed] == ["satellite"]

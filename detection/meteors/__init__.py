@@ -20,6 +20,8 @@ is ``detection/__init__.py``.
   of is a meteor's.
 - ``sky_track``: A meteor's track as the camera sees it: a straight line on the image, or a great circle on
   the sky; pieces of one track joined.
+- ``track_ends``: The ends of an established slow track, followed frame by frame in the frames themselves
+  (opt-in: ``MeteorSettings.follow_track_ends``).
 - ``track_image``: The picture of a meteor: a stack of its frames with the detected track marked, as a JPEG.
 - ``verify``: Verification of a minute's candidates: decode the frames around each one and detect meteors
   there.

@@ -49,6 +49,7 @@ from detection.meteors.settings import MeteorSettings
 from detection.meteors.short_track import short_track_checks
 from detection.meteors.sky_lift import frame_lift_dn, head_lift_dn
 from detection.meteors.sky_track import SkyProjection, fit_track, join_pieces
+from detection.meteors.track_ends import EndFollower, Footage
 from detection.scan.ff import MAX_FRAMES, FFPlanes, compress_block
 
 __all__ = ["MeteorDetector"]
@@ -185,7 +186,15 @@ class MeteorDetector:
                 out.extend(replace(c, frame=c.frame + blk.a) for c in cents)
             return out
 
-        return self._detections([_measure_refined(t, measure) for t in _merge_tracks(tracks)], context)
+        pieces = [_measure_refined(t, measure) for t in _merge_tracks(tracks)]
+        if self.settings.follow_track_ends:  # a slow head followed beyond the ends found (track_ends)
+            footage = [
+                Footage(d, blk.planes.avepixel, blk.glow, blk.lit.valid, blk.a, own)
+                for blk, d, own in zip(blocks, data, owned, strict=True)
+            ]
+            follow = EndFollower(min_frames=_MIN_TRIM_FRAMES).follow
+            pieces = [follow(p, footage) for p in pieces]
+        return self._detections(pieces, context)
 
     # -- internals ---------------------------------------------------------------------------------
 

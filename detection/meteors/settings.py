@@ -80,6 +80,11 @@ class MeteorSettings:
         surroundings (at least 2 DN), or on a star site (``star_ave_dn``); at most
         ``short_max_site_light`` of the track's light on sites (``short_site``: a short meteor that
         crosses a star puts one point of 4-5 on it; a chain of noise lined up with a spike, most).
+    follow_track_ends : bool
+        In decoded frames, follow a slow established track's head beyond the ends the line finder gave
+        (:mod:`detection.meteors.track_ends`). Off by default: it puts meteor5.flv's ends at 11-128, outside
+        the README's by-eye 27+-5..119+-5, and meteor4.flv's fireball at 0-285 fails the satellite check
+        (0.93 of its block).
     """
 
     k_std: float = 2.0
@@ -112,6 +117,7 @@ class MeteorSettings:
     short_max_key_light: float = 0.5
     short_site_std_ratio: float = 3.0
     short_max_site_light: float = 0.34
+    follow_track_ends: bool = False
 
     def __post_init__(self) -> None:
         def need(ok: bool, name: str, expected: str) -> None:

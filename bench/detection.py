@@ -57,9 +57,12 @@ Targets (issue 4): recall >= 95 % for peak SNR >= 5 and >= 6 frames, at most 1 f
 hours of negative video in total, median centroid error <= 0.5 px.
 
 Run: ``.venv/bin/python bench/detection.py [--quick] [--seed N] [--workers N] [--bit-rate BPS] [--clip NAME]
-[--groups G1,G2] [--videos DIR] [--save JSON] [--values-only] [--event-clips FRAMES]`` (``--groups
-curved,damage`` runs only those groups; ``--event-clips 320`` verifies videos of at most 320 frames whole on
-the sky before their event, :mod:`detection.meteors.background`) (full: about 20 min on 2 cores, most of it
+[--groups G1,G2] [--videos DIR] [--save JSON] [--values-only] [--event-clips FRAMES] [--no-sky-model]
+[--follow-ends]`` (``--groups curved,damage`` runs only those groups; ``--event-clips 320`` verifies videos
+of at most 320 frames whole on the sky before their event, :mod:`detection.meteors.background`;
+``--no-sky-model`` verifies without the camera's model, as ``processing.sky_tracks: false``;
+``--follow-ends`` follows slow tracks beyond their ends, :mod:`detection.meteors.track_ends`) (full: about
+20 min on 2 cores, most of it
 rendering; ``--quick``: under 2 min; ``--videos`` keeps the encoded clips, about 1 GB, and reuses them in
 later runs: then a full run takes about 6 min).
 """
@@ -115,6 +118,7 @@ class RunConfig:
     sky_model: bool = True  # give the verifier the camera's model (tracks as great circles), as the station
     # VerifySettings.event_clip_frames: videos of at most that many frames verified whole as event clips
     event_clip_frames: int = 0
+    follow_ends: bool = False  # MeteorSettings.follow_track_ends: slow tracks followed beyond their ends
 
 
 def run_clip(clip: Clip, cfg: RunConfig) -> ClipResult:
@@ -165,7 +169,9 @@ def _pipeline(
     detections: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     if windows and cfg.verify:
-        detections, rejected, blocks = verify(path, windows, s, scan.n_frames, t, cfg.sky_model, settings)
+        detections, rejected, blocks = verify(
+            path, windows, s, scan.n_frames, t, cfg.sky_model, settings, _meteor_settings(cfg)
+        )
         t["decode_only_s"], t["decode_only_cpu_s"] = decode_only(path, blocks)
     return ClipResult(
         name=clip.name, group=clip.group, n_frames=scan.n_frames, duration_s=s.duration_s,
@@ -202,8 +208,8 @@ def truth_meteor(obj: dict[str, Any], s: SkySettings) -> dict[str, Any]:
 class TimedDetector(MeteorDetector):
     """The default detector, timing its calls and keeping every detection it makes (for the report)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, settings: MeteorSettings | None = None) -> None:
+        super().__init__(settings)
         self.blocks: list[tuple[int, int]] = []  # (first frame, frame count) of each call
         self.seen: list[Detection] = []
         self.wall_s = self.cpu_s = 0.0
@@ -218,6 +224,10 @@ class TimedDetector(MeteorDetector):
         return found
 
 
+def _meteor_settings(cfg: RunConfig) -> MeteorSettings:
+    return MeteorSettings(follow_track_ends=cfg.follow_ends)
+
+
 def verify(
     path: Path,
     windows: list[VerifyWindow],
@@ -226,10 +236,11 @@ def verify(
     t: dict[str, float],
     sky_model: bool = False,
     settings: VerifySettings | None = None,
+    meteor_settings: MeteorSettings | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[int, int]]]:
     """Verify the windows; returns the meteors' and the other detections' JSON records (with ``passed``
     and ``reasons``) and the frame blocks the detector was given."""
-    detector = TimedDetector()
+    detector = TimedDetector(meteor_settings)
     sky = SkyProjection(s.cam) if sky_model else None
     verifier = MinuteVerifier(detector, scale_px_per_deg=s.cam.scale_px_per_deg, sky=sky, settings=settings)
     t0 = time.perf_counter()
@@ -316,6 +327,11 @@ def main() -> None:
         help="verify videos of at most FRAMES frames whole, on the sky before their event "
         "(VerifySettings.event_clip_frames; e.g. 320)",
     )
+    parser.add_argument(
+        "--follow-ends",
+        action="store_true",
+        help="follow slow tracks' heads beyond their ends (MeteorSettings.follow_track_ends; off by default)",
+    )
     parser.add_argument("--groups", help="run only these groups, comma-separated (e.g. curved,damage)")
     args = parser.parse_args()
     print("$ " + shlex.join([os.path.relpath(sys.executable), *sys.argv]))
@@ -343,8 +359,10 @@ def main() -> None:
             not args.values_only,
             args.sky_model,
             args.event_clips,
+            args.follow_ends,
         )
-        print("verify not run (--values-only)" if args.values_only else f"detector: {MeteorSettings()}")
+        detector_settings = _meteor_settings(cfg)
+        print("verify not run (--values-only)" if args.values_only else f"detector: {detector_settings}")
         s = clips[0].settings
         print(f"{len(clips)} clips, {WIDTH_PX}x{HEIGHT_PX} {FPS:g} fps, {s.cam.scale_px_per_deg:.2f} px/deg, "
               f"H.264 {'crf 18' if cfg.bit_rate is None else f'{cfg.bit_rate / 1e6:g} Mbit/s'}, "

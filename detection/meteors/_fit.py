@@ -19,6 +19,7 @@ import numpy as np
 from detection.meteors.halo import AroundCounts, head_over_lift, uniform_around
 from detection.meteors.lines import LitField
 from detection.meteors.record import FramePoint, LineFit
+from detection.meteors.saturation import SATURATED_DN
 from detection.scan.ff import FFPlanes
 
 __all__ = ["Block", "Fit", "fit_line", "star_light", "whole_frame"]
@@ -34,6 +35,7 @@ class Block:
     lit: LitField
     glow: np.ndarray
     sky_lift_dn: np.ndarray | None = None  # each frame's lift (:mod:`detection.meteors.sky_lift`)
+    top_dn: int = SATURATED_DN  # clipped from here: decoded frames (the codec's error); FF planes: 255
 
 
 @dataclass(frozen=True)
@@ -110,10 +112,10 @@ def whole_frame(
         dx, dy = pts.x[sel] - fit.x0, pts.y[sel] - fit.y0
         level = blk.planes.maxpixel[pts.y[sel].astype(np.intp), pts.x[sel].astype(np.intp)]
         along, cross, w = dx * fit.ux + dy * fit.uy, -dx * fit.uy + dy * fit.ux, pts.w[sel]
-        counts.add(along, cross, w, span, level)
+        counts.add(along, cross, w, span, level, blk.top_dn)
         if head_lift:
             keep = w > np.array([head_lift.get(int(g), 0.0) for g in f[sel]])
-            lifted.add(along[keep], cross[keep], w[keep], span, level[keep])
+            lifted.add(along[keep], cross[keep], w[keep], span, level[keep], blk.top_dn)
         if counts.area_band == 0:
             counts.areas(blk.lit.valid, fit.x0, fit.y0, fit.ux, fit.uy, span)
         sky_lit |= bool(np.any(blk.lit.glow_dn[lo - blk.a : hi - blk.a + 1] > 0))

@@ -155,7 +155,9 @@ def centroids_frames(
         total = float(wgt.sum())
         sat = int(saturated(pix[sel]).sum())
         x, y = float(np.dot(wgt, seg.xx[sel]) / total), float(np.dot(wgt, seg.yy[sel]) / total)
-        core = core_centroid(pix, region, valid[box], seg.xx, seg.yy) if saturated_cores and sat else None
+        # a steady clipped region (a lamp, a moonlit cloud) is clipped in AVEPIXEL too: never part of a core
+        core_valid = valid[box] & ~saturated(avepixel[box])
+        core = core_centroid(pix, region, core_valid, seg.xx, seg.yy) if saturated_cores and sat else None
         if core is not None:
             x, y = core[0], core[1]
         out.append(FramePoint(f, x, y, total, n, sat))

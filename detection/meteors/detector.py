@@ -45,6 +45,7 @@ from detection.meteors.damage import damaged_frames
 from detection.meteors.glare import drop_glare
 from detection.meteors.lines import LineSearch, LitField, Track, find_tracks, lit_field
 from detection.meteors.record import Detection, FramePoint
+from detection.meteors.saturation import SENSOR_TOP_DN
 from detection.meteors.settings import MeteorSettings
 from detection.meteors.short_track import short_track_checks
 from detection.meteors.sky_lift import frame_lift_dn, head_lift_dn
@@ -102,7 +103,7 @@ class MeteorDetector:
         """
         _validate(fps, scale_px_per_deg, mask, (planes.height, planes.width))
         lit = self._lit(planes, mask)
-        block = Block(0, planes.nframes, planes, lit, lit.glow_dn)
+        block = Block(0, planes.nframes, planes, lit, lit.glow_dn, top_dn=SENSOR_TOP_DN)
         context = _Context(fps, scale_px_per_deg, planes.nframes, first_frame, (block,), sky)
 
         def measure(tr: Track) -> list[FramePoint]:
@@ -162,9 +163,10 @@ class MeteorDetector:
             if lift is not None:  # the sky's lift, taken out of the planes: the frames' glow (sky lit)
                 lit = replace(lit, glow_dn=np.maximum(lit.glow_dn, lift))
             glow = lit.glow_dn.copy()
-            for f in np.flatnonzero(glow):  # the lift measured in the frame itself
+            valid4 = lit.valid[::4, ::4]
+            for f in np.flatnonzero(glow) if valid4.any() else ():  # the lift measured in the frame itself
                 sub = block_frames[f, ::4, ::4].astype(np.int16) - planes.avepixel[::4, ::4]
-                glow[f] = float(np.median(sub[lit.valid[::4, ::4]]))
+                glow[f] = float(np.median(sub[valid4]))
             lift = frame_lift_dn(block_frames, planes.avepixel, lit.valid)
             blocks.append(Block(a, b, planes, lit, glow, lift))
             data.append(block_frames)

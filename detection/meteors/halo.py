@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from detection.meteors.saturation import MIN_CORE_PX, saturated
+from detection.meteors.saturation import MIN_CORE_PX, SATURATED_DN, saturated
 
 __all__ = [
     "AROUND_PX", "FAR_PX", "HEAD_OVER_LIFT", "NEAR_PX", "AroundCounts", "head_over_lift", "uniform_around",
@@ -100,9 +100,11 @@ class AroundCounts:
         excess_dn: np.ndarray,
         span: tuple[float, float],
         level_dn: np.ndarray | None = None,
+        top_dn: int = SATURATED_DN,
     ) -> None:
         """Count lit points (of the track's frames) by where they lie relative to the track; ``level_dn``
-        (their values, e.g. ``MAXPIXEL``) counts those at the sensor's top."""
+        (their values, e.g. ``MAXPIXEL``) counts those at the sensor's top (from ``top_dn``: 250 in decoded
+        frames, 255 in FF planes, :mod:`detection.meteors.saturation`)."""
         beside = (along >= span[0] - NEAR_PX) & (along <= span[1] + NEAR_PX)
         across = np.abs(cross)
         on = beside & (across <= NEAR_PX)
@@ -114,7 +116,7 @@ class AroundCounts:
         self.n_right += int(np.sum(ring & (cross > 0)))
         self.n_far += int(np.sum(_from_segment(along, across, span) > FAR_PX))
         if level_dn is not None:
-            top = saturated(level_dn)
+            top = saturated(level_dn, top_dn)
             self.n_sat_on += int(np.sum(top & on))
             self.n_sat_around += int(np.sum(top & ring))
 

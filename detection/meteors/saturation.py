@@ -80,7 +80,7 @@ def core_centroid(
     -------
     (x, y, n) or None
         The mean position of the core's pixels and their number, when ``region`` holds at least
-        :data:`MIN_CORE_PX` of them.
+        :data:`MIN_CORE_PX` of them (None too when the sky around the core is itself clipped).
     """
     clipped = saturated(pixels) & valid
     if int((clipped & region).sum()) < MIN_CORE_PX:
@@ -94,7 +94,14 @@ def core_centroid(
     core = labels == k
     grown = ndimage.binary_dilation(core, structure=_EIGHT, iterations=_RIM_PX) & valid
     around = valid & ~grown
-    sky = float(np.median(pixels[around])) if around.any() else 0.0
+    if not around.any():  # no sky around the core: nothing it stands out of
+        return None
+    sky = float(np.median(pixels[around]))
+    if sky >= SATURATED_DN - 1:  # the sky around is clipped too: no core stands out of it
+        return None
     floor = 0.5 * (sky + SATURATED_DN)
     w = np.clip((pixels[grown].astype(np.float64) - floor) / (SATURATED_DN - floor), 0.0, 1.0)
-    return float(np.dot(w, xx[grown]) / w.sum()), float(np.dot(w, yy[grown]) / w.sum()), int(core.sum())
+    total = float(w.sum())
+    if total <= 0.0:
+        return None
+    return float(np.dot(w, xx[grown]) / total), float(np.dot(w, yy[grown]) / total), int(core.sum())

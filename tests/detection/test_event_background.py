@@ -122,3 +122,17 @@ def test_a_gain_step_in_an_event_clip_is_taken_out_as_a_lift_and_gives_nothing()
     assert set(lift[50:].tolist()) <= {11.0, 12.0}  # whole DN, rounded down
     found = MeteorDetector().detect_frames(frames, fps=FPS, scale_px_per_deg=SCALE, event_clip=True)
     assert not any(d.passed for d in found)
+
+
+def test_a_fully_masked_event_clip_with_a_gain_step_gives_nothing_and_no_warning() -> None:
+    rng = np.random.default_rng(1)
+    frames = (30 + rng.normal(0, 2, (120, 60, 80))).clip(0, 255)
+    frames[60:] += 40  # a gain step: a lift of the sky, but no pixel is valid to measure it on
+    found = MeteorDetector().detect_frames(
+        frames.astype(np.uint8),
+        fps=FPS,
+        scale_px_per_deg=SCALE,
+        mask=np.ones((60, 80), bool),
+        event_clip=True,
+    )
+    assert found == []

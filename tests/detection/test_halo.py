@@ -63,9 +63,11 @@ def test_a_halo_as_bright_as_its_head_or_on_one_side_counts_in_full() -> None:
     assert uniform_around(one_side) == one_side.n_around
 
 
-def _counts_at(x: np.ndarray, y: np.ndarray, excess_dn: np.ndarray, level_dn: np.ndarray) -> AroundCounts:
+def _counts_at(
+    x: np.ndarray, y: np.ndarray, excess_dn: np.ndarray, level_dn: np.ndarray, top_dn: int = 250
+) -> AroundCounts:
     counts = AroundCounts()
-    counts.add(x - X0, y - Y0, excess_dn, SPAN, level_dn)
+    counts.add(x - X0, y - Y0, excess_dn, SPAN, level_dn, top_dn)
     counts.areas(VALID, X0, Y0, 1.0, 0.0, SPAN)
     return counts
 
@@ -99,3 +101,19 @@ def test_a_head_outshines_a_lift_that_noise_on_a_track_does_not() -> None:
     assert head_over_lift(_counts(*_track(rng, 300, 28.0)), lift_dn)  # a fireball's head
     assert not head_over_lift(_counts(*_track(rng, 300, 9.0)), lift_dn)  # as bright as the lift
     assert not head_over_lift(_counts(*_track(rng, 4, 60.0)), lift_dn)  # a few speckles are no head
+
+
+def test_in_ff_planes_only_the_sensors_top_is_clipped() -> None:
+    # An RMS FF file keeps raw maxima: 250-254 DN is bright, not clipped (255 is); the same head at 252 DN
+    # dominates its halo in decoded frames (the codec's error around a clipped 255) but not in FF planes.
+    rng = np.random.default_rng(4)
+    x, y, w = _join(
+        _track(rng, 60, 200.0),
+        (rng.uniform(X0, X0 + 100.0, 900), Y0 + rng.uniform(-12.0, 12.0, 900), np.full(900, 30.0)),
+        _halo(rng, 700, 15.0),
+    )
+    level = np.where(w >= 200.0, 252.0, 60.0 + w)
+    decoded = _counts_at(x, y, w, level)
+    planes = _counts_at(x, y, w, level, top_dn=255)
+    assert uniform_around(decoded) < 0.2 * decoded.n_around
+    assert uniform_around(planes) == planes.n_around

@@ -85,3 +85,29 @@ def test_saturated_fireballs_centroids_from_the_core_beat_the_intensity_weighted
     assert len(core) == len(weighted) >= 20
     assert np.median(core) < 0.05 and np.median(core) < 0.6 * np.median(weighted)
     assert np.percentile(core, 90) < np.percentile(weighted, 90)
+
+
+def test_no_core_when_the_sky_around_it_is_clipped_too() -> None:
+    image, xx, yy = _trail(30.0, 20.0, 900.0)
+    image = np.maximum(image, 252.0)  # a sky clipped everywhere: no core stands out of it
+    region = np.ones(image.shape, bool)
+    assert core_centroid(image, region, region, xx, yy) is None
+
+
+def test_a_steady_clipped_region_touching_the_head_is_not_part_of_its_core() -> None:
+    """A lamp or a moonlit cloud clipped in every frame (so in AVEPIXEL too), joined to the head's clipped
+    core by one codec-smeared pixel, must not pull the head's centroid towards it."""
+    from detection.meteors.centroids import Corridor, centroids_frames
+    from detection.meteors.lines import Track
+
+    head, _, _ = _trail(30.3, 19.6, 900.0)
+    steady = np.full(head.shape, 30.0)
+    steady[:, 36:] = 252.0  # clipped in every frame
+    frame0 = np.maximum(head, steady)
+    frame0[19, 34:36] = 251.0  # the bridge
+    frames = np.stack([frame0] + [steady] * 7).astype(np.uint8)
+    avepixel, stdpixel = steady, np.full(head.shape, 2.0)
+    valid = np.ones(head.shape, bool)
+    track = Track(27.3, 19.6, 6.0, 0.0, 0, 0, np.array([], dtype=np.intp))
+    (point,) = centroids_frames(frames, avepixel, stdpixel, np.zeros(8), valid, track, (0, 0), Corridor())
+    assert point.saturated_px > 0 and math.hypot(point.x_px - 30.3, point.y_px - 19.6) < 0.3

@@ -8,8 +8,8 @@ The scheduler calls the job every minute; it runs the cycle (:func:`stationd.net
 
 The store is probed once, at the job's first run (``sync.probe_create_if_absent``); the clock state is
 read at every run. A cycle that fails on the store is logged and tried again at the next interval. When
-the daemon is asked to stop, the cycle ends before its next event revision, so that a slow partner store
-cannot hold the shutdown past ``daemon.shutdown_timeout_s`` by more than one revision's work.
+the daemon is asked to stop, the cycle ends before its next event revision (the partners' indexes, fetched
+before the first revision, are not interrupted: each fetch has the store's own retries and timeouts).
 """
 
 from __future__ import annotations

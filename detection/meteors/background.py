@@ -142,6 +142,8 @@ def event_background(
     """
     if frames.dtype != np.uint8 or frames.ndim != 3 or frames.shape[0] < 4:
         raise ValueError(f"frames: got {frames.dtype} {frames.shape}, expected uint8 (n >= 4, H, W)")
+    if min_pre_frames < 2:  # a standard deviation needs two frames
+        raise ValueError(f"min_pre_frames: got {min_pre_frames}, expected >= 2")
     damaged = _damaged(frames)
     onset = onset_frame(frames, damaged, cell_px=cell_px, z_event=z_event, min_run=min_run)
     before = np.flatnonzero(~damaged[: frames.shape[0] if onset is None else onset])

@@ -164,3 +164,4 @@ class MeteorSettings:
         need(0 <= self.short_max_key_light <= 1, "short_max_key_light", "in [0, 1]")
         need(self.short_site_std_ratio > 1, "short_site_std_ratio", "> 1")
         need(0 <= self.short_max_site_light <= 1, "short_max_site_light", "in [0, 1]")
+        need(isinstance(self.follow_track_ends, bool), "follow_track_ends", "true or false")

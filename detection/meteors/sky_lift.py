@@ -25,7 +25,7 @@ must light the sky in the track's frames (:func:`lights_sky`) and follow the hea
 (its own light, the lift in its pixels taken out), a Pearson correlation of at least
 :data:`MIN_FOLLOW_R` over the track's frames. A lift that no head follows (a flash, a gain step, a cloud)
 keeps counting; so does one beside a track whose head is no brighter than the lift (the tracks noise makes
-in a glow: :func:`detection.meteors.halo.lift_explains`).
+in a glow: :func:`detection.meteors.halo.head_over_lift`).
 """
 
 from __future__ import annotations

@@ -61,8 +61,11 @@ def fit_line(
         t = np.array([c.frame + 0.5 for c in kept])
         x = np.array([c.x_px for c in kept])
         y = np.array([c.y_px for c in kept])
-        vx, x0 = np.polyfit(t, x, 1)
-        vy, y0 = np.polyfit(t, y, 1)
+        if np.ptp(t) > 0:
+            vx, x0 = np.polyfit(t, x, 1)
+            vy, y0 = np.polyfit(t, y, 1)
+        else:  # every point in one frame: no motion to fit (polyfit would warn of a singular system)
+            vx, x0, vy, y0 = 0.0, float(x.mean()), 0.0, float(y.mean())
         speed = math.hypot(vx, vy)
         ux, uy = (vx / speed, vy / speed) if speed > 1e-12 else (1.0, 0.0)
         cross = -(x - (x0 + vx * t)) * uy + (y - (y0 + vy * t)) * ux

@@ -212,3 +212,14 @@ def test_meteor_crossing_a_star_passes_and_a_star_spike_with_noise_does_not() ->
     found = _detect_plain(frames)
     assert not any(d.passed for d in found)
     assert any(not d.check("star").passed for d in found)
+
+
+def test_a_line_through_points_of_one_frame_is_still_and_quiet() -> None:
+    """Points all in one frame (a blip the codec smeared) have no motion to fit: speed 0 at their mean,
+    without polyfit's warning of a singular system (warnings are errors here)."""
+    from detection.meteors._fit import fit_line
+
+    points = [FramePoint(5, 10.0, 20.0, 50.0, 3, 0), FramePoint(5, 12.0, 20.0, 40.0, 3, 0),
+              FramePoint(5, 11.0, 21.0, 40.0, 3, 0)]  # fmt: skip
+    fit, _ = fit_line(points, 25.0, 7.0)
+    assert fit.line.speed_deg_s == 0.0 and (fit.x0, fit.y0) == pytest.approx((11.0, 20.0 + 1 / 3))

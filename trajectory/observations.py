@@ -97,8 +97,8 @@ def _angles_array(name: str, values: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class RaDecJ2000(Directions):
-    """Right ascensions and declinations (deg) on the J2000 equator and equinox (catalogue frame)."""
+class _RaDec(Directions):
+    """Right ascensions and declinations (deg), on the equator and equinox each subclass names."""
 
     ra_deg: np.ndarray
     dec_deg: np.ndarray
@@ -109,6 +109,11 @@ class RaDecJ2000(Directions):
 
     def _angles(self) -> tuple[np.ndarray, np.ndarray]:
         return self.ra_deg, self.dec_deg
+
+
+@dataclass(frozen=True, eq=False)
+class RaDecJ2000(_RaDec):
+    """Right ascensions and declinations (deg) on the J2000 equator and equinox (catalogue frame)."""
 
     def unit_eci(self, station: Station, t_utc: np.ndarray) -> np.ndarray:
         """Unit vectors (n, 3) in ECI of date: J2000 directions through precession and nutation."""
@@ -116,18 +121,8 @@ class RaDecJ2000(Directions):
 
 
 @dataclass(frozen=True, eq=False)
-class RaDecOfDate(Directions):
+class RaDecOfDate(_RaDec):
     """Right ascensions and declinations (deg) on the true equator and equinox of date."""
-
-    ra_deg: np.ndarray
-    dec_deg: np.ndarray
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "ra_deg", _angles_array("ra_deg", self.ra_deg))
-        object.__setattr__(self, "dec_deg", _angles_array("dec_deg", self.dec_deg))
-
-    def _angles(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.ra_deg, self.dec_deg
 
     def unit_eci(self, station: Station, t_utc: np.ndarray) -> np.ndarray:
         """Unit vectors (n, 3) in ECI of date."""

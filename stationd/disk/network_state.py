@@ -43,29 +43,6 @@ NETWORK_SCHEMA: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class RevisionRow:
-    """One event revision as the state store holds it."""
-
-    event_id: str
-    revision: str
-    day: str
-    stations: tuple[str, ...]
-    observations: tuple[str, ...]
-    state: str
-    owner: str | None
-    generation: int
-    detail: str | None
-    solution_key: str | None
-    current: bool
-    first_seen_utc: str
-    updated_utc: str
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain data (``stationd events --json``)."""
-        return {**asdict(self), "stations": list(self.stations), "observations": list(self.observations)}
-
-
-@dataclass(frozen=True)
 class RevisionUpdate:
     """What a network cycle learnt of one revision (the ``stationd`` side of a ``RevisionOutcome``)."""
 
@@ -79,6 +56,20 @@ class RevisionUpdate:
     generation: int
     detail: str | None
     solution_key: str | None
+
+
+@dataclass(frozen=True)
+class RevisionRow(RevisionUpdate):
+    """One event revision as the state store holds it: the last update, whether it is the event's current
+    revision, and when it was first seen and last updated."""
+
+    current: bool
+    first_seen_utc: str
+    updated_utc: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data (``stationd events --json``)."""
+        return {**asdict(self), "stations": list(self.stations), "observations": list(self.observations)}
 
 
 class NetworkLedger:

@@ -154,14 +154,14 @@ class MeteorDetector:
         tracks: list[Track] = []
         sky_before = event_background(frames) if event_clip else None
         for a, b in _block_bounds(n):
-            lift = None
+            event_lift = None
             if sky_before is not None and sky_before.pre_event_frames:
-                block_frames, planes, lift = event_block(frames[a:b], sky_before, a)
+                block_frames, planes, event_lift = event_block(frames[a:b], sky_before, a)
             else:
                 block_frames, planes = _undamaged(frames[a:b])
             lit = self._lit(planes, mask)
-            if lift is not None:  # the sky's lift, taken out of the planes: the frames' glow (sky lit)
-                lit = replace(lit, glow_dn=np.maximum(lit.glow_dn, lift))
+            if event_lift is not None:  # the sky's lift, taken out of the planes: the frames' glow (sky lit)
+                lit = replace(lit, glow_dn=np.maximum(lit.glow_dn, event_lift))
             glow = lit.glow_dn.copy()
             valid4 = lit.valid[::4, ::4]
             for f in np.flatnonzero(glow) if valid4.any() else ():  # the lift measured in the frame itself
